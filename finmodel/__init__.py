@@ -1,0 +1,3 @@
+"""finmodel: financial sustainability model for operators of renovated old residential communities."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,371 @@
+"""The strict assumptions schema (pydantic v2).
+
+Every number has a range and a unit; the unit is in the key name (``_cny``, ``_m2``,
+``_cny_per_m2_day``) and in the field's description in brackets. Rates and shares are
+fractions (0.09 means 9 %). Money is CNY at year-1 prices, VAT-inclusive as quoted, unless
+the description says otherwise. Years called ``*_year`` are operating years (1..N) unless
+they say ``calendar``.
+
+Models are frozen and reject unknown keys; ``finmodel.scenarios`` loads YAML into them,
+applies ``extends`` and ``--set`` and turns validation errors into one-line ``InputError``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    """Base of every section: unknown keys rejected, frozen, no NaN or infinity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              validate_default=True)
+
+
+def F(default, lo=None, hi=None, desc: str = "", **kw):
+    """A numeric field with a range and a described unit."""
+    return Field(default, ge=lo, le=hi, description=desc, **kw)
+
+
+# --------------------------------------------------------------------------- scenario
+class ScenarioInfo(Strict):
+    name: str = Field(..., min_length=1, max_length=80,
+                      description="Scenario name; the report is written as <name>.xlsx.")
+    title: str = Field("", max_length=200, description="Human title of the scenario (any language).")
+    description: str = Field("", max_length=4000, description="Free text describing the scenario.")
+    households: float = F(4199, 0, 1e6, "Households served (zones 1-2 at J community). [households]")
+    start_year: int = F(2019, 2000, 2100, "Calendar year of year 0, the renovation year. [calendar year]")
+    concession_years: int = F(20, 1, 50, "Operating years N of the concession. [years]")
+    calibration_year: int = F(1, 1, 50, "Operating year in which the revenue mix is checked. [operating year]")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        bad = set('/\\:*?"<>|\0') | {"\n", "\r", "\t"}
+        if any(c in bad for c in v) or v in {".", ".."} or v.startswith("."):
+            raise ValueError("must be a plain file name (no path separators, no leading dot)")
+        return v
+
+    @model_validator(mode="after")
+    def _calibration_within(self):
+        if self.calibration_year > self.concession_years:
+            raise ValueError(
+                f"calibration_year {self.calibration_year} is after the last operating year "
+                f"{self.concession_years}")
+        return self
+
+
+class Discount(Strict):
+    project_rate: float = F(0.08, 0.0, 1.0, "Discount rate for project NPV (nominal). [fraction/year]")
+    equity_hurdle_rate: float = F(0.08, 0.0, 1.0, "Operator's hurdle rate for equity NPV (nominal). [fraction/year]")
+
+
+class Macro(Strict):
+    cpi_inflation: float = F(0.02, -0.1, 0.5, "General price escalation of costs. [fraction/year]")
+    wage_inflation: float = F(0.05, -0.1, 0.5, "Wage escalation of staff costs. [fraction/year]")
+
+
+class Ramp(Strict):
+    """A rate that moves linearly from ``start`` in operating year 1 to ``target`` in year 1+ramp_years."""
+
+    start: float = F(1.0, 0.0, 1.0, "Value in operating year 1. [fraction]")
+    target: float = F(1.0, 0.0, 1.0, "Value from operating year 1 + ramp_years on. [fraction]")
+    ramp_years: float = F(0, 0, 50, "Years to move linearly from start to target; 0 = target at once. [years]")
+
+
+class FeeStep(Strict):
+    from_year: int = F(1, 1, 50, "First operating year at this fee. [operating year]")
+    fee_cny_per_m2_month: float = F(0.5, 0.0, 50.0, "Property fee, VAT-inclusive. [CNY/m²/month]")
+
+
+# --------------------------------------------------------------------------- streams
+StreamMode = Literal["drivers", "share"]
+
+
+class PropertyService(Strict):
+    mode: StreamMode = Field("drivers", description="'drivers' (area x fee) or 'share' (a share of revenue anchored on rent).")
+    share_of_revenue: float = F(0.0, 0.0, 0.95, "With mode 'share': the stream's share of operating revenue. [fraction]")
+    base_area_m2: float = F(0.0, 0.0, 1e8, "Floor area served from operating year 1. [m²]")
+    expanded_area_m2: float = F(0.0, 0.0, 1e8, "Extra floor area the street office adds to the service area. [m²]")
+    expansion_from_year: int = F(1, 1, 50, "Operating year from which the expanded area is served. [operating year]")
+    fee_steps: list[FeeStep] = Field(default_factory=lambda: [FeeStep()], min_length=1, max_length=50,
+                                     description="Fee step table: fees change only by owners' decision, not with inflation.")
+    trial_months: float = F(0.0, 0.0, 60.0, "'Try before you buy' months not billed at the start (base area). [months]")
+    expansion_trial_months: float = F(0.0, 0.0, 60.0, "Months not billed at the start of the expanded area. [months]")
+    collection: Ramp = Field(default_factory=lambda: Ramp(start=0.4, target=0.88, ramp_years=3),
+                             description="Fee collection rate: cash = billed x rate; the shortfall is never recovered.")
+    arrears_months: float = F(0.0, 0.0, 12.0, "Collected fees received late (working capital). [months]")
+    fixed_team_cny_per_year: float = F(0.0, 0.0, 1e9, "Fixed service team, year-1 wages, escalates with wages. [CNY/year]")
+    variable_cost_cny_per_m2_year: float = F(0.0, 0.0, 1e3, "Labour cost per m² served, escalates with wages. [CNY/m²/year]")
+    materials_cny_per_m2_year: float = F(0.0, 0.0, 1e3, "Materials and repairs per m² served, escalates with CPI, VAT-inclusive. [CNY/m²/year]")
+    materials_input_vat_rate: float = F(0.13, 0.0, 0.2, "Input VAT rate on materials. [fraction]")
+
+    @model_validator(mode="after")
+    def _steps_increasing(self):
+        years = [s.from_year for s in self.fee_steps]
+        if years[0] != 1:
+            raise ValueError("fee_steps: the first step must start at from_year 1")
+        if any(b <= a for a, b in zip(years, years[1:])):
+            raise ValueError("fee_steps: from_year must increase strictly from one step to the next")
+        return self
+
+
+class Tier(Strict):
+    name: str = Field("tier", min_length=1, max_length=60, description="Tier name (e.g. commercial).")
+    label_zh: str = Field("", max_length=60, description="Chinese label for the report.")
+    share: float = F(1.0, 0.0, 1.0, "Share of the leasable area. [fraction]")
+    rent_cny_per_m2_day: float = F(3.0, 0.0, 100.0, "Rent, VAT-inclusive, year-1 price. [CNY/m²/day]")
+    occupancy: Ramp = Field(default_factory=lambda: Ramp(start=0.6, target=0.9, ramp_years=2),
+                            description="Occupancy of the tier's area.")
+    escalation: float = F(0.02, -0.2, 0.5, "Rent escalation. [fraction/year]")
+    rent_free_months: float = F(0.0, 0.0, 24.0, "Rent-free months at first letting (year 1). [months]")
+    lease_years: int = F(5, 1, 50, "Lease term; leases are re-let every lease_years. [years]")
+    relet_vacancy_months: float = F(0.0, 0.0, 12.0, "Vacant months at each re-letting. [months]")
+    vat_category: Literal["leasing", "service", "exempt"] = Field(
+        "leasing", description="VAT category of this income (tenants' rent stays taxable).")
+
+
+class Space(Strict):
+    total_area_m2: float = F(1600.0, 0.0, 1e6, "Idle space handed over free of charge. [m²]")
+    leasable_ratio: float = F(0.85, 0.0, 1.0, "Leasable share of the space after corridors and plant. [fraction]")
+    tiers: list[Tier] = Field(default_factory=lambda: [Tier()], min_length=1, max_length=20,
+                              description="Use tiers (public-welfare, semi-public, commercial).")
+    opex_cny_per_m2_year: float = F(0.0, 0.0, 1e4, "Maintenance, utilities and insurance of the whole space, VAT-inclusive, CPI. [CNY/m²/year]")
+    opex_input_vat_rate: float = F(0.09, 0.0, 0.2, "Input VAT rate on space opex. [fraction]")
+    deposit_months: float = F(0.0, 0.0, 24.0, "Tenant deposits held, refunded at hand-back. [months of rent]")
+    rent_in_advance_months: float = F(0.0, 0.0, 12.0, "Rent received in advance. [months of rent]")
+
+    @model_validator(mode="after")
+    def _shares(self):
+        total = sum(t.share for t in self.tiers)
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"tiers: shares sum to {total:.6g}, must sum to 1")
+        return self
+
+
+class Parking(Strict):
+    mode: StreamMode = Field("drivers", description="'drivers' or 'share' (a share of revenue anchored on rent).")
+    share_of_revenue: float = F(0.0, 0.0, 0.95, "With mode 'share': the stream's share of operating revenue. [fraction]")
+    existing_spaces: float = F(0.0, 0.0, 1e5, "Spaces managed from operating year 1. [spaces]")
+    new_spaces: float = F(0.0, 0.0, 1e5, "Spaces created by the renovation. [spaces]")
+    new_spaces_from_year: int = F(1, 1, 50, "Operating year the new spaces open. [operating year]")
+    fee_cny_per_space_month: float = F(150.0, 0.0, 5000.0, "Monthly fee, VAT-inclusive, year-1 price. [CNY/space/month]")
+    utilisation: Ramp = Field(default_factory=lambda: Ramp(start=0.8, target=0.95, ramp_years=2),
+                              description="Share of spaces let.")
+    escalation: float = F(0.0, -0.2, 0.5, "Parking fee escalation. [fraction/year]")
+    common_land_share: float = F(1.0, 0.0, 1.0, "Share of spaces on owners' common land. [fraction]")
+    opex_cny_per_space_year: float = F(0.0, 0.0, 1e5, "Operating cost per space, VAT-inclusive, CPI. [CNY/space/year]")
+    opex_input_vat_rate: float = F(0.06, 0.0, 0.2, "Input VAT rate on parking opex. [fraction]")
+
+
+class Other(Strict):
+    mode: StreamMode = Field("drivers", description="'drivers' or 'share' (a share of revenue anchored on rent).")
+    share_of_revenue: float = F(0.0, 0.0, 0.95, "With mode 'share': the stream's share of operating revenue. [fraction]")
+    advertising_cny_per_year: float = F(0.0, 0.0, 1e9, "Advertising on common areas, VAT-inclusive, year-1 price. [CNY/year]")
+    own_services_cny_per_year: float = F(0.0, 0.0, 1e9, "The firm's own elderly care, childcare, housekeeping at full volume (VAT-exempt). [CNY/year]")
+    own_services_volume: Ramp = Field(default_factory=lambda: Ramp(start=1.0, target=1.0, ramp_years=0),
+                                      description="Share of full volume of the own services.")
+    own_services_cost_ratio: float = F(0.0, 0.0, 2.0, "Direct cost of own services as a share of their revenue. [fraction]")
+    other_services_cny_per_year: float = F(0.0, 0.0, 1e9, "Other taxable services (repairs, delivery), VAT-inclusive. [CNY/year]")
+    escalation: float = F(0.02, -0.2, 0.5, "Escalation of other revenue. [fraction/year]")
+
+
+class Mix(Strict):
+    rent_share: float = F(0.46, 0.01, 1.0, "Rent's share of operating revenue: the anchor for streams given as a share. [fraction]")
+    reference: dict[str, float] = Field(
+        default_factory=lambda: {"rent": 0.46, "parking": 0.19, "property_fees": 0.26, "other": 0.09},
+        description="Published mix to compare against (J community, paper).")
+
+    @field_validator("reference")
+    @classmethod
+    def _ref(cls, v: dict[str, float]) -> dict[str, float]:
+        want = {"rent", "parking", "property_fees", "other"}
+        if set(v) != want:
+            raise ValueError(f"reference: keys must be {sorted(want)}")
+        if any((not math.isfinite(x)) or x < 0 or x > 1 for x in v.values()):
+            raise ValueError("reference: each share must be a fraction between 0 and 1")
+        return v
+
+
+class Owners(Strict):
+    common_area_income_share: float = F(0.0, 0.0, 1.0, "Share of common-area income (parking on common land, advertising) paid to the owners' fund. [fraction]")
+
+
+# --------------------------------------------------------------------------- support
+class Support(Strict):
+    subsidy_annual_cny: float = F(0.0, 0.0, 1e9, "Annual subsidy in its first year. [CNY/year]")
+    subsidy_first_year: int = F(1, 1, 50, "First operating year of the subsidy. [operating year]")
+    subsidy_last_year: int = F(5, 1, 50, "Last operating year of the subsidy. [operating year]")
+    subsidy_step_down: float = F(0.0, 0.0, 1.0, "Linear step-down a year, as a share of the first year's amount. [fraction/year]")
+    subsidy_vat: Literal["none", "purchased_service"] = Field(
+        "none", description="'none': not tied to prices or volumes, no VAT; 'purchased_service': bears service VAT.")
+    subsidy_taxable: bool = Field(True, description="Taxable income; if false, costs it funds are not deductible.")
+    capital_grant_cny: float = F(0.0, 0.0, 1e10, "One-off capital grant. [CNY]")
+    capital_grant_year: int = F(0, 0, 50, "Year the grant is received (0 = renovation year). [year]")
+    capital_grant_taxable: bool = Field(False, description="If false, the grant reduces the amortisable base (net method).")
+    income_tax_holiday_years: int = F(0, 0, 50, "First operating years exempt from income tax (tax relief). [years]")
+
+    @model_validator(mode="after")
+    def _years(self):
+        if self.subsidy_last_year < self.subsidy_first_year:
+            raise ValueError("subsidy_last_year is before subsidy_first_year")
+        return self
+
+
+# --------------------------------------------------------------------------- capital
+class Refit(Strict):
+    year: int = F(10, 1, 50, "Operating year of the refit (spent at year end). [operating year]")
+    amount_cny: float = F(0.0, 0.0, 1e10, "Refit cost at year-1 prices, VAT-inclusive, escalates with CPI. [CNY]")
+    life_years: float = F(10, 1, 50, "Amortisation life. [years]")
+    label: str = Field("refit", max_length=80, description="What is refitted.")
+
+
+class Capex(Strict):
+    renovation_cny: float = F(0.0, 0.0, 1e10, "Operator's renovation capex in year 0, VAT-inclusive. [CNY]")
+    input_vat_rate: float = F(0.09, 0.0, 0.2, "Input VAT rate on capex (construction services 9 %). [fraction]")
+    life_years: float = F(20, 1, 50, "Amortisation life of the renovation. [years]")
+    refits: list[Refit] = Field(default_factory=list, max_length=50, description="One-off refits.")
+    periodic_refit_every_years: int = F(0, 0, 50, "A periodic refit every this many years; 0 = none. [years]")
+    periodic_refit_cny: float = F(0.0, 0.0, 1e10, "Each periodic refit at year-1 prices, VAT-inclusive, CPI. [CNY]")
+    periodic_refit_life_years: float = F(10, 1, 50, "Amortisation life of a periodic refit. [years]")
+    handback_cost_cny: float = F(0.0, 0.0, 1e10, "Restoration at hand-back in year N, year-1 prices, CPI. [CNY]")
+    pre_operating_cost_cny: float = F(0.0, 0.0, 1e10, "Pre-operating cost in year 0 (volunteer year), expensed. [CNY]")
+
+
+class Overheads(Strict):
+    management_cny_per_year: float = F(0.0, 0.0, 1e9, "Management and admin staff, year-1 wages, escalates with wages. [CNY/year]")
+    other_cny_per_year: float = F(0.0, 0.0, 1e9, "Office, IT, insurance, VAT-inclusive, CPI. [CNY/year]")
+    other_input_vat_rate: float = F(0.06, 0.0, 0.2, "Input VAT rate on other overheads. [fraction]")
+
+
+# --------------------------------------------------------------------------- tax
+class YearRate(Strict):
+    from_year: int = F(2016, 1990, 2200, "First calendar year of this rate. [calendar year]")
+    rate: float = F(0.0, 0.0, 1.0, "Rate. [fraction]")
+
+
+def _table(rows):
+    return Field(default_factory=lambda: [YearRate(from_year=y, rate=r) for y, r in rows], min_length=1)
+
+
+class VatRates(Strict):
+    general_leasing: list[YearRate] = _table([(2016, 0.11), (2018, 0.10), (2019, 0.09)])
+    general_service: list[YearRate] = _table([(2016, 0.06)])
+    small_leasing: list[YearRate] = _table([(2016, 0.05)])
+    small_service: list[YearRate] = _table([(2016, 0.03), (2020, 0.01), (2022, 0.0), (2023, 0.01), (2028, 0.03)])
+
+    @model_validator(mode="after")
+    def _sorted(self):
+        for name in ("general_leasing", "general_service", "small_leasing", "small_service"):
+            years = [r.from_year for r in getattr(self, name)]
+            if any(b <= a for a, b in zip(years, years[1:])):
+                raise ValueError(f"{name}: from_year must increase strictly")
+        return self
+
+
+class Band(Strict):
+    upto_cny: float = F(1e6, 0.0, 1e12, "Upper end of the band of taxable income. [CNY]")
+    rate: float = F(0.05, 0.0, 1.0, "Effective rate on income within the band. [fraction]")
+
+
+class SmallEnterprisePeriod(Strict):
+    from_year: int = F(2019, 1990, 2200, "First calendar year. [calendar year]")
+    to_year: int = F(2027, 1990, 2200, "Last calendar year. [calendar year]")
+    bands: list[Band] = Field(min_length=1, max_length=10, description="Effective rates by band of taxable income.")
+
+
+def _default_periods():
+    return [
+        SmallEnterprisePeriod(from_year=2019, to_year=2020, bands=[Band(upto_cny=1e6, rate=0.05), Band(upto_cny=3e6, rate=0.10)]),
+        SmallEnterprisePeriod(from_year=2021, to_year=2021, bands=[Band(upto_cny=1e6, rate=0.025), Band(upto_cny=3e6, rate=0.10)]),
+        SmallEnterprisePeriod(from_year=2022, to_year=2022, bands=[Band(upto_cny=1e6, rate=0.025), Band(upto_cny=3e6, rate=0.05)]),
+        SmallEnterprisePeriod(from_year=2023, to_year=2027, bands=[Band(upto_cny=3e6, rate=0.05)]),
+    ]
+
+
+class Relief(Strict):
+    from_year: int = F(2019, 1990, 2200, "First calendar year. [calendar year]")
+    to_year: int = F(2027, 1990, 2200, "Last calendar year. [calendar year]")
+    factor: float = F(0.5, 0.0, 1.0, "Share of the surcharges still payable. [fraction]")
+
+
+class Tax(Strict):
+    taxpayer_status: Literal["general", "small_scale", "auto"] = Field(
+        "general", description="VAT status; 'auto' starts small-scale and turns general the year after sales pass the threshold.")
+    general_threshold_cny: float = F(5e6, 0.0, 1e10, "Annual sales (net of VAT) above which general status is compulsory. [CNY/year]")
+    vat: VatRates = Field(default_factory=VatRates, description="VAT rates by stream, status and calendar year.")
+    surcharge_rate: float = F(0.12, 0.0, 0.5, "Surcharges on VAT paid (7 % + 3 % + 2 %). [fraction]")
+    surcharge_relief_small_scale: Relief = Field(default_factory=lambda: Relief(from_year=2019, to_year=2027, factor=0.5))
+    surcharge_relief_small_enterprise: Relief = Field(default_factory=lambda: Relief(from_year=2022, to_year=2027, factor=0.5))
+    income_tax_rate: float = F(0.25, 0.0, 1.0, "Standard corporate income tax rate. [fraction]")
+    small_enterprise_relief: bool = Field(True, description="Apply the small low-profit enterprise bands and surcharge relief.")
+    small_enterprise_threshold_cny: float = F(3e6, 0.0, 1e10, "Taxable income above which the whole income is taxed at the standard rate (the cliff). [CNY]")
+    small_enterprise_periods: list[SmallEnterprisePeriod] = Field(default_factory=_default_periods, max_length=50)
+    loss_carryforward_years: int = F(5, 0, 20, "Years a tax loss can be carried forward, oldest first. [years]")
+    own_services_income_factor: float = F(0.9, 0.0, 1.0, "Share of own elderly-care/housekeeping income counted for income tax. [fraction]")
+
+
+class Loan(Strict):
+    amount_cny: float = F(0.0, 0.0, 1e10, "Policy loan drawn at the end of year 0. [CNY]")
+    rate: float = F(0.0485, 0.0, 0.5, "Interest rate (5-year+ LPR was 4.85 % in Aug 2019). [fraction/year]")
+    tenor_years: int = F(10, 1, 50, "Years from draw to final repayment, grace included. [years]")
+    grace_years: int = F(0, 0, 49, "Interest-only years at the start. [years]")
+    repayment: Literal["annuity", "equal_principal"] = Field("annuity", description="Repayment profile after grace.")
+
+    @model_validator(mode="after")
+    def _grace(self):
+        if self.grace_years >= self.tenor_years:
+            raise ValueError("grace_years must be shorter than tenor_years")
+        return self
+
+
+class Financing(Strict):
+    loan: Loan = Field(default_factory=Loan)
+
+
+class Report(Strict):
+    language: Literal["zh", "en"] = Field("zh", description="Report language.")
+
+
+# --------------------------------------------------------------------------- root
+class Assumptions(Strict):
+    """The whole assumption set of one scenario."""
+
+    scenario: ScenarioInfo = Field(..., description="Name, calendar start, concession length.")
+    discount: Discount = Field(default_factory=Discount)
+    macro: Macro = Field(default_factory=Macro)
+    property_service: PropertyService = Field(default_factory=PropertyService)
+    space: Space = Field(default_factory=Space)
+    parking: Parking = Field(default_factory=Parking)
+    other: Other = Field(default_factory=Other)
+    mix: Mix = Field(default_factory=Mix)
+    owners: Owners = Field(default_factory=Owners)
+    support: Support = Field(default_factory=Support)
+    capex: Capex = Field(default_factory=Capex)
+    overheads: Overheads = Field(default_factory=Overheads)
+    tax: Tax = Field(default_factory=Tax)
+    financing: Financing = Field(default_factory=Financing)
+    report: Report = Field(default_factory=Report)
+    sources: dict[str, str] = Field(default_factory=dict,
+                                    description="Source note per dotted key (also given inline as {value, source}).")
+
+    @model_validator(mode="after")
+    def _cross(self):
+        n = self.scenario.concession_years
+        checks = [
+            ("financing.loan.tenor_years", self.financing.loan.tenor_years, self.financing.loan.amount_cny > 0),
+            ("support.subsidy_first_year", self.support.subsidy_first_year, self.support.subsidy_annual_cny > 0),
+        ]
+        for key, year, active in checks:
+            if active and year > n:
+                raise ValueError(f"{key} = {year} is beyond the concession of {n} years")
+        for i, r in enumerate(self.capex.refits):
+            if r.year > n:
+                raise ValueError(f"capex.refits.{i}.year = {r.year} is beyond the concession of {n} years")
+        for key, val in self.sources.items():
+            if not isinstance(val, str):
+                raise ValueError(f"sources.{key}: a source note must be text")
+        return self
