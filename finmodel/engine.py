@@ -114,9 +114,10 @@ def check_vary(a: Assumptions, vary: Mapping[str, Any] | None) -> tuple[dict[str
 
 
 def _params(a: Assumptions, vary: dict[str, np.ndarray], S: int) -> _View:
+    """Assumptions as attribute view; varied values become (1, S) rows (the engine works in (T, S))."""
     data = a.model_dump()
     for path, arr in vary.items():
-        val = arr.reshape(-1, 1) if arr.size > 1 else float(arr[0])
+        val = arr.reshape(1, -1) if arr.size > 1 else float(arr[0])
         _set_path(data, path.split("."), val)
     return _View(data)
 
@@ -177,44 +178,91 @@ def _year_table(rows, cal):
 def _amortise(base, spend_year, life, t, N):
     """Straight-line over min(life, N - spend_year) from the year after spending.
 
-    Returns (amortisation per year, write-off at N). base, spend_year, life: scalars or (S, 1).
+    Returns (amortisation per year, write-off at N), shape (T, S) or (T, 1).
+    base, spend_year, life: scalars or (1, S) rows; t is the (T, 1) year column.
     """
     m = np.minimum(life, N - spend_year)
     safe = np.where(m > 0, m, 1.0)
     cum = base * np.where(m > 0, np.clip((t - spend_year) / safe, 0.0, 1.0), 0.0)
-    cum = np.broadcast_to(cum, np.broadcast_shapes(np.shape(cum), (1, t.size)))
-    amort = np.diff(cum, axis=-1, prepend=0.0)
-    writeoff = (base - cum[..., -1:]) * (t == N)
+    cum = np.broadcast_to(cum, np.broadcast_shapes(np.shape(cum), t.shape))
+    amort = np.diff(cum, axis=0, prepend=0.0)
+    writeoff = (base - cum[-1:]) * (t == N)
     return amort, writeoff
 
 
 def _col(x):
-    """A parameter as a per-scenario vector (S,) or (1,), for the loops over years."""
+    """A parameter as a per-scenario vector (S,) or (1,), for the loops over years and the metrics."""
     return np.asarray(x, dtype=float).reshape(-1)
 
 
-def _s(x, S, T):
-    """Broadcast to (S, T) float array (a new array)."""
-    return np.broadcast_to(np.asarray(x, dtype=float), (S, T)).copy()
+def _2d(x, T):
+    """A line item in the engine's layout: (T, 1) when it does not vary across scenarios, else (T, S)."""
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim < 2:
+        return np.broadcast_to(arr.reshape(-1, 1) if arr.ndim == 1 else arr, (T, 1))
+    if arr.shape[0] != T:
+        return np.broadcast_to(arr, (T, arr.shape[1]))
+    return arr
+
+
+def _rows(*arrays) -> int:
+    """Number of scenarios the arrays broadcast to (the last axis; 1 when none varies)."""
+    return max((np.shape(x)[-1] if np.ndim(x) >= 1 else 1) for x in arrays)
+
+
+def _cols(x, S: int, T: int) -> np.ndarray:
+    """(T, S) C-contiguous copy: the layout for loops over years (each year a contiguous vector)."""
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), (T, S)))
+
+
+class _Items(dict):
+    """Line items stored as (T, 1) or (T, S) arrays, read as (S, T) arrays (read-only views).
+
+    Inside the engine years run down axis 0, so each year's vector over scenarios is
+    contiguous; callers see the public convention, scenarios on axis 0 and years last.
+    """
+
+    def __init__(self, S: int, T: int):
+        super().__init__()
+        self.shape = (S, T)
+
+    def __getitem__(self, key):
+        v = dict.__getitem__(self, key)
+        return np.broadcast_to(v, (self.shape[1], self.shape[0])).T
+
+    def raw(self, key):
+        return dict.__getitem__(self, key)
+
+    def items(self):
+        return [(k, self[k]) for k in self.keys()]
+
+    def values(self):
+        return [self[k] for k in self.keys()]
 
 
 # --------------------------------------------------------------------------- the engine
-def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection:
-    """Project S scenarios (S = length of the arrays in ``vary``, else 1) in one vectorised pass."""
-    checked, S = check_vary(a, vary)
+def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bool = True,
+            _checked: tuple[dict[str, np.ndarray], int] | None = None) -> Projection:
+    """Project S scenarios (S = length of the arrays in ``vary``, else 1) in one vectorised pass.
+
+    ``vary`` maps dotted assumption paths to scalars or 1-D arrays over scenarios (validated
+    against the schema's ranges). ``detail=False`` skips the lines only reports need (the
+    direct cash build-up, cumulative cash): batch runs use it.
+    """
+    checked, S = _checked if _checked is not None else check_vary(a, vary)
     p = _params(a, checked, S)
     N = a.scenario.concession_years
     T = N + 1
-    t = np.arange(T, dtype=float)
+    t = np.arange(T, dtype=float).reshape(-1, 1)   # the year column: years run down axis 0
     cal = a.scenario.start_year + t
     op = (t >= 1).astype(float)
     last = (t == N).astype(float)
     first = (t == 0).astype(float)
     before_last = (t < N).astype(float)
-    items: dict[str, np.ndarray] = {}
+    items = _Items(S, T)
 
     def put(name, value):
-        arr = _s(value, S, T)
+        arr = _2d(value, T)
         items[name] = arr
         return arr
 
@@ -322,16 +370,16 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection
 
     status = a.tax.taxpayer_status
     if status == "general":
-        general = np.ones((S, T), dtype=bool)
+        general = np.ones((T, 1), dtype=bool)
     elif status == "small_scale":
-        general = np.zeros((S, T), dtype=bool)
+        general = np.zeros((T, 1), dtype=bool)
     else:
-        small = streams(np.zeros((S, T), dtype=bool))
+        small = streams(np.zeros((T, 1), dtype=bool))
         sales = small[2] + small[4] + small[6] + small[8]
         over = sales > tx.general_threshold_cny
-        any_over = over.any(axis=-1, keepdims=True)
-        first_over = np.where(any_over, np.argmax(over, axis=-1)[:, None], T + 1)
-        general = t[None, :] > first_over
+        any_over = over.any(axis=0, keepdims=True)
+        first_over = np.where(any_over, np.argmax(over, axis=0)[None, :], T + 1)
+        general = t > first_over
     put("general_taxpayer", general.astype(float))
     lr, sr, rent_net, fees_g, fees_net, park_g, park_net, other_g, other_net = streams(general)
     put("property_fees_collected", fees_g)
@@ -384,7 +432,7 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection
     amort = 0.0
     writeoff = 0.0
     renov_credit = renov_gross * cap_rate / (1 + cap_rate) * general
-    a_r, w_r = _amortise(cx.renovation_cny - renov_credit[:, :1], 0.0, cx.life_years, t, N)
+    a_r, w_r = _amortise(cx.renovation_cny - renov_credit[:1], 0.0, cx.life_years, t, N)
     amort, writeoff = amort + a_r, writeoff + w_r
     refit_credit = 0.0
     refit_list = [(r.year, r.amount_cny, r.life_years) for r in cx.refits]
@@ -402,7 +450,7 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection
         cred_y = gross_y * cap_rate / (1 + cap_rate) * general
         refit_gross = refit_gross + gross_y
         refit_credit = refit_credit + cred_y
-        net_amount = np.sum(gross_y - cred_y, axis=-1, keepdims=True)
+        net_amount = np.sum(gross_y - cred_y, axis=0, keepdims=True)
         a_i, w_i = _amortise(net_amount, year, life, t, N)
         amort, writeoff = amort + a_i, writeoff + w_i
     if not grant_taxable:
@@ -415,18 +463,20 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection
     amort = put("amortisation", amort)
 
     # ------------------------------------------------------------ VAT payable and credit
-    vat_in = in_opex + in_capex
-    payable = np.zeros((S, T))
-    credit_bal = np.zeros((S, T))
-    c = np.zeros(S)
+    vat_net = in_opex + in_capex - output_vat
+    R = _rows(vat_net)
+    net_c = _cols(vat_net, R, T)
+    payable_c = np.empty((T, R))
+    credit_c = np.empty((T, R))
+    c = np.zeros(R)
     for k in range(T):
-        x = c + vat_in[:, k] - output_vat[:, k]
-        payable[:, k] = np.maximum(0.0, -x)
-        c = np.maximum(0.0, x)
-        credit_bal[:, k] = c
-    put("vat_payable", payable)
-    put("vat_credit", credit_bal)
-    vat_forfeit = put("vat_credit_forfeited", credit_bal[:, -1:] * last)
+        x = c + net_c[k]
+        np.maximum(-x, 0.0, out=payable_c[k])
+        c = np.maximum(x, 0.0)
+        credit_c[k] = c
+    payable = put("vat_payable", payable_c)
+    credit_bal = put("vat_credit", credit_c)
+    vat_forfeit = put("vat_credit_forfeited", credit_bal[-1:] * last)
     writeoff = put("writeoff", writeoff + vat_forfeit)
 
     # ------------------------------------------------------------ loan
@@ -445,8 +495,8 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection
         bal = annuity_bal
     else:
         bal = D * (1 - j / n_rep)
-    bal = _s(bal, S, T)
-    bal_prev = np.concatenate([np.zeros((S, 1)), bal[:, :-1]], axis=1)
+    bal = _2d(bal, T)
+    bal_prev = np.concatenate([np.zeros((1, bal.shape[1])), bal[:-1]], axis=0)
     draw = put("loan_draw", D * first)
     interest = put("interest", r * bal_prev * op)
     principal = put("principal", (bal_prev - bal) * op)
@@ -454,41 +504,64 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection
     debt_service = put("debt_service", interest + principal)
 
     # ------------------------------------------------------------ tax loop (levered and unlevered)
-    surch = np.zeros((S, T))
-    ebitda = np.zeros((S, T))
-    taxable_l = np.zeros((S, T))
-    taxable_u = np.zeros((S, T))
-    tax_l = np.zeros((S, T))
-    tax_u = np.zeros((S, T))
-    expired_l = np.zeros((S, T))
-    loss_l = np.zeros((S, T))
-    loss_u = np.zeros((S, T))
+    # Sequential by nature (surcharge relief uses last year's taxable income, losses carry
+    # forward), so it loops over years on (T, S) arrays, each year a contiguous vector.
     Y = a.tax.loss_carryforward_years
     relief_on = a.tax.small_enterprise_relief
     thr = _col(tx.small_enterprise_threshold_cny)
     rss = tx.surcharge_relief_small_scale
     rse = tx.surcharge_relief_small_enterprise
-    holiday = np.asarray(su.income_tax_holiday_years, dtype=float).reshape(-1)
+    holiday = _col(su.income_tax_holiday_years)
     own_adj = (1.0 - tx.own_services_income_factor) * own
     if a.support.subsidy_taxable:
-        nontax_adj = np.zeros((S, T))
+        nontax_adj = np.zeros((T, 1))
     else:
         nontax_adj = np.maximum(0.0, subsidy_net - opex)
-    small_prev = np.ones(S, dtype=bool)
+    pre_ebitda = revenue + support - opex - preop - handback
+    below_ebitda = amort + writeoff
+    adj = own_adj + nontax_adj
+    std_rate = _col(tx.income_tax_rate)
+    R = _rows(pre_ebitda, payable, below_ebitda, interest, adj, general, thr, std_rate, holiday,
+              _col(tx.surcharge_rate), _col(rss.factor), _col(rse.factor),
+              *[_col(b.rate) for per in tx.small_enterprise_periods for b in per.bands],
+              *[_col(b.upto_cny) for per in tx.small_enterprise_periods for b in per.bands])
+    pre_c = _cols(pre_ebitda, R, T)
+    pay_c = _cols(payable, R, T)
+    below_c = _cols(below_ebitda, R, T)
+    int_c = _cols(interest, R, T)
+    adj_c = _cols(adj, R, T)
+    gen_c = np.ascontiguousarray(np.broadcast_to(general, (T, R)))
+    surch_c = np.empty((T, R))
+    ebitda_c = np.empty((T, R))
+    taxable_c = np.empty((T, R))
+    expired_c = np.empty((T, R))
+    tax_l_c = np.empty((T, R))
+    tax_u_c = np.empty((T, R))
+    loss_l = np.zeros((T, R))
+    loss_u = np.zeros((T, R))
+    small_prev = np.ones(R, dtype=bool)
     periods = a.tax.small_enterprise_periods
+    surcharge_rate = _col(tx.surcharge_rate)
 
     def band_tax(x, year):
         for per_i, per in enumerate(periods):
             if per.from_year <= year <= per.to_year:
-                bands = tx.small_enterprise_periods[per_i].bands
                 out = np.zeros_like(x)
                 lo = 0.0
-                for b in bands:
+                for b in tx.small_enterprise_periods[per_i].bands:
                     up = _col(b.upto_cny)
                     out = out + _col(b.rate) * np.clip(x - lo, 0.0, np.maximum(up - lo, 0.0))
                     lo = up
-                return out, True
-        return None, False
+                return out
+        return None
+
+    def income_tax(x, k, year):
+        std = std_rate * x
+        if relief_on:
+            bt = band_tax(x, year)
+            if bt is not None:
+                std = np.where(x <= thr, bt, std)
+        return std * ~((k >= 1) & (k <= holiday))
 
     def use_losses(buf, k, x):
         """Offset profit x with the losses of years k-Y..k-1, oldest first.
@@ -498,40 +571,33 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection
         """
         remaining = np.maximum(x, 0.0)
         for o in range(max(0, k - Y), k):
-            use = np.minimum(buf[:, o], remaining)
-            buf[:, o] -= use
+            use = np.minimum(buf[o], remaining)
+            buf[o] -= use
             remaining = remaining - use
-        buf[:, k] = np.maximum(-x, 0.0)
-        expired = np.zeros(S)
+        buf[k] = np.maximum(-x, 0.0)
+        expired = np.zeros(R)
         if k - Y >= 0:
-            expired = buf[:, k - Y].copy()
-            buf[:, k - Y] = 0.0
+            expired = buf[k - Y].copy()
+            buf[k - Y] = 0.0
         return remaining, expired
 
-    pre_ebitda = revenue + support - opex - preop - handback
     for k in range(T):
-        year = int(cal[k])
-        factor = np.ones(S)
+        year = int(cal[k, 0])
+        factor = np.ones(R)
         if rss.from_year <= year <= rss.to_year:
-            factor = np.where(~general[:, k], _col(rss.factor), factor)
+            factor = np.where(~gen_c[k], _col(rss.factor), factor)
         if relief_on and rse.from_year <= year <= rse.to_year:
-            factor = np.where(general[:, k] & small_prev, np.minimum(factor, _col(rse.factor)), factor)
-        surch[:, k] = _col(tx.surcharge_rate) * payable[:, k] * factor
-        ebitda[:, k] = pre_ebitda[:, k] - surch[:, k]
-        ebit = ebitda[:, k] - amort[:, k] - writeoff[:, k]
-        base_l = ebit - interest[:, k] - own_adj[:, k] - nontax_adj[:, k]
-        base_u = ebit - own_adj[:, k] - nontax_adj[:, k]
-        taxable_l[:, k], expired_l[:, k] = use_losses(loss_l, k, base_l)
-        taxable_u[:, k], _ = use_losses(loss_u, k, base_u)
-        for taxable, out in ((taxable_l, tax_l), (taxable_u, tax_u)):
-            x = taxable[:, k]
-            std = _col(tx.income_tax_rate) * x
-            if relief_on:
-                bt, has = band_tax(x, year)
-                if has:
-                    std = np.where(x <= thr, bt, std)
-            out[:, k] = std * ~((k >= 1) & (k <= holiday))
-        small_prev = taxable_l[:, k] <= thr
+            factor = np.where(gen_c[k] & small_prev, np.minimum(factor, _col(rse.factor)), factor)
+        surch_c[k] = surcharge_rate * pay_c[k] * factor
+        ebitda_c[k] = pre_c[k] - surch_c[k]
+        base_u = ebitda_c[k] - below_c[k] - adj_c[k]
+        base_l = base_u - int_c[k]
+        taxable_c[k], expired_c[k] = use_losses(loss_l, k, base_l)
+        taxable_u, _ = use_losses(loss_u, k, base_u)
+        tax_l_c[k] = income_tax(taxable_c[k], k, year)
+        tax_u_c[k] = income_tax(taxable_u, k, year)
+        small_prev = taxable_c[k] <= thr
+    surch, ebitda, taxable_l, expired_l, tax_l, tax_u = surch_c, ebitda_c, taxable_c, expired_c, tax_l_c, tax_u_c
     put("surcharges", surch)
     ebitda = put("ebitda", ebitda)
     ebit = put("ebit", ebitda - amort - writeoff)
@@ -547,7 +613,7 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection
     deposits = put("wc_deposits", sp.deposit_months * roll_monthly * before_last)
     advance = put("wc_rent_in_advance", sp.rent_in_advance_months * roll_monthly * before_last)
     wc = put("working_capital", arrears + credit_bal - deposits - advance)
-    d_wc = put("wc_change", np.diff(wc, axis=-1, prepend=0.0))
+    d_wc = put("wc_change", np.diff(wc, axis=0, prepend=0.0))
 
     # ------------------------------------------------------------ cash flows
     grant_inv = grant * (not grant_taxable)
@@ -555,20 +621,23 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection
     pfcf = put("project_fcf", ebitda - tax_u - capex_net + grant_inv - d_wc)
     efcf = put("equity_fcf", ebitda - tax_l - capex_net + grant_inv - d_wc + draw - debt_service)
     put("cfads", ebitda - tax_l - capex_net + grant_inv - d_wc)
+    pr = np.broadcast_to(_col(p.discount.project_rate), (S,)).copy()
+    er = np.broadcast_to(_col(p.discount.equity_hurdle_rate), (S,)).copy()
+    result = Projection(items=items, years=cal.reshape(-1).astype(int), n_scenarios=S, project_rate=pr,
+                        equity_rate=er, calibration_year=a.scenario.calibration_year, assumptions=a)
+    if not detail:
+        return result
     # the direct build-up of equity cash: receipts - payments (a check on the indirect one)
-    d_dep = np.diff(deposits + advance, axis=-1, prepend=0.0)
-    d_arr = np.diff(arrears, axis=-1, prepend=0.0)
+    d_dep = np.diff(deposits + advance, axis=0, prepend=0.0)
+    d_arr = np.diff(arrears, axis=0, prepend=0.0)
     receipts = put("cash_receipts", rent_gross + park_g + fees_g + other_g + subsidy_gross + grant + draw + d_dep - d_arr)
     payments = put("cash_payments", opex_gross + preop + handback + capex_gross + payable + surch + tax_l + interest + principal)
     put("equity_fcf_direct", receipts - payments)
     put("equity_fcf_indirect", ni + amort + writeoff - capex_net + grant_inv - d_wc + draw - principal)
-    put("cum_project_fcf", np.cumsum(pfcf, axis=-1))
-    put("cum_equity_fcf", np.cumsum(efcf, axis=-1))
+    put("cum_project_fcf", np.cumsum(pfcf, axis=0))
+    put("cum_equity_fcf", np.cumsum(efcf, axis=0))
 
-    pr = np.broadcast_to(np.asarray(p.discount.project_rate, dtype=float).reshape(-1), (S,)).copy()
-    er = np.broadcast_to(np.asarray(p.discount.equity_hurdle_rate, dtype=float).reshape(-1), (S,)).copy()
-    return Projection(items=items, years=cal.astype(int), n_scenarios=S, project_rate=pr, equity_rate=er,
-                      calibration_year=a.scenario.calibration_year, assumptions=a)
+    return result
 
 
 # --------------------------------------------------------------------------- metrics of a projection
@@ -578,36 +647,64 @@ METRIC_NAMES = ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years
 MIX_NAMES = ("rent", "parking", "property_fees", "other")
 
 
-def compute_metrics(pj: Projection) -> dict[str, np.ndarray]:
-    """The metrics of MODEL.md section 5, each an (S,) array (NaN where undefined), plus flags."""
+FLAG_NAMES = ("project_irr_multiple", "equity_irr_multiple", "payback_refit_negative")
+
+
+def compute_metrics(pj: Projection, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The metrics of MODEL.md section 5, each an (S,) array (NaN where undefined), plus flags.
+
+    ``names`` limits the work to the named metrics (and the flags that go with them).
+    Equity metrics reuse the project ones where the two cash flows are identical (no debt,
+    no tax difference), which is exact, not an approximation.
+    """
+    want = set(METRIC_NAMES + FLAG_NAMES) if names is None else set(names)
+    unknown = want - set(METRIC_NAMES + FLAG_NAMES)
+    if unknown:
+        raise InputError(f"unknown metric(s): {', '.join(sorted(unknown))}; known: {', '.join(METRIC_NAMES)}",
+                         source="metrics")
     it = pj.items
-    pf, ef = it["project_fcf"], it["equity_fcf"]
+    pf = np.ascontiguousarray(it["project_fcf"])
     out: dict[str, np.ndarray] = {}
-    out["npv"] = np.asarray(M.npv(pj.project_rate, pf))
-    out["equity_npv"] = np.asarray(M.npv(pj.equity_rate, ef))
-    pirr = M.irr(pf, return_details=True)
-    eirr = M.irr(ef, return_details=True)
-    out["project_irr"] = np.asarray(pirr.rate)
-    out["equity_irr"] = np.asarray(eirr.rate)
-    out["project_irr_multiple"] = np.asarray(pirr.multiple)
-    out["equity_irr_multiple"] = np.asarray(eirr.multiple)
-    pb = M.payback(pf, return_details=True)
-    out["payback_years"] = np.asarray(pb.years)
-    out["payback_refit_negative"] = np.asarray(pb.refit_negative)
-    out["discounted_payback_years"] = np.asarray(M.discounted_payback(pj.project_rate, pf))
-    out["min_cumulative_cash"] = np.asarray(M.min_cumulative(pf))
-    out["min_cumulative_equity_cash"] = np.asarray(M.min_cumulative(ef))
-    out["dscr_min"] = np.asarray(M.dscr_min(it["cfads"], it["debt_service"]))
-    out["dscr_avg"] = np.asarray(M.dscr_avg(it["cfads"], it["debt_service"]))
-    opyears = np.arange(pj.T) >= 1
-    rev = it["revenue"][:, opyears].sum(axis=-1)
-    ni = it["net_income"][:, opyears].sum(axis=-1)
-    sup = (it["subsidy"] + it["capital_grant"])[:, opyears].sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["margin_avg"] = np.where(rev != 0, ni / np.where(rev != 0, rev, 1.0), np.nan)
-        tot = rev + sup
-        out["subsidy_dependence"] = np.where(tot != 0, sup / np.where(tot != 0, tot, 1.0), np.nan)
-    return out
+    need_equity = want & {"equity_npv", "equity_irr", "equity_irr_multiple", "min_cumulative_equity_cash"}
+    ef = np.ascontiguousarray(it["equity_fcf"]) if need_equity else None
+    same = ef is not None and np.array_equal(pf, ef)
+    if "npv" in want:
+        out["npv"] = np.asarray(M.npv(pj.project_rate, pf))
+    if "equity_npv" in want:
+        out["equity_npv"] = np.asarray(M.npv(pj.equity_rate, ef))
+    pirr = None
+    if want & {"project_irr", "project_irr_multiple"} or (same and want & {"equity_irr", "equity_irr_multiple"}):
+        pirr = M.irr(pf, return_details=True)
+        out["project_irr"] = np.asarray(pirr.rate, dtype=float)
+        out["project_irr_multiple"] = np.asarray(pirr.multiple, dtype=bool)
+    if want & {"equity_irr", "equity_irr_multiple"}:
+        eirr = pirr if same else M.irr(ef, return_details=True)
+        out["equity_irr"] = np.asarray(eirr.rate, dtype=float)
+        out["equity_irr_multiple"] = np.asarray(eirr.multiple, dtype=bool)
+    if want & {"payback_years", "payback_refit_negative"}:
+        pb = M.payback(pf, return_details=True)
+        out["payback_years"] = np.asarray(pb.years, dtype=float)
+        out["payback_refit_negative"] = np.asarray(pb.refit_negative, dtype=bool)
+    if "discounted_payback_years" in want:
+        out["discounted_payback_years"] = np.asarray(M.discounted_payback(pj.project_rate, pf), dtype=float)
+    if "min_cumulative_cash" in want:
+        out["min_cumulative_cash"] = np.asarray(M.min_cumulative(pf), dtype=float)
+    if "min_cumulative_equity_cash" in want:
+        out["min_cumulative_equity_cash"] = (out["min_cumulative_cash"] if same and "min_cumulative_cash" in out
+                                             else np.asarray(M.min_cumulative(ef), dtype=float))
+    if want & {"dscr_min", "dscr_avg"}:
+        cfads, ds = it["cfads"], it["debt_service"]
+        out["dscr_min"] = np.asarray(M.dscr_min(cfads, ds), dtype=float)
+        out["dscr_avg"] = np.asarray(M.dscr_avg(cfads, ds), dtype=float)
+    if want & {"margin_avg", "subsidy_dependence"}:
+        rev = it["revenue"][:, 1:].sum(axis=-1)
+        ni = it["net_income"][:, 1:].sum(axis=-1)
+        sup = (it["subsidy"] + it["capital_grant"])[:, 1:].sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["margin_avg"] = np.where(rev != 0, ni / np.where(rev != 0, rev, 1.0), np.nan)
+            tot = rev + sup
+            out["subsidy_dependence"] = np.where(tot != 0, sup / np.where(tot != 0, tot, 1.0), np.nan)
+    return {k: out[k] for k in METRIC_NAMES + FLAG_NAMES if k in out and (k in want or names is None)}
 
 
 def revenue_mix(pj: Projection, year: int | None = None) -> dict[str, np.ndarray]:
@@ -620,6 +717,33 @@ def revenue_mix(pj: Projection, year: int | None = None) -> dict[str, np.ndarray
         return {name: np.where(total != 0, v / np.where(total != 0, total, 1.0), np.nan) for name, v in parts.items()}
 
 
-def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
-    """Project and score: the metrics of every scenario as (S,) arrays."""
-    return compute_metrics(project(a, vary))
+DEFAULT_CHUNK = 8192
+
+
+def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_size: int = DEFAULT_CHUNK,
+             metrics: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """Project and score S scenarios in chunks: each metric as an (S,) array.
+
+    The same engine and metrics as ``project(...).metrics()``, run ``chunk_size`` scenarios
+    at a time so memory stays bounded (about 1 MB per line item per 6,000 scenarios).
+    ``metrics`` limits the output to the named metrics (all by default).
+    """
+    from ._memory import keep_heap
+
+    checked, S = check_vary(a, vary)
+    if chunk_size < 1:
+        raise InputError("chunk_size must be at least 1", source="evaluate", key="chunk_size")
+    if S > chunk_size:
+        keep_heap()
+    out: dict[str, np.ndarray] | None = None
+    for lo in range(0, S, chunk_size):
+        hi = min(S, lo + chunk_size)
+        part = {k: (v[lo:hi] if v.size > 1 else v) for k, v in checked.items()}
+        pj = project(a, None, detail=False, _checked=(part, hi - lo))
+        m = compute_metrics(pj, names=metrics)
+        if out is None:
+            out = {k: np.empty(S, dtype=np.asarray(v).dtype) for k, v in m.items()}
+        for k, v in m.items():
+            out[k][lo:hi] = v
+        del pj, m
+    return out

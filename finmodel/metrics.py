@@ -70,11 +70,15 @@ IRR_REASONS = ("ok", "no_sign_change", "no_root", "multiple_roots", "empty", "no
 # Solver settings (x = 1/(1+rate) is the discount factor of one year; u = log(x)).
 _NEWTON_MAXITER = 50
 _NEWTON_XTOL = 1e-12  # relative step at which Newton has converged
-_GRID_STEP_U = 0.01  # grid spacing in u for rows with several sign changes (1 % in rate)
-_GRID_MIN, _GRID_MAX = 256, 8192
-_GRID_CHUNK = 2_000_000  # grid cells evaluated at once (memory bound)
-_AMBIGUOUS_DEPTH = 1e-9  # near-tangent dip, relative to the size of the terms: ask np.roots
-_GOLDEN_ITER = 45
+_GRID_STEP_U = 0.05  # first grid for rows with several sign changes: 5 % steps in 1 + rate
+_GRID_MIN, _GRID_MAX = 16, 4096
+_GRID_CHUNK = 2_000_000  # grid points evaluated at once (memory bound)
+_SPLIT = 8  # a cell that cannot be certified is cut into this many
+_MAX_LEVELS = 12
+_MIN_CELL = 1e-10  # relative width below which an uncertified cell is left to np.roots
+_NOISE = 1e3  # |P| within this many rounding bounds of 0 cannot be resolved: np.roots decides
+_MAX_CELLS_PER_ROW = 64
+_EPS = np.finfo(float).eps
 
 
 class IRRResult(NamedTuple):
@@ -240,12 +244,12 @@ def _sign_changes(v: np.ndarray) -> np.ndarray:
     return (filled[:, 1:] * filled[:, :-1] < 0).sum(axis=1)
 
 
-def _deflate(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _deflate(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Strip x**m factors and trailing zeros; scale each row to max |c| = 1.
 
     Returns ``c`` (S, K) with ``p(x) = x**m * scale * sum_j c_j x**j``, ``c_0 != 0``, ``c_d != 0``,
     zero-padded above degree ``d``; ``rc`` the same coefficients reversed per row
-    (``rc_i = c_{d-i}``, so ``p~(x) / x**d = sum_i rc_i (1/x)**i``); and ``d`` (S,).
+    (``rc_i = c_{d-i}``, so ``p~(x) / x**d = sum_i rc_i (1/x)**i``); ``d`` (S,); and ``scale``.
     Rows must contain at least two non-zero flows.
     """
     nz = v != 0
@@ -257,18 +261,21 @@ def _deflate(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     j = np.arange(k)
     inside = j <= d[:, None]
     c = np.take_along_axis(v, np.minimum(first[:, None] + j, n - 1), axis=1) * inside
-    c /= np.abs(c).max(axis=1, keepdims=True)
+    scale = np.abs(c).max(axis=1)
+    c /= scale[:, None]
     rc = np.take_along_axis(c, np.clip(d[:, None] - j, 0, k - 1), axis=1) * inside
-    return c, rc, d
+    return c, rc, d, scale
 
 
-def _horner_with_derivative(c: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """p(x) and p'(x) for coefficient rows c (M, K) at x (M,)."""
-    p = c[:, -1].copy()
+def _horner_with_derivative(c_t: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p(x) and p'(x) for coefficients given by column, c_t (K, M), at x (M,)."""
+    p = c_t[-1].copy()
     dp = np.zeros_like(p)
-    for k in range(c.shape[1] - 2, -1, -1):
-        dp = dp * x + p
-        p = p * x + c[:, k]
+    for k in range(c_t.shape[0] - 2, -1, -1):
+        dp *= x
+        dp += p
+        p *= x
+        p += c_t[k]
     return p, dp
 
 
@@ -284,20 +291,6 @@ def _eval_scaled(c: np.ndarray, rc: np.ndarray, u: np.ndarray) -> np.ndarray:
     for k in range(coef.shape[1] - 2, -1, -1):
         g = g * y + coef[:, k]
     return g
-
-
-def _eval_scaled_grid(c: np.ndarray, rc: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """g of every row (M, K) at every point of one sorted grid u (G,): an (M, G) array."""
-    split = np.searchsorted(u, 0.0, side="right")  # u[:split] <= 0 < u[split:]
-    out = np.empty((c.shape[0], u.size))
-    for coef, cols in ((c, slice(0, split)), (rc, slice(split, None))):
-        y = np.exp(-np.abs(u[cols]))
-        g = np.repeat(coef[:, -1:], y.size, axis=1)
-        for k in range(coef.shape[1] - 2, -1, -1):
-            g *= y
-            g += coef[:, k : k + 1]
-        out[:, cols] = g
-    return out
 
 
 def _root_bounds_u(c: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -333,30 +326,6 @@ def _bisect_u(c, rc, u_lo, u_hi, g_lo) -> np.ndarray:
     return 0.5 * (u_lo + u_hi)
 
 
-def _golden_min(c, rc, sign, a, b) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised golden-section minimum of sign * g(u) on [a, b]: (u at min, value at min)."""
-    ratio = (np.sqrt(5.0) - 1.0) / 2.0
-    a, b = a.copy(), b.copy()
-    x1 = b - ratio * (b - a)
-    x2 = a + ratio * (b - a)
-    f1 = sign * _eval_scaled(c, rc, x1)
-    f2 = sign * _eval_scaled(c, rc, x2)
-    for _ in range(_GOLDEN_ITER):
-        left = f1 < f2  # the minimum lies in [a, x2]
-        b = np.where(left, x2, b)
-        a = np.where(left, a, x1)
-        new = np.where(left, b - ratio * (b - a), a + ratio * (b - a))
-        f_new = sign * _eval_scaled(c, rc, new)
-        x2, f2, x1, f1 = (
-            np.where(left, x1, new),
-            np.where(left, f1, f_new),
-            np.where(left, new, x2),
-            np.where(left, f_new, f2),
-        )
-    pick1 = f1 <= f2
-    return np.where(pick1, x1, x2), np.where(pick1, f1, f2)
-
-
 def _roots_by_np_roots(row: np.ndarray) -> list[float]:
     """IRRs of one series via np.roots, kept exactly as numpy_financial 1.0.0 keeps them."""
     roots = np.roots(row[::-1])
@@ -374,7 +343,7 @@ def _irr_one_sign_change(v: np.ndarray) -> np.ndarray:
     bracket, where p~ has exactly one sign change (Descartes).
     """
     m = v.shape[0]
-    c, rc, d = _deflate(v)
+    c, rc, d, scale = _deflate(v)
 
     # Initial guess from two lumps of cash: the early block (sign of the first flow) and the late.
     t = np.arange(v.shape[1])
@@ -389,14 +358,15 @@ def _irr_one_sign_change(v: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         x0 = np.exp((np.log(a_early) - np.log(a_late)) / (t_late - t_early))
 
-    # Newton on the active rows only.
+    # Newton on the active rows only (coefficients by column: contiguous in Horner's loop).
+    c_t = np.ascontiguousarray(c.T)
     x = np.full(m, np.nan)
     settled = np.zeros(m, dtype=bool)
     active = np.arange(m)
     xa = x0
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         for _ in range(_NEWTON_MAXITER):
-            p, dp = _horner_with_derivative(c[active], xa)
+            p, dp = _horner_with_derivative(c_t[:, active], xa)
             x_new = xa - p / dp
             bad = ~np.isfinite(x_new) | (x_new <= 0)
             done = ~bad & (np.abs(x_new - xa) <= _NEWTON_XTOL * x_new)
@@ -408,8 +378,8 @@ def _irr_one_sign_change(v: np.ndarray) -> np.ndarray:
                 break
         # Guard: a settled Newton iterate must be a root to rounding, not a flat spot.
         idx = np.flatnonzero(settled)
-        p, _ = _horner_with_derivative(c[idx], x[idx])
-        size, _ = _horner_with_derivative(np.abs(c[idx]), x[idx])
+        p, _ = _horner_with_derivative(c_t[:, idx], x[idx])
+        size, _ = _horner_with_derivative(np.abs(c_t[:, idx]), x[idx])
         settled[idx[~(np.abs(p) <= 1e-9 * size)]] = False
         rate = 1.0 / x - 1.0
 
@@ -423,88 +393,191 @@ def _irr_one_sign_change(v: np.ndarray) -> np.ndarray:
     return rate
 
 
+def _horner_rows(a: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """sum_j a[:, j] * z**j with one point per row: a (M, K), z (M,) -> (M,)."""
+    acc = a[:, -1].copy()
+    for k in range(a.shape[1] - 2, -1, -1):
+        acc = acc * z + a[:, k]
+    return acc
+
+
+def _horner_grid(a: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """sum_j a[:, j] * z**j for every row at every point of one grid: a (M, K), z (G,) -> (M, G)."""
+    acc = np.repeat(a[:, -1:], z.size, axis=1)
+    for k in range(a.shape[1] - 2, -1, -1):
+        acc *= z
+        acc += a[:, k : k + 1]
+    return acc
+
+
+class _Poly(NamedTuple):
+    """A polynomial P(z) = sum_j a_j z**j per row, for z in (0, 1], with what certifies its roots.
+
+    On a cell [za, zb] in (0, 1]: |P'| <= B1(zb) and |P''| <= B2(zb), where B1 and B2 are the
+    derivatives' polynomials with absolute coefficients (increasing in z). ``err_p`` and ``err_d``
+    bound the rounding of Horner's rule for P and P' (Higham, Accuracy and Stability of Numerical
+    Algorithms, 2nd ed., section 5.1: |error| <= gamma_2K * sum |a_j| z**j, with z <= 1).
+    """
+
+    a: np.ndarray
+    d1: np.ndarray
+    b1: np.ndarray
+    b2: np.ndarray
+    err_p: np.ndarray
+    err_d: np.ndarray
+
+    @classmethod
+    def of(cls, a: np.ndarray) -> _Poly:
+        k = a.shape[1]
+        j = np.arange(k)
+        d1 = (a * j)[:, 1:]
+        b1 = np.abs(d1)
+        b2 = (np.abs(a) * j * (j - 1))[:, 2:] if k > 2 else np.zeros((a.shape[0], 1))
+        gamma = 4.0 * k * _EPS
+        return cls(a, d1, b1, b2, gamma * np.abs(a).sum(axis=1), gamma * b1.sum(axis=1))
+
+
+def _isolate(poly: _Poly, z_low: np.ndarray, p_at_one: np.ndarray, ambiguous: np.ndarray):
+    """Brackets, each holding exactly one root of P in [z_low, 1], for every row.
+
+    A grid uniform in log z (step ``_GRID_STEP_U``) cuts [z_low, 1] into cells. A cell is
+    *root-free* when |P| at an end exceeds B1 * width (plus rounding): P cannot reach 0 inside.
+    Any other cell is *monotone* when |P'| at an end exceeds B2 * width: P' has no zero, so the
+    cell holds one root if P changes sign across it and none otherwise. A cell that is neither is
+    cut into ``_SPLIT`` and tested again; one still uncertified at a relative width of
+    ``_MIN_CELL`` (a tangent or nearly double root, or a complex pair next to the real axis) marks
+    its row in ``ambiguous`` and the row is left to ``np.roots``.
+
+    ``p_at_one`` is P(1), given so that both halves (x <= 1 and 1/x <= 1) see the same sign at
+    x = 1. Returns (row, za, zb, sign of P(za)) of the brackets; a root exactly at a grid point
+    counts in the cell to its left.
+    """
+    m = poly.a.shape[0]
+    parts: list[tuple[np.ndarray, ...]] = []
+    order = np.argsort(z_low, kind="stable")
+    log_low = np.log(np.maximum(z_low, np.finfo(float).tiny))
+    n_max = int(np.clip(np.ceil(-log_low.min() / _GRID_STEP_U) + 1, _GRID_MIN, _GRID_MAX))
+    per_chunk = max(1, _GRID_CHUNK // n_max)
+    for start in range(0, m, per_chunk):
+        rows = order[start : start + per_chunk]
+        lo = log_low[rows].min()
+        n = int(np.clip(np.ceil(-lo / _GRID_STEP_U) + 1, _GRID_MIN, _GRID_MAX))
+        z = np.exp(np.linspace(lo, 0.0, n))
+        z[-1] = 1.0
+        p = _horner_grid(poly.a[rows], z)
+        p[:, -1] = p_at_one[rows]
+        b1 = _horner_grid(poly.b1[rows], z[1:])
+        ap = np.abs(p)
+        free = np.maximum(ap[:, :-1], ap[:, 1:]) - poly.err_p[rows, None] > b1 * np.diff(z)
+        i, j = np.nonzero(~free)
+        parts.append((rows[i], z[j], z[j + 1], p[i, j], p[i, j + 1]))
+    row, za, zb, pa, pb = (np.concatenate(x) for x in zip(*parts))
+
+    brackets: list[tuple[np.ndarray, ...]] = []
+    inner = np.arange(1, _SPLIT) / _SPLIT
+    for level in range(_MAX_LEVELS + 1):
+        live = ~ambiguous[row]
+        row, za, zb, pa, pb = row[live], za[live], zb[live], pa[live], pb[live]
+        if row.size == 0:
+            break
+        width = zb - za
+        slope = np.maximum(np.abs(_horner_rows(poly.d1[row], za)), np.abs(_horner_rows(poly.d1[row], zb)))
+        mono = slope - poly.err_d[row] > _horner_rows(poly.b2[row], zb) * width
+        sa = np.sign(pa)
+        one_root = mono & (sa != 0) & (sa != np.sign(pb))
+        brackets.append((row[one_root], za[one_root], zb[one_root], sa[one_root]))
+
+        unsure = ~mono
+        row, za, zb, pa, pb, width = row[unsure], za[unsure], zb[unsure], pa[unsure], pb[unsure], width[unsure]
+        if level == _MAX_LEVELS:
+            ambiguous[row] = True
+            break
+        # Give up on a row (np.roots decides it) when a cell is down to rounding: too narrow, or
+        # |P| at both ends within rounding noise; or when too many cells stay uncertain.
+        noise = np.maximum(np.abs(pa), np.abs(pb)) <= _NOISE * poly.err_p[row]
+        ambiguous[row[(width <= _MIN_CELL * zb) | noise]] = True
+        ambiguous[np.flatnonzero(np.bincount(row, minlength=m) > _MAX_CELLS_PER_ROW)] = True
+        live = ~ambiguous[row]
+        row, za, zb, pa, pb, width = row[live], za[live], zb[live], pa[live], pb[live], width[live]
+        if row.size == 0:
+            break
+
+        # Cut each uncertain cell into _SPLIT; keep the sub-cells that are not root-free.
+        zi = za[:, None] + width[:, None] * inner
+        pi = _horner_rows(poly.a[np.repeat(row, _SPLIT - 1)], zi.ravel()).reshape(zi.shape)
+        zs = np.concatenate([za[:, None], zi, zb[:, None]], axis=1)
+        ps = np.concatenate([pa[:, None], pi, pb[:, None]], axis=1)
+        b1 = _horner_rows(poly.b1[np.repeat(row, _SPLIT)], zs[:, 1:].ravel()).reshape(-1, _SPLIT)
+        aps = np.abs(ps)
+        free = np.maximum(aps[:, :-1], aps[:, 1:]) - poly.err_p[row, None] > b1 * np.diff(zs, axis=1)
+        i, j = np.nonzero(~free)
+        row, za, zb, pa, pb = row[i], zs[i, j], zs[i, j + 1], ps[i, j], ps[i, j + 1]
+
+    return tuple(np.concatenate(x) for x in zip(*brackets)) if brackets else (np.zeros(0, np.intp),) + (np.zeros(0),) * 3
+
+
+def _bisect_z(a: np.ndarray, za: np.ndarray, zb: np.ndarray, sa: np.ndarray) -> np.ndarray:
+    """Vectorised bisection of P (rows a) on brackets [za, zb] with sign(P(za)) = sa != 0."""
+    za, zb = za.copy(), zb.copy()
+    active = np.arange(za.size)
+    for _ in range(200):
+        active = active[zb[active] - za[active] > 2.0 * _EPS * zb[active]]
+        if active.size == 0:
+            break
+        mid = 0.5 * (za[active] + zb[active])
+        s_mid = np.sign(_horner_rows(a[active], mid))
+        hit = s_mid == 0
+        za[active] = np.where((s_mid == sa[active]) | hit, mid, za[active])
+        zb[active] = np.where((s_mid == sa[active]) & ~hit, zb[active], mid)
+    return 0.5 * (za + zb)
+
+
 def _irr_several_sign_changes(v: np.ndarray) -> tuple[np.ndarray, list[list[float]]]:
-    """All IRRs of each row of (M, n) flows with two or more sign changes.
+    """All IRRs of each row of (M, n) flows with two or more sign changes, isolated with proof.
 
-    1. Evaluate g(u) = p~(x)/max(1,x)**d on a grid in u = log(x) spanning the Cauchy bounds of the
-       positive roots (spacing about 0.01, i.e. 1 % in rate near 0).
-    2. Every grid cell where g changes sign brackets a root.
-    3. Every grid point where |g| has a local minimum without a sign change (a "dip") may hide two
-       close roots inside one cell: a golden-section search finds the extremum; if g changes sign
-       there, the dip gives two brackets.
-    4. All brackets of all rows are refined at once by bisection.
-    5. Rows where a dip bottoms out within rounding of zero (a tangent or nearly double root, or a
-       complex pair next to the real axis) or where two roots tie for nearest 0 are decided by
-       ``np.roots`` exactly as numpy_financial does, since there the answer depends on rounding.
+    The positive roots of p~(x) lie in (0, 1] as roots x of the deflated coefficients ``c``
+    (rates >= 0) or in (0, 1] as roots y = 1/x of the reversed coefficients ``rc`` (rates < 0),
+    above the Cauchy bounds. :func:`_isolate` brackets each root on both halves with a grid that
+    is refined only where needed; all brackets of all rows are then refined at once by
+    bisection. Rows where the answer hinges on rounding (a tangent root; two roots tying for
+    nearest 0) are decided by ``np.roots`` exactly as numpy_financial does.
 
-    Returns the rate (nearest 0, NaN if none) and each row's sorted roots.
+    Returns the rate nearest 0 (NaN if none) and each row's sorted roots.
     """
     m = v.shape[0]
-    c, rc, d = _deflate(v)
+    c, rc, d, scale = _deflate(v)
     u_lo, u_hi = _root_bounds_u(c, d)
-
-    b_row, b_lo, b_hi, b_glo = [], [], [], []
     ambiguous = np.zeros(m, dtype=bool)
-    # Rows in order of their lower bound, so each chunk's common grid stays short.
-    by_bound = np.argsort(u_lo, kind="stable")
-    n_grid_max = int(np.clip(np.ceil((u_hi.max() - u_lo.min()) / _GRID_STEP_U), _GRID_MIN, _GRID_MAX))
-    rows_per_chunk = max(1, _GRID_CHUNK // n_grid_max)
-    for start in range(0, m, rows_per_chunk):
-        rows = by_bound[start : start + rows_per_chunk]
-        lo, hi = u_lo[rows].min(), u_hi[rows].max()
-        n_grid = int(np.clip(np.ceil((hi - lo) / _GRID_STEP_U), _GRID_MIN, _GRID_MAX))
-        grid = np.linspace(lo, hi, n_grid)
-        g = _eval_scaled_grid(c[rows], rc[rows], grid)
-        s = np.sign(g)
+    p_at_one = v.sum(axis=1) / scale  # exact for whole-number flows: a root at rate 0 is kept
 
-        # Sign changes between neighbouring grid points (a zero at the right end is a root).
-        i, j = np.nonzero((s[:, :-1] != 0) & (s[:, :-1] != s[:, 1:]))
-        b_row.append(rows[i])
-        b_lo.append(grid[j])
-        b_hi.append(grid[j + 1])
-        b_glo.append(s[i, j])
+    found_row, found_rate = [], []
+    for coef, z_low, rate_of in (
+        (c, np.exp(u_lo), lambda z: 1.0 / z - 1.0),  # z = x in (0, 1]: rate >= 0
+        (rc, np.exp(-u_hi), lambda z: z - 1.0),  # z = 1/x in (0, 1]: rate <= 0
+    ):
+        poly = _Poly.of(coef)
+        row, za, zb, sa = _isolate(poly, z_low, p_at_one, ambiguous)
+        found_row.append(row)
+        found_rate.append(rate_of(_bisect_z(coef[row], za, zb, sa)))
 
-        # Dips: |g| at a local minimum with the same sign on both sides.
-        a = np.abs(g)
-        dip = (
-            (a[:, 1:-1] < a[:, :-2])
-            & (a[:, 1:-1] <= a[:, 2:])
-            & (s[:, 1:-1] != 0)
-            & (s[:, :-2] == s[:, 1:-1])
-            & (s[:, 2:] == s[:, 1:-1])
-        )
-        i, j = np.nonzero(dip)
-        if i.size == 0:
-            continue
-        r = rows[i]
-        left, right, sign = grid[j], grid[j + 2], s[i, j + 1]
-        u_min, depth = _golden_min(c[r], rc[r], sign, left, right)
-        size = _eval_scaled(np.abs(c[r]), np.abs(rc[r]), u_min)
-        ambiguous[r[np.abs(depth) <= _AMBIGUOUS_DEPTH * size]] = True
-        crossed = depth < 0
-        r, left, right, u_min, sign = r[crossed], left[crossed], right[crossed], u_min[crossed], sign[crossed]
-        b_row += [r, r]
-        b_lo += [left, u_min]
-        b_hi += [u_min, right]
-        b_glo += [sign, -sign]  # only the sign at the left end matters to the bisection
-
-    row = np.concatenate(b_row).astype(np.intp)
-    u = _bisect_u(c[row], rc[row], np.concatenate(b_lo), np.concatenate(b_hi), np.concatenate(b_glo))
-    rates = np.expm1(-u)
-
+    row = np.concatenate(found_row).astype(np.intp)
+    rates = np.concatenate(found_rate)
     order = np.lexsort((rates, row))
     row, rates = row[order], rates[order]
+    # A root at rate 0 (x = 1) is found on both halves: keep one.
+    dup = np.zeros(row.size, dtype=bool)
+    dup[1:] = (row[1:] == row[:-1]) & (np.abs(rates[1:] - rates[:-1]) <= 1e-12 * (1.0 + np.abs(rates[1:])))
+    row, rates = row[~dup], rates[~dup]
+
     per_row = np.split(rates, np.searchsorted(row, np.arange(1, m)))
     roots = [r.tolist() for r in per_row]
-
     nearest = np.full(m, np.nan)
     for k, r in enumerate(per_row):  # short lists: at most the number of sign changes
         if r.size:
             mag = np.abs(r)
             best = np.argmin(mag)
             nearest[k] = r[best]
-            ties = np.abs(mag - mag[best]) <= 1e-9 * (1.0 + mag[best])
-            if ties.sum() > 1:
+            if (np.abs(mag - mag[best]) <= 1e-9 * (1.0 + mag[best])).sum() > 1:
                 ambiguous[k] = True
     for k in np.flatnonzero(ambiguous):
         roots[k] = _roots_by_np_roots(v[k])
