@@ -488,9 +488,13 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
         raise InputError(f"tenor is beyond the concession of {N} years", source="assumptions",
                          key="financing.loan.tenor_years")
     j = np.clip(t - ln.grace_years, 0.0, n_rep)
-    growth_n = (1 + r) ** n_rep
-    safe_r = np.where(r > 0, r, 1.0)
-    annuity_bal = np.where(r > 0, D * (growth_n - (1 + safe_r) ** j) / np.where(r > 0, growth_n - 1, 1.0), D * (1 - j / n_rep))
+    # annuity balance after j of n payments: D ((1+r)^n - (1+r)^j) / ((1+r)^n - 1), written with
+    # expm1/log1p so that a tiny rate stays accurate; a zero rate repays in equal parts
+    log_growth = np.log1p(r)
+    grown_n = np.expm1(n_rep * log_growth)
+    grown_j = np.expm1(j * log_growth)
+    annuity_bal = np.where(grown_n > 0, D * (grown_n - grown_j) / np.where(grown_n > 0, grown_n, 1.0),
+                           D * (1 - j / n_rep))
     if a.financing.loan.repayment == "annuity":
         bal = annuity_bal
     else:
@@ -693,7 +697,10 @@ def compute_metrics(pj: Projection, names: tuple[str, ...] | None = None) -> dic
         out["min_cumulative_equity_cash"] = (out["min_cumulative_cash"] if same and "min_cumulative_cash" in out
                                              else np.asarray(M.min_cumulative(ef), dtype=float))
     if want & {"dscr_min", "dscr_avg"}:
+        # a debt service below a thousandth of a fen is no debt service (it would only make the
+        # ratio overflow): DSCR is defined in the years with debt service
         cfads, ds = it["cfads"], it["debt_service"]
+        ds = np.where(ds > 1e-5, ds, 0.0)
         out["dscr_min"] = np.asarray(M.dscr_min(cfads, ds), dtype=float)
         out["dscr_avg"] = np.asarray(M.dscr_avg(cfads, ds), dtype=float)
     if want & {"margin_avg", "subsidy_dependence"}:

@@ -198,18 +198,19 @@ def is_numeric_path(path: str) -> bool:
 
 
 # --------------------------------------------------------------------------- inline sources
-def _strip_sources(node: Any, path: list[str], notes: dict[str, str], budget: list[int]) -> Any:
+def _strip_sources(node: Any, path: list[str], notes: dict[str, str], budget: list[int], source: str = "") -> Any:
     budget[0] -= 1
     if budget[0] < 0:
-        raise InputError("document too large to walk (too many nodes)")
+        raise InputError("document too large once aliases are expanded (over 200,000 nodes); "
+                         "refusing a possible alias bomb", source=source or None)
     if isinstance(node, dict):
         if set(node) == SOURCE_KEYS or set(node) == {"value"}:
             if "source" in node:
                 notes[".".join(path)] = str(node["source"])
-            return _strip_sources(node["value"], path, notes, budget)
-        return {k: _strip_sources(v, path + [str(k)], notes, budget) for k, v in node.items()}
+            return _strip_sources(node["value"], path, notes, budget, source)
+        return {k: _strip_sources(v, path + [str(k)], notes, budget, source) for k, v in node.items()}
     if isinstance(node, list):
-        return [_strip_sources(v, path + [str(i)], notes, budget) for i, v in enumerate(node)]
+        return [_strip_sources(v, path + [str(i)], notes, budget, source) for i, v in enumerate(node)]
     return node
 
 
@@ -259,7 +260,7 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[str,
         raise InputError("extends chain too deep", source=str(path), key="extends")
     data = read_yaml_file(path)
     notes: dict[str, str] = {}
-    data = _strip_sources(data, [], notes, [200_000])
+    data = _strip_sources(data, [], notes, [200_000], str(path))
     parent = data.pop("extends", None)
     origins: dict[str, str] = {}
     if parent is not None:
