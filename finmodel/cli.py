@@ -120,6 +120,15 @@ def main(debug: bool) -> None:
 
 
 # --------------------------------------------------------------------------- run
+def _irr_note(flag: dict) -> str:
+    if flag["multiple"]:
+        roots = ", ".join(f"{r * 100:.2f} %" for r in flag["roots"])
+        return f"  (several IRRs: {roots}; the one nearest zero is shown)"
+    if flag["reason"] not in ("ok",):
+        return f"  ({flag['reason'].replace('_', ' ')})"
+    return ""
+
+
 def _kpi_lines(s: dict) -> list[str]:
     m = s["metrics"]
 
@@ -140,8 +149,8 @@ def _kpi_lines(s: dict) -> list[str]:
         ("Discount rate / hurdle", f"{pct(s['discount_rate'])} / {pct(s['equity_hurdle_rate'])}"),
         ("Project NPV", money(m["npv"])),
         ("Equity NPV", money(m["equity_npv"])),
-        ("Project IRR", pct(m["project_irr"]) + ("  (several IRRs)" if s["flags"]["project_irr"]["multiple"] else "")),
-        ("Equity IRR", pct(m["equity_irr"])),
+        ("Project IRR", pct(m["project_irr"]) + _irr_note(s["flags"]["project_irr"])),
+        ("Equity IRR", pct(m["equity_irr"]) + _irr_note(s["flags"]["equity_irr"])),
         ("Payback", yrs(m["payback_years"]) + ("  (cumulative cash turns negative again later)" if s["flags"]["payback_refit_negative"] else "")),
         ("Discounted payback", yrs(m["discounted_payback_years"])),
         ("Min cumulative cash", money(m["min_cumulative_cash"])),
@@ -207,11 +216,16 @@ def validate(file, sets):
 
 
 @main.command()
-def schema():
+@click.option("--markdown", is_flag=True, help="Print the YAML reference as a Markdown table instead.")
+def schema(markdown):
     """Print the JSON Schema of the assumptions.
 
     Example: finmodel schema > schema.json
     """
+    if markdown:
+        from .schema_doc import markdown as md
+        click.echo(md(), nl=False)
+        return
     from .assumptions import Assumptions
     click.echo(json.dumps(Assumptions.model_json_schema(), ensure_ascii=False, indent=2))
 
