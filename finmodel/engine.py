@@ -391,6 +391,9 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
     fees_net = put("rev_property_fees", fees_net)
     other_net = put("rev_other", other_net)
     revenue = put("revenue", rent_net + park_net + fees_net + other_net)
+    safe_rev = np.where(revenue != 0, revenue, 1.0)
+    for stream, net in (("rent", rent_net), ("parking", park_net), ("property_fees", fees_net), ("other", other_net)):
+        put(f"mix_{stream}", np.where(revenue != 0, net / safe_rev, 0.0))
 
     # ------------------------------------------------------------ support
     su = p.support
@@ -421,6 +424,7 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
                   + credit(parking_opex, pk.opex_input_vat_rate) + credit(ov_other, ov.other_input_vat_rate))
     opex_gross = put("opex_paid", ps_team + ps_var + ps_mat + space_opex + parking_opex + own_cost + mgmt + ov_other)
     opex = put("opex", opex_gross - in_opex)
+    put("property_segment_result", fees_net - ps_team - ps_var - (ps_mat - credit(ps_mat, ps.materials_input_vat_rate)))
     preop = put("pre_operating_cost", p.capex.pre_operating_cost_cny * first)
     handback = put("handback_cost", p.capex.handback_cost_cny * cpi * last)
 

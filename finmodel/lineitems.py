@@ -50,6 +50,10 @@ _ROWS = [
     ("subsidy", "Subsidy (net of VAT)", "财政补贴", "CNY", "revenue"),
     ("capital_grant", "Capital grant", "资本金补助", "CNY", "revenue"),
     ("support", "Support in EBITDA", "计入EBITDA的政府支持", "CNY", "revenue"),
+    ("mix_rent", "Revenue mix: rent", "收入结构: 租金", "fraction", "revenue"),
+    ("mix_parking", "Revenue mix: parking", "收入结构: 停车费", "fraction", "revenue"),
+    ("mix_property_fees", "Revenue mix: property fees", "收入结构: 物业费", "fraction", "revenue"),
+    ("mix_other", "Revenue mix: other", "收入结构: 其他", "fraction", "revenue"),
     # costs
     ("cost_property_team", "Property service team", "物业人工成本(固定)", "CNY", "costs"),
     ("cost_property_variable", "Property service variable labour", "物业人工成本(变动)", "CNY", "costs"),
@@ -61,6 +65,7 @@ _ROWS = [
     ("cost_overheads_other", "Other overheads", "其他管理费用", "CNY", "costs"),
     ("opex_paid", "Operating costs paid (VAT incl.)", "经营成本(含税)", "CNY", "costs"),
     ("opex", "Operating costs (net of creditable VAT)", "经营成本", "CNY", "costs"),
+    ("property_segment_result", "Property service segment result", "物业服务板块损益", "CNY", "costs"),
     ("pre_operating_cost", "Pre-operating cost", "开办费", "CNY", "costs"),
     ("handback_cost", "Hand-back restoration", "期末移交恢复费用", "CNY", "costs"),
     # VAT

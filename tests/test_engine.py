@@ -457,3 +457,15 @@ def test_all_line_items_finite_in_base(base):
     pj = engine.project(base)
     for key in pj.items.keys():
         assert np.all(np.isfinite(pj[key])), key
+
+
+def test_yearly_mix_and_property_segment(base):
+    pj = engine.project(base)
+    total = pj["mix_rent"] + pj["mix_parking"] + pj["mix_property_fees"] + pj["mix_other"]
+    assert total[0, 1:] == pytest.approx([1.0] * 20)
+    assert pj["mix_rent"][0, 1] == pytest.approx(engine.revenue_mix(pj)["rent"][0])
+    # segment result = fee revenue - team - variable labour - materials net of their 13 % input VAT
+    k = 5
+    expected = (pj["rev_property_fees"][0, k] - pj["cost_property_team"][0, k] - pj["cost_property_variable"][0, k]
+                - pj["cost_property_materials"][0, k] / 1.13)
+    assert pj["property_segment_result"][0, k] == pytest.approx(expected)
