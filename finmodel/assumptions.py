@@ -327,7 +327,229 @@ class Financing(Strict):
 
 
 class Report(Strict):
+    """What the workbook of ``finmodel run`` contains (the command's flags add to this)."""
+
     language: Literal["zh", "en"] = Field("zh", description="Report language.")
+    corridor: bool = Field(True, description="Solve the subsidy corridor and show it, with the verdict it decides, on Summary.")
+    breakeven_table: bool = Field(False, description="Add the Break-even sheet: the break-even table (NPV = 0) of the key drivers.")
+    tornado: bool = Field(False, description="Add the Sensitivity sheet with the tornado of the scenario's drivers (metric: NPV).")
+    grids: list[list[str]] = Field(default_factory=list, max_length=20,
+                                   description="Grids for the Sensitivity sheet (heat maps of NPV): each one or two axes "
+                                               "'PATH=LO:HI:N', e.g. [[support.subsidy_annual_cny=0:3e6:7]].")
+    montecarlo_draws: int = F(0, 0, 1_000_000, "Add the Monte Carlo sheet with this many draws of the uncertainty section; 0 = none. [draws]")
+    montecarlo_seed: int = F(0, 0, 2**63 - 1, "Seed of the Monte Carlo draws. [-]")
+
+
+# --------------------------------------------------------------------------- corridor
+class Corridor(Strict):
+    """The subsidy corridor (``finmodel breakeven --corridor``): what 'viable' and 'micro-profit' mean.
+
+    The least subsidy makes the operator viable (equity NPV >= 0 at the hurdle, and the DSCR at
+    or above its floor where there is debt); the most keeps it a micro profit (equity IRR and
+    average net margin at or below their caps). Set a cap to null to leave it out; at least one
+    cap is required.
+    """
+
+    equity_hurdle_rate: float | None = F(None, 0.0, 1.0, "Hurdle for viability (equity NPV >= 0 at this rate); null = discount.equity_hurdle_rate. [fraction/year]")
+    dscr_floor: float = F(1.2, 0.0, 10.0, "Least DSCR in every year with debt service for viability; ignored without debt. [-]")
+    max_equity_irr: float | None = F(0.10, 0.0, 1.0, "Micro-profit cap on the equity IRR; null = no cap. [fraction/year]")
+    max_margin_avg: float | None = F(None, -1.0, 1.0, "Micro-profit cap on the average net margin (net income / operating revenue net of VAT, over the concession); null = no cap. [fraction]")
+
+    @model_validator(mode="after")
+    def _one_cap(self):
+        if self.max_equity_irr is None and self.max_margin_avg is None:
+            raise ValueError("set at least one micro-profit cap (max_equity_irr or max_margin_avg)")
+        return self
+
+
+# --------------------------------------------------------------------------- studies
+# The two sections below describe studies, not the deal: which inputs the sensitivity studies
+# move and by how much (``sensitivity``), and what is known about their uncertainty for Monte
+# Carlo, Sobol and Morris (``uncertainty``). Each entry names a numeric assumption by its dotted
+# YAML path (list items by index, e.g. space.tiers.2.rent_cny_per_m2_day); values are in that
+# assumption's own unit. The engine never reads these sections.
+
+DistKind = Literal["uniform", "triangular", "pert", "normal", "lognormal", "discrete"]
+
+# parameters each kind requires and the ones it may also take
+_DIST_PARAMS = {
+    "uniform": ({"min", "max"}, set()),
+    "triangular": ({"min", "mode", "max"}, set()),
+    "pert": ({"min", "mode", "max"}, {"lamb"}),
+    "normal": ({"mean", "sd"}, {"min", "max"}),
+    "lognormal": ({"mean", "sd"}, {"min", "max"}),
+    "discrete": ({"values"}, {"probs"}),
+}
+_ALL_DIST_PARAMS = {"min", "mode", "max", "mean", "sd", "lamb", "values", "probs"}
+
+
+class Distribution(Strict):
+    """One uncertain input: a dotted path and its probability distribution.
+
+    Parameters by kind, in the input's own unit:
+
+    - ``uniform``: ``min``, ``max`` (``min <= max``; equal gives a constant).
+    - ``triangular``: ``min``, ``mode``, ``max`` with ``min <= mode <= max``.
+    - ``pert``: ``min``, ``mode``, ``max`` and the shape ``lamb`` (4 by default): a beta on
+      [min, max] with alpha = 1 + lamb (mode - min) / (max - min), beta = 1 + lamb (max - mode) / (max - min).
+    - ``normal``: ``mean``, ``sd > 0``; optional ``min``/``max`` truncate it (a truncated normal).
+    - ``lognormal``: ``mean > 0`` and ``sd > 0`` of the input itself (not of its logarithm);
+      optional ``min``/``max`` truncate it.
+    - ``discrete``: ``values`` with optional ``probs`` (equal by default; non-negative, summing to 1).
+
+    Every kind is also truncated to the assumption's valid range from the schema (occupancy <= 1);
+    the Monte Carlo output counts the draws that truncation moved.
+    """
+
+    path: str = Field(..., min_length=1, max_length=200,
+                      description="Dotted YAML path of a numeric assumption, e.g. space.tiers.2.rent_cny_per_m2_day.")
+    dist: DistKind = Field(..., description="Kind: uniform, triangular, pert, normal, lognormal or discrete.")
+    min: float | None = Field(None, description="Lower end (uniform, triangular, pert) or lower truncation (normal, lognormal). [input's unit]")
+    mode: float | None = Field(None, description="Most likely value (triangular, pert). [input's unit]")
+    max: float | None = Field(None, description="Upper end (uniform, triangular, pert) or upper truncation (normal, lognormal). [input's unit]")
+    mean: float | None = Field(None, description="Mean before truncation (normal, lognormal). [input's unit]")
+    sd: float | None = Field(None, description="Standard deviation before truncation (normal, lognormal), > 0. [input's unit]")
+    lamb: float | None = Field(None, gt=0.0, le=100.0, description="PERT shape; 4 when not given. [-]")
+    values: list[float] | None = Field(None, min_length=1, max_length=1000, description="Possible values (discrete). [input's unit]")
+    probs: list[float] | None = Field(None, min_length=1, max_length=1000, description="Probability of each value (discrete), summing to 1. [fraction]")
+    source: str = Field("", max_length=500, description="Where the distribution comes from.")
+
+    @model_validator(mode="after")
+    def _params(self):
+        required, optional = _DIST_PARAMS[self.dist]
+        given = {k for k in _ALL_DIST_PARAMS if getattr(self, k) is not None}
+        missing = sorted(required - given)
+        if missing:
+            raise ValueError(f"{self.dist} needs {', '.join(missing)}")
+        extra = sorted(given - required - optional)
+        if extra:
+            raise ValueError(f"{self.dist} does not take {', '.join(extra)}")
+        lo, mode, hi = self.min, self.mode, self.max
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"min {lo:g} is above max {hi:g}")
+        if mode is not None and not (lo <= mode <= hi):
+            raise ValueError(f"mode {mode:g} is outside [min, max] = [{lo:g}, {hi:g}]")
+        if self.sd is not None and not self.sd > 0:
+            raise ValueError(f"sd must be > 0 (got {self.sd:g})")
+        if self.dist in ("normal", "lognormal") and lo is not None and hi is not None and lo == hi:
+            raise ValueError("truncation min and max are equal: use a uniform with min = max for a constant")
+        if self.dist == "lognormal" and not self.mean > 0:
+            raise ValueError(f"lognormal mean must be > 0 (got {self.mean:g})")
+        if self.dist == "discrete" and self.probs is not None:
+            if len(self.probs) != len(self.values):
+                raise ValueError(f"probs has {len(self.probs)} items for {len(self.values)} values")
+            if any(p < 0 for p in self.probs):
+                raise ValueError("probs must be non-negative")
+            if abs(sum(self.probs) - 1.0) > 1e-9:
+                raise ValueError(f"probs sum to {sum(self.probs):.6g}, must sum to 1")
+        return self
+
+
+class RankCorrelation(Strict):
+    """A rank (Spearman) correlation between two uncertain inputs."""
+
+    between: list[str] = Field(..., min_length=2, max_length=2, description="The two inputs' dotted paths.")
+    rho: float = F(0.0, -1.0, 1.0, "Target Spearman rank correlation. [-]")
+    source: str = Field("", max_length=500, description="Where the correlation comes from.")
+
+    @model_validator(mode="after")
+    def _distinct(self):
+        if self.between[0] == self.between[1]:
+            raise ValueError("a correlation needs two different inputs")
+        return self
+
+
+class Uncertainty(Strict):
+    """Distributions of uncertain inputs and their rank correlations (Monte Carlo, Sobol, Morris)."""
+
+    inputs: list[Distribution] = Field(default_factory=list, max_length=200,
+                                       description="Uncertain inputs; every other assumption stays at its value.")
+    correlations: list[RankCorrelation] = Field(default_factory=list, max_length=2000,
+                                                description="Rank correlations between inputs (0 where not listed).")
+    correlation_method: Literal["iman_conover", "gaussian_copula"] = Field(
+        "iman_conover", description="How draws are correlated: Iman-Conover reordering or a Gaussian copula.")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        paths = [d.path for d in self.inputs]
+        dup = sorted({p for p in paths if paths.count(p) > 1})
+        if dup:
+            raise ValueError(f"inputs: {dup[0]} has two distributions")
+        seen = set()
+        for i, c in enumerate(self.correlations):
+            for p in c.between:
+                if p not in paths:
+                    raise ValueError(f"correlations.{i}: {p} has no distribution in uncertainty.inputs")
+            pair = frozenset(c.between)
+            if pair in seen:
+                raise ValueError(f"correlations.{i}: the pair {c.between[0]}, {c.between[1]} is listed twice")
+            seen.add(pair)
+        return self
+
+
+class Driver(Strict):
+    """A tornado/spider driver: an input and, optionally, its low and high values."""
+
+    path: str = Field(..., min_length=1, max_length=200, description="Dotted YAML path of a numeric assumption.")
+    low: float | None = Field(None, description="Low value for the tornado; with high, replaces the relative swing. [input's unit]")
+    high: float | None = Field(None, description="High value for the tornado. [input's unit]")
+    source: str = Field("", max_length=500, description="Where the range comes from.")
+
+    @model_validator(mode="after")
+    def _range(self):
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both low and high, or neither")
+        if self.low is not None and self.low > self.high:
+            raise ValueError(f"low {self.low:g} is above high {self.high:g}")
+        return self
+
+
+class Sensitivity(Strict):
+    """Defaults of ``finmodel sensitivity``: the drivers, the relative swing, the spider's steps."""
+
+    swing: float = F(0.2, 0.0, 1.0, "Relative swing of drivers without a declared range: low = base x (1 - swing). [fraction]")
+    spider_steps: list[float] = Field(default_factory=lambda: [-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3],
+                                      min_length=2, max_length=101,
+                                      description="Relative steps of the spider plot, increasing. [fraction]")
+    drivers: list[Driver] = Field(default_factory=list, max_length=200,
+                                  description="Drivers of the tornado and spider; empty = the built-in list of key drivers.")
+
+    @model_validator(mode="after")
+    def _steps(self):
+        s = self.spider_steps
+        if any(b <= a for a, b in zip(s, s[1:])):
+            raise ValueError("spider_steps must increase strictly")
+        if any(x <= -1.0 or x > 10.0 for x in s):
+            raise ValueError("spider_steps must lie in (-1, 10]")
+        paths = [d.path for d in self.drivers]
+        dup = sorted({p for p in paths if paths.count(p) > 1})
+        if dup:
+            raise ValueError(f"drivers: {dup[0]} is listed twice")
+        return self
+
+
+def numeric_path_problem(root: BaseModel, path: str) -> str | None:
+    """Why ``path`` is not a numeric assumption present in ``root`` (None when it is)."""
+    node: object = root
+    parts = path.split(".")
+    if parts[0] in ("uncertainty", "sensitivity", "sources"):
+        return f"'{path}' is not an assumption of the model"
+    for part in parts:
+        if isinstance(node, BaseModel):
+            if part not in type(node).model_fields:
+                return f"no such assumption '{part}' in '{path}'"
+            node = getattr(node, part)
+        elif isinstance(node, list):
+            if not part.isdigit():
+                return f"'{part}' in '{path}' is not a list index"
+            if int(part) >= len(node):
+                return f"index {part} in '{path}' is out of range (the list has {len(node)} items)"
+            node = node[int(part)]
+        else:
+            return f"no such assumption '{part}' in '{path}'"
+    if isinstance(node, bool) or not isinstance(node, (int, float)):
+        return f"'{path}' is not a numeric assumption"
+    return None
 
 
 # --------------------------------------------------------------------------- root
@@ -348,7 +570,12 @@ class Assumptions(Strict):
     overheads: Overheads = Field(default_factory=Overheads)
     tax: Tax = Field(default_factory=Tax)
     financing: Financing = Field(default_factory=Financing)
+    corridor: Corridor = Field(default_factory=Corridor, description="Subsidy corridor: viability hurdle and floor, micro-profit caps.")
     report: Report = Field(default_factory=Report)
+    sensitivity: Sensitivity = Field(default_factory=Sensitivity,
+                                     description="Drivers and ranges of the tornado and spider studies.")
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty,
+                                     description="Distributions and rank correlations for Monte Carlo, Sobol and Morris.")
     sources: dict[str, str] = Field(default_factory=dict,
                                     description="Source note per dotted key (also given inline as {value, source}).")
 
@@ -368,4 +595,15 @@ class Assumptions(Strict):
         for key, val in self.sources.items():
             if not isinstance(val, str):
                 raise ValueError(f"sources.{key}: a source note must be text")
+        return self
+
+    @model_validator(mode="after")
+    def _study_paths(self):
+        """Every path named by the study sections is a numeric assumption of this scenario."""
+        named = [(f"sensitivity.drivers.{i}.path", d.path) for i, d in enumerate(self.sensitivity.drivers)]
+        named += [(f"uncertainty.inputs.{i}.path", d.path) for i, d in enumerate(self.uncertainty.inputs)]
+        for key, path in named:
+            why = numeric_path_problem(self, path)
+            if why:
+                raise ValueError(f"{key}: {why}")
         return self
