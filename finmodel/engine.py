@@ -655,6 +655,15 @@ METRIC_NAMES = ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years
 MIX_NAMES = ("rent", "parking", "property_fees", "other")
 
 
+def _sum_operating_years(x: np.ndarray) -> np.ndarray:
+    """Sum over years 1..N, year by year in a fixed order, so that a scenario's sum has the same
+    bits whatever the batch it is computed in (numpy's pairwise reductions depend on layout)."""
+    acc = np.zeros(x.shape[0])
+    for k in range(1, x.shape[1]):
+        acc = acc + x[:, k]
+    return acc
+
+
 FLAG_NAMES = ("project_irr_multiple", "equity_irr_multiple", "payback_refit_negative")
 
 
@@ -708,9 +717,9 @@ def compute_metrics(pj: Projection, names: tuple[str, ...] | None = None) -> dic
         out["dscr_min"] = np.asarray(M.dscr_min(cfads, ds), dtype=float)
         out["dscr_avg"] = np.asarray(M.dscr_avg(cfads, ds), dtype=float)
     if want & {"margin_avg", "subsidy_dependence"}:
-        rev = it["revenue"][:, 1:].sum(axis=-1)
-        ni = it["net_income"][:, 1:].sum(axis=-1)
-        sup = (it["subsidy"] + it["capital_grant"])[:, 1:].sum(axis=-1)
+        rev = _sum_operating_years(it["revenue"])
+        ni = _sum_operating_years(it["net_income"])
+        sup = _sum_operating_years(it["subsidy"]) + _sum_operating_years(it["capital_grant"])
         with np.errstate(divide="ignore", invalid="ignore"):
             out["margin_avg"] = np.where(rev != 0, ni / np.where(rev != 0, rev, 1.0), np.nan)
             tot = rev + sup

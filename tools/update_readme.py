@@ -22,6 +22,10 @@ def render(text: str) -> str:
 
 
 def main() -> int:
+    unknown = [a for a in sys.argv[1:] if a != "--check"]
+    if unknown:
+        print(__doc__.strip())
+        return 0 if unknown in (["-h"], ["--help"]) else 2
     path = ROOT / "README.md"
     old = path.read_text(encoding="utf-8")
     new = render(old)

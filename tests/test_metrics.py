@@ -1,0 +1,590 @@
+"""Tests of finmodel.metrics.
+
+Where each expected number comes from is said next to it: a hand calculation written out in the
+test, a closed form, or numpy_financial 1.0.0 (the oracle for npv and irr).
+"""
+
+from __future__ import annotations
+
+import doctest
+import math
+from fractions import Fraction
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from finmodel import metrics
+from finmodel.metrics import (
+    IRR_REASONS,
+    IRRResult,
+    PaybackResult,
+    cumulative,
+    discount_factors,
+    discounted_payback,
+    dscr,
+    dscr_avg,
+    dscr_min,
+    irr,
+    irr_roots,
+    min_cumulative,
+    npv,
+    payback,
+    ratio_of_sums,
+)
+
+SEED = 20240517
+
+
+def conventional_series(rng: np.random.Generator, n_series: int, n_years: int = 21) -> np.ndarray:
+    """One sign change: one or two years of outlay, then non-negative inflows (some years 0).
+
+    The mix spans IRRs from about -30 % to several hundred per cent.
+    """
+    flows = rng.uniform(0.0, 40.0, (n_series, n_years))
+    flows[rng.random((n_series, n_years)) < 0.1] = 0.0
+    flows[:, 0] = -rng.uniform(50.0, 150.0, n_series)
+    two_year_build = rng.random(n_series) < 0.3
+    flows[two_year_build, 1] = -rng.uniform(0.0, 80.0, two_year_build.sum())
+    flows[:, 1:] *= rng.choice([0.01, 0.05, 1.0, 1.0, 1.0, 5.0, 40.0], (n_series, 1))
+    flows[:, 2] = np.maximum(flows[:, 2], 1.0)  # at least one inflow
+    return flows
+
+
+def npf_irr_rows(flows: np.ndarray) -> np.ndarray:
+    return np.array([npf.irr(row) for row in flows])
+
+
+def agree(a: np.ndarray, b: np.ndarray, atol: float) -> np.ndarray:
+    """Equal within atol, or both NaN."""
+    return (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= atol)
+
+
+# --------------------------------------------------------------------------- docstrings
+def test_docstring_examples_run():
+    result = doctest.testmod(metrics, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 10
+    assert result.failed == 0
+
+
+# --------------------------------------------------------------------------- discounting and NPV
+def test_discount_factors_by_hand():
+    # 1, 1/1.1, 1/1.21
+    np.testing.assert_allclose(discount_factors(0.1, 3), [1.0, 1 / 1.1, 1 / 1.21], rtol=1e-15)
+    df = discount_factors([0.0, 0.1], 3)
+    assert df.shape == (2, 3)
+    np.testing.assert_allclose(df[0], [1.0, 1.0, 1.0])
+    assert discount_factors(0.05, 0).shape == (0,)
+    assert np.isnan(discount_factors(-1.0, 2)).all()  # no discount factor at rate -100 %
+
+
+@pytest.mark.parametrize("n_years", [-1, 2.5, True, "3"])
+def test_discount_factors_rejects_bad_years(n_years):
+    with pytest.raises(ValueError, match="n_years"):
+        discount_factors(0.1, n_years)
+
+
+def test_npv_annuity_closed_form():
+    # -P at t=0, then A at the end of years 1..n: NPV = -P + A * (1 - (1+r)^-n) / r.
+    p, a, n, r = 1000.0, 150.0, 10, 0.07
+    by_hand = -p + a * (1 - (1 + r) ** -n) / r  # annuity factor 7.023582: 150 * 7.023582 - 1000
+    flows = np.r_[-p, np.full(n, a)]
+    assert npv(r, flows) == pytest.approx(by_hand, rel=1e-12)
+    assert by_hand == pytest.approx(53.5373, abs=1e-4)
+
+
+def test_npv_year_zero_undiscounted():
+    # 100 at t=0 stays 100; 110 at t=1 at 10 % is worth 100.
+    assert npv(0.1, [100.0]) == 100.0
+    assert npv(0.1, [0.0, 110.0]) == pytest.approx(100.0, rel=1e-15)
+
+
+def test_npv_matches_numpy_financial_on_random_series():
+    rng = np.random.default_rng(SEED)
+    flows = rng.normal(0.0, 100.0, (1500, 21))
+    rates = rng.uniform(-0.5, 1.5, 1500)
+    expected_scalar = np.array([npf.npv(0.08, row) for row in flows])
+    expected_rates = np.array([npf.npv(r, row) for r, row in zip(rates, flows, strict=True)])
+    np.testing.assert_allclose(npv(0.08, flows), expected_scalar, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(npv(rates, flows), expected_rates, rtol=1e-9, atol=0)
+
+
+def test_npv_shapes():
+    flows = np.array([[-100.0, 60.0, 60.0], [-100.0, 10.0, 120.0]])
+    assert isinstance(npv(0.1, flows[0]), float)
+    assert isinstance(npv(0.1, 5.0), float) and npv(0.1, 5.0) == 5.0
+    assert npv(0.1, flows).shape == (2,)
+    out = npv(np.array([0.0, 0.1]), flows[0])  # one series at two rates
+    assert out.shape == (2,)
+    np.testing.assert_allclose(out, [20.0, npv(0.1, flows[0])])
+    np.testing.assert_array_equal(npv(np.array([0.1]), flows), npv(0.1, flows))  # (1,) broadcasts
+    assert npv(0.1, []) == 0.0  # an empty sum
+    assert math.isnan(npv(-1.0, flows[0]))
+    with pytest.raises(ValueError, match="scenarios"):
+        npv(np.array([0.1, 0.2, 0.3]), flows)
+    with pytest.raises(ValueError, match="shape"):
+        npv(0.1, np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match="rate"):
+        npv(np.zeros((2, 2)), flows)
+
+
+# --------------------------------------------------------------------------- IRR: closed forms
+def test_irr_simple_cases_by_hand():
+    # -100 + 110/(1+r) = 0  =>  r = 0.10
+    assert irr([-100.0, 110.0]) == pytest.approx(0.10, abs=1e-12)
+    # -100 + 121/(1+r)^2 = 0  =>  (1+r)^2 = 1.21  =>  r = 0.10
+    assert irr([-100.0, 0.0, 121.0]) == pytest.approx(0.10, abs=1e-12)
+    # above 100 %: -100 + 350/(1+r) = 0  =>  r = 2.5
+    assert irr([-100.0, 350.0]) == pytest.approx(2.5, abs=1e-12)
+    # negative: -100 + 50/(1+r) = 0  =>  r = -0.5
+    assert irr([-100.0, 50.0]) == pytest.approx(-0.5, abs=1e-12)
+    # a loan seen by the lender's counterparty: +100 now, -110 in a year: also 10 %
+    assert irr([100.0, -110.0]) == pytest.approx(0.10, abs=1e-12)
+    # leading and trailing zeros change nothing
+    assert irr([0.0, -100.0, 110.0, 0.0, 0.0]) == pytest.approx(0.10, abs=1e-12)
+
+
+def test_irr_annuity_makes_npv_zero():
+    # 1000 out, 150 a year for 10 years: the IRR r solves 1000 = 150 (1 - (1+r)^-10) / r.
+    flows = np.r_[-1000.0, np.full(10, 150.0)]
+    r = irr(flows)
+    assert 150.0 * (1 - (1 + r) ** -10) / r == pytest.approx(1000.0, rel=1e-12)
+    assert r == pytest.approx(npf.irr(flows), abs=1e-12)
+    assert r == pytest.approx(0.08144, abs=1e-5)  # annuity tables: factor 6.6667 at 10 years
+
+
+def test_irr_matches_numpy_financial_on_conventional_series():
+    rng = np.random.default_rng(SEED)
+    flows = conventional_series(rng, 1500)
+    res = irr(flows, return_details=True)
+    expected = npf_irr_rows(flows)
+    assert np.isfinite(expected).all()
+    assert (res.n_sign_changes == 1).all()
+    assert (res.reason == "ok").all() and not res.multiple.any()
+    np.testing.assert_allclose(res.rate, expected, rtol=0, atol=1e-9)
+    assert expected.min() < -0.25 and expected.max() > 5.0  # the mix covers both ends
+
+
+def test_irr_bracketing_fallback_alone_matches(monkeypatch):
+    # With Newton given no iterations every row goes to the vectorised bisection.
+    rng = np.random.default_rng(SEED + 1)
+    flows = conventional_series(rng, 300)
+    monkeypatch.setattr(metrics, "_NEWTON_MAXITER", 0)
+    np.testing.assert_allclose(irr(flows), npf_irr_rows(flows), rtol=0, atol=1e-9)
+
+
+def test_irr_where_newton_struggles():
+    # Flows whose NPV is very flat or steep far from the start guess: large IRR, IRR near -100 %,
+    # long gaps. Expected values by hand: (1+r)^t = inflow/outflow.
+    cases = {
+        (-1.0, 0, 0, 0, 0, 0, 0, 0, 0, 1e6): 1e6 ** (1 / 9) - 1,
+        (-1e6, 1.0): 1e-6 - 1,
+        (-1.0, 1e4): 1e4 - 1,
+        (-5.0, -5.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1e-3): None,
+    }
+    for flows, by_hand in cases.items():
+        r = irr(list(flows))
+        expected = npf.irr(np.array(flows)) if by_hand is None else by_hand
+        assert r == pytest.approx(expected, rel=1e-9), flows
+        assert abs(npv(r, flows)) <= 1e-9 * npv(r, np.abs(flows))
+
+
+def exact_npv(flows, rate) -> float:
+    """NPV in exact rational arithmetic (the flows and rate as the floats they are)."""
+    x = 1 / (1 + Fraction(rate))
+    return float(sum(Fraction(f) * x**t for t, f in enumerate(flows)))
+
+
+def test_irr_extreme_flows_closer_than_numpy_financial():
+    # Flows spanning 11 orders of magnitude (a last flow of 3.7e-9): np.roots, inside
+    # numpy_financial, is off by about 2e-9 in the rate here (IRR about 1349 %); ours is the
+    # closer root by exact arithmetic. This is where 1e-9 agreement with the oracle ends.
+    flows = [-17.13303970250215, 221.94193644029122, 369.36413873870464, 138.67378611521295,
+             237.14486989397759, 475.9119422536749, 7.962673951132313, 0.11504202550641086,
+             157.1052782196746, 77.21709981647808, 134.40251937392773, 2.741199647950488,
+             13.202371962991739, 0.0016487769012710274, 61.95020528106107, 149.60103746783992,
+             503.7595992461404, 1.2688891063708818, 1.1720615687295337, 177.76469410475204,
+             3.6733419325232373e-09]  # fmt: skip
+    ours, theirs = irr(flows), npf.irr(np.array(flows))
+    assert ours == pytest.approx(theirs, rel=1e-9)
+    assert abs(exact_npv(flows, ours)) <= abs(exact_npv(flows, theirs))
+    assert abs(exact_npv(flows, ours)) < 1e-12
+
+
+# --------------------------------------------------------------------------- IRR: special cases
+def test_irr_two_roots_flagged_and_listed():
+    # -100 + 230 x - 132 x^2 = 0 with x = 1/(1+r): x = (230 +- 10) / 264 = 10/11 or 5/6,
+    # so r = 0.10 or 0.20. numpy_financial returns the one nearest 0: 0.10.
+    flows = [-100.0, 230.0, -132.0]
+    res = irr(flows, return_details=True)
+    assert isinstance(res, IRRResult)
+    assert res.rate == pytest.approx(0.10, abs=1e-12)
+    assert res.rate == pytest.approx(npf.irr(np.array(flows)), abs=1e-12)
+    assert res.multiple is True and res.reason == "multiple_roots" and res.n_sign_changes == 2
+    assert res.roots == pytest.approx([0.10, 0.20], abs=1e-12)
+    assert irr_roots(flows) == pytest.approx([0.10, 0.20], abs=1e-12)
+
+
+def test_irr_several_sign_changes_one_root():
+    # Signs - + + - +: three sign changes, so 3 or 1 positive roots (Descartes); here 1.
+    # Oracle: numpy_financial; and NPV at the rate is 0.
+    flows = [-100.0, 39.0, 59.0, -55.0, 80.0]
+    res = irr(flows, return_details=True)
+    assert res.rate == pytest.approx(npf.irr(np.array(flows)), abs=1e-12)
+    assert abs(npv(res.rate, flows)) < 1e-12
+    assert res.n_sign_changes == 3 and res.multiple is False and res.reason == "ok"
+    assert res.roots == pytest.approx([res.rate])
+
+
+def test_irr_numpy_financial_docstring_examples():
+    # numpy_financial 1.0.0's own examples (rounded to 5 places there). The first two have one
+    # sign change; [-100, 100, 0, -7] has two roots (-0.0833 and -0.6789) and
+    # [-5, 10.5, 1, -8, 1] three (-0.8702, 0.0886, 0.7096); the one nearest 0 is returned.
+    examples = {
+        (-100, 39, 59, 55, 20): 0.28095,
+        (-100, 0, 0, 74): -0.0955,
+        (-100, 100, 0, -7): -0.0833,
+        (-100, 100, 0, 7): 0.06206,
+        (-5, 10.5, 1, -8, 1): 0.0886,
+    }
+    for flows, rounded in examples.items():
+        assert round(irr(list(flows)), 5) == rounded
+        assert irr(list(flows)) == pytest.approx(npf.irr(np.array(flows, dtype=float)), abs=1e-12)
+    res = irr([-100, 100, 0, -7], return_details=True)
+    assert res.multiple is True and res.roots == pytest.approx([-0.67889, -0.08330], abs=1e-5)
+
+
+def test_irr_several_sign_changes_no_root():
+    # -100 + 250 x - 200 x^2: discriminant 250^2 - 4*100*200 = -17500 < 0, no real root.
+    res = irr([-100.0, 250.0, -200.0], return_details=True)
+    assert math.isnan(res.rate)
+    assert res.reason == "no_root" and res.n_sign_changes == 2 and res.roots == []
+    assert math.isnan(npf.irr(np.array([-100.0, 250.0, -200.0])))
+
+
+@pytest.mark.parametrize(
+    ("flows", "reason"),
+    [
+        ([100.0, 50.0, 20.0], "no_sign_change"),  # all inflows
+        ([-100.0, -50.0, 0.0], "no_sign_change"),  # all outflows
+        ([0.0, 0.0, 0.0], "no_sign_change"),  # nothing at all
+        ([-100.0], "no_sign_change"),
+        ([], "empty"),  # zero years
+        ([-100.0, np.nan, 110.0], "nonfinite"),
+        ([-100.0, np.inf, 110.0], "nonfinite"),
+    ],
+)
+def test_irr_undefined_is_nan_with_reason(flows, reason):
+    res = irr(flows, return_details=True)
+    assert math.isnan(res.rate) and math.isnan(irr(flows))
+    assert res.reason == reason and reason in IRR_REASONS
+    assert res.multiple is False and res.roots == []
+
+
+def test_irr_shapes_and_types():
+    flows = np.array([[-100.0, 110.0], [-100.0, 350.0], [100.0, 100.0]])
+    assert isinstance(irr(flows[0]), float)
+    out = irr(flows)
+    assert out.shape == (3,)
+    np.testing.assert_allclose(out[:2], [0.1, 2.5], atol=1e-12)
+    assert np.isnan(out[2])
+    res = irr(flows, return_details=True)
+    assert (
+        res.rate.shape == res.n_sign_changes.shape == res.multiple.shape == res.reason.shape == (3,)
+    )
+    assert res.roots is None
+    assert res.reason.tolist() == ["ok", "ok", "no_sign_change"]
+    one = irr(flows[1], return_details=True)
+    assert isinstance(one.rate, float) and isinstance(one.n_sign_changes, int)
+    assert isinstance(one.multiple, bool) and isinstance(one.reason, str)
+    assert irr(np.zeros((0, 5))).shape == (0,)
+    assert irr(np.zeros((2, 0)), return_details=True).reason.tolist() == ["empty", "empty"]
+    with pytest.raises(ValueError, match="shape"):
+        irr(np.zeros((2, 2, 2)))
+
+
+def test_irr_rows_are_independent_bit_for_bit():
+    # A row's IRR must not depend on the other rows of the batch (the engine evaluates scenarios
+    # in chunks and compares). Mixed kinds: conventional, several roots, no root, fallbacks.
+    rng = np.random.default_rng(SEED + 6)
+    flows = np.vstack(
+        [
+            conventional_series(rng, 40),
+            rng.normal(0.0, 1.0, (40, 21)),
+            rng.integers(-3, 4, (40, 21)).astype(float),
+            [[-100.0, 230.0, -132.0] + [0.0] * 18, [1.0, -3.0, 1.0, 1.0] + [0.0] * 17],
+        ]
+    )
+    whole = irr(flows, return_details=True)
+    for chunk in (1, 7, 50):
+        parts = [
+            irr(flows[i : i + chunk], return_details=True) for i in range(0, len(flows), chunk)
+        ]
+        np.testing.assert_array_equal(np.concatenate([p.rate for p in parts]), whole.rate)
+        np.testing.assert_array_equal(np.concatenate([p.reason for p in parts]), whole.reason)
+    alone = np.array([irr(row) for row in flows])
+    np.testing.assert_array_equal(alone, whole.rate)
+
+
+def test_irr_multi_sign_random_matches_numpy_financial():
+    # Random series of 3..21 years (zero-padded at the end, which changes no root), values of
+    # mixed size, most with several sign changes. Everywhere numpy_financial gives a finite rate
+    # we must give the same within 1e-9; where it gives NaN, so must we.
+    rng = np.random.default_rng(SEED + 2)
+    n_series = 2000
+    lengths = rng.integers(3, 22, n_series)
+    flows = rng.normal(0.0, 1.0, (n_series, 21)) * rng.choice([1.0, 10.0, 100.0], (n_series, 21))
+    flows[np.arange(21) >= lengths[:, None]] = 0.0
+    res = irr(flows, return_details=True)
+    expected = npf_irr_rows(flows)
+    several = res.n_sign_changes >= 2
+    assert several.sum() >= 1000
+    assert res.multiple.sum() >= 300  # many rows have two or more roots
+    mismatched = ~agree(res.rate, expected, 1e-9)
+    # Counted, not hidden: near-tangent roots are decided by np.roots as numpy_financial does,
+    # so no mismatch is expected on this seed.
+    assert mismatched.sum() == 0, np.flatnonzero(mismatched)
+    assert set(res.reason[several]) <= {"ok", "no_root", "multiple_roots"}
+    assert (res.multiple == (res.reason == "multiple_roots")).all()
+
+
+def test_irr_whole_number_flows_match_numpy_financial():
+    # Small whole numbers make exact double roots and roots at exactly 0 % common (e.g. flows
+    # summing to 0): the hard cases for a grid. Oracle: numpy_financial.
+    rng = np.random.default_rng(SEED + 3)
+    flows = rng.integers(-3, 4, (3000, 9)).astype(float)
+    expected = npf_irr_rows(flows)
+    mismatched = ~agree(irr(flows), expected, 1e-9)
+    assert mismatched.sum() == 0, flows[mismatched][:5]
+
+
+def test_irr_close_and_double_roots_match_numpy_financial():
+    # Polynomials built as (x - a)(x - a - delta) q(x) with delta from 1e-9 (a numerical double
+    # root) to 1e-2. Oracle: numpy_financial; any disagreement would be counted here.
+    rng = np.random.default_rng(SEED + 4)
+    rows = []
+    for _ in range(600):
+        a = 1.0 / (1.0 + rng.uniform(-0.5, 1.0))
+        delta = 10 ** rng.uniform(-9, -2)
+        poly = np.polymul(np.poly([a, a + delta]), rng.normal(size=rng.integers(1, 6)))
+        rows.append(poly[::-1])  # np.poly is highest power first; flows are lowest first
+    flows = np.zeros((len(rows), max(map(len, rows))))
+    for k, row in enumerate(rows):
+        flows[k, : len(row)] = row
+    mismatched = ~agree(irr(flows), npf_irr_rows(flows), 1e-9)
+    assert mismatched.sum() == 0
+
+
+def test_irr_root_at_zero_rate_counted_once():
+    # Flows summing to 0 have the root x = 1, i.e. rate 0, which lies on the seam between the
+    # solver's two halves (rates >= 0 and rates <= 0).
+    # One sign change: -2 + x + x^2 = (x - 1)(x + 2): the only positive root is x = 1.
+    assert abs(irr([-2.0, 1.0, 1.0])) < 1e-12
+    # Two: 1 - 3x + x^2 + x^3 = (x - 1)(x^2 + 2x - 1): x = 1 and x = sqrt(2) - 1,
+    # i.e. rates 0 and 1/(sqrt(2) - 1) - 1 = sqrt(2).
+    res = irr([1.0, -3.0, 1.0, 1.0], return_details=True)
+    assert res.roots == pytest.approx([0.0, math.sqrt(2)], abs=1e-12)
+    assert abs(res.rate) < 1e-12 and res.multiple is True
+    assert res.rate == pytest.approx(npf.irr(np.array([1.0, -3.0, 1.0, 1.0])), abs=1e-12)
+
+
+def test_irr_roots():
+    assert irr_roots([-100.0, 110.0]) == pytest.approx([0.1])
+    assert irr_roots([100.0, 10.0]) == []
+    assert irr_roots([0.0, 0.0]) == []
+    assert irr_roots([]) == []
+    # three roots: (x - 1/1.1)(x - 1/1.2)(x - 1/0.9) expanded, lowest power first
+    coeffs = np.poly([1 / 1.1, 1 / 1.2, 1 / 0.9])[::-1]
+    assert irr_roots(coeffs) == pytest.approx([-0.1, 0.1, 0.2], abs=1e-12)
+    res = irr(coeffs, return_details=True)
+    assert res.roots == pytest.approx([-0.1, 0.1, 0.2], abs=1e-12)
+    assert res.rate == pytest.approx(-0.1, abs=1e-12) or res.rate == pytest.approx(0.1, abs=1e-12)
+    assert res.rate == pytest.approx(npf.irr(coeffs), abs=1e-12)
+    with pytest.raises(ValueError, match="one series"):
+        irr_roots(np.zeros((2, 3)))
+
+
+# Money amounts: 0 or from 0.001 to 1e6 (a flow of 1e-300 would put the IRR within rounding
+# of -100 %, where no float rate above -1 exists).
+amount = st.one_of(st.just(0.0), st.floats(1e-3, 1e6))
+conventional = st.builds(
+    lambda outlay, build, inflows: np.r_[-outlay, -np.array(build), inflows],
+    st.floats(1.0, 1e6),
+    st.lists(amount, max_size=2),
+    st.lists(amount, min_size=1, max_size=30).filter(lambda xs: max(xs) > 0.0),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conventional)
+def test_property_npv_at_irr_is_zero(flows):
+    # One sign change: the IRR exists and NPV there is 0 up to rounding of the terms
+    # (sum of |CF_t| / (1+r)^t). Near -100 % the float rate itself is the limit (1 + r has few
+    # significant digits left): there NPV must change sign within 4 ulps of r.
+    r = irr(flows)
+    assert r > -1.0
+    scale = npv(r, np.abs(flows))
+    ulps = 4 * np.spacing(r)
+    assert abs(npv(r, flows)) <= 1e-9 * scale or npv(r - ulps, flows) * npv(r + ulps, flows) <= 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(conventional, min_size=1, max_size=5))
+def test_property_irr_rows_equal_single_calls(series):
+    width = max(len(s) for s in series)
+    flows = np.zeros((len(series), width))
+    for k, s in enumerate(series):
+        flows[k, : len(s)] = s
+    together = irr(flows)
+    for k, s in enumerate(series):
+        assert together[k] == pytest.approx(irr(s), rel=1e-12, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- payback
+def test_payback_by_hand():
+    # cum = -100, -70, -40, -10, 20: paid in year 4, 10 of 30 into it => 3 + 10/30.
+    assert payback([-100.0, 30.0, 30.0, 30.0, 30.0]) == pytest.approx(3 + 10 / 30, abs=1e-12)
+    # cum = -100, -50, 0: non-negative in year 2, exactly at its end => 1 + 50/50 = 2.
+    assert payback([-100.0, 50.0, 50.0]) == 2.0
+    # cum_0 >= 0 already: 0.
+    assert payback([10.0, -5.0, 20.0]) == 0.0
+    # never: NaN ("not within the concession").
+    assert math.isnan(payback([-100.0, 10.0, 10.0]))
+    assert math.isnan(payback([]))
+
+
+def test_payback_refit_flag():
+    # cum = -100, -40, 20, -30, 10: pays back at 1 + 40/60, then a refit (-50) makes it negative.
+    res = payback([-100.0, 60.0, 60.0, -50.0, 40.0], return_details=True)
+    assert isinstance(res, PaybackResult)
+    assert res.years == pytest.approx(1 + 40 / 60, abs=1e-12)
+    assert res.refit_negative is True
+    plain = payback([-100.0, 60.0, 60.0, -10.0, 40.0], return_details=True)  # cum stays >= 0
+    assert plain.refit_negative is False
+    never = payback([-100.0, 10.0], return_details=True)
+    assert math.isnan(never.years) and never.refit_negative is False
+
+
+def test_payback_vectorised_equals_rows():
+    rng = np.random.default_rng(SEED + 5)
+    flows = rng.normal(10.0, 40.0, (400, 12))
+    flows[:, 0] = -rng.uniform(0.0, 200.0, 400)
+    res = payback(flows, return_details=True)
+    assert res.years.shape == res.refit_negative.shape == (400,)
+    for k in range(0, 400, 7):
+        one = payback(flows[k], return_details=True)
+        assert agree(np.array(one.years), np.array(res.years[k]), 0.0)
+        assert one.refit_negative == res.refit_negative[k]
+    assert np.isnan(res.years).any() and res.refit_negative.any()
+
+
+def test_discounted_payback_by_hand():
+    # At 10 %: [-100, 60, 60] -> [-100, 600/11, 6000/121]; cum after year 1 = -500/11,
+    # so payback = 1 + (500/11) / (6000/121) = 1 + 11/12.
+    assert discounted_payback(0.10, [-100.0, 60.0, 60.0]) == pytest.approx(1 + 11 / 12, abs=1e-12)
+    # at 0 % it is the plain payback: cum -100, -40, 20 => 1 + 40/60
+    assert discounted_payback(0.0, [-100.0, 60.0, 60.0]) == pytest.approx(1 + 40 / 60, abs=1e-12)
+    # at 20 %: 60/1.2 + 60/1.44 = 50 + 41.67 < 100: never
+    assert math.isnan(discounted_payback(0.20, [-100.0, 60.0, 60.0]))
+
+
+def test_discounted_payback_rate_array_and_shapes():
+    flows = np.array([-100.0, 60.0, 60.0])
+    out = discounted_payback(np.array([0.0, 0.1, 0.2]), flows)
+    assert out.shape == (3,)
+    assert out[0] == pytest.approx(1 + 40 / 60) and out[1] == pytest.approx(1 + 11 / 12)
+    assert np.isnan(out[2])
+    both = discounted_payback(np.array([0.0, 0.1]), np.vstack([flows, flows]), return_details=True)
+    np.testing.assert_allclose(both.years, out[:2])
+    assert both.refit_negative.tolist() == [False, False]
+    # the same as payback of the flows times their discount factors
+    assert discounted_payback(0.1, flows) == pytest.approx(
+        payback(flows * discount_factors(0.1, 3))
+    )
+
+
+def test_cumulative_and_min_cumulative():
+    # cum of [-100, 30, -50, 200] = [-100, -70, -120, 80]
+    np.testing.assert_array_equal(
+        cumulative([-100.0, 30.0, -50.0, 200.0]), [-100.0, -70.0, -120.0, 80.0]
+    )
+    assert min_cumulative([-100.0, 30.0, -50.0, 200.0]) == -120.0
+    assert min_cumulative([5.0, 1.0]) == 5.0  # year 0 counts
+    flows = np.array([[-100.0, 30.0, -50.0, 200.0], [10.0, -30.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(min_cumulative(flows), [-120.0, -20.0])
+    assert cumulative(flows).shape == (2, 4)
+    assert math.isnan(min_cumulative([]))
+    assert np.isnan(min_cumulative(np.zeros((3, 0)))).all()
+
+
+# --------------------------------------------------------------------------- DSCR and ratios
+def test_dscr_by_hand():
+    cfads = [50.0, 120.0, 130.0, 90.0]
+    debt_service = [0.0, 100.0, 100.0, 60.0]
+    ratios = dscr(cfads, debt_service)  # NaN, 1.2, 1.3, 1.5
+    assert np.isnan(ratios[0])
+    np.testing.assert_allclose(ratios[1:], [1.2, 1.3, 1.5])
+    assert dscr_min(cfads, debt_service) == pytest.approx(1.2)
+    assert dscr_avg(cfads, debt_service) == pytest.approx((1.2 + 1.3 + 1.5) / 3)
+    assert isinstance(dscr_min(cfads, debt_service), float)
+
+
+def test_dscr_without_debt_is_undefined_and_rows_vectorise():
+    cfads = np.array([[50.0, 120.0, 130.0], [10.0, 20.0, 30.0]])
+    debt_service = np.array([[0.0, 100.0, 100.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(dscr_min(cfads, debt_service), [1.2, np.nan])
+    np.testing.assert_allclose(dscr_avg(cfads, debt_service), [1.25, np.nan])
+    assert math.isnan(dscr_avg([1.0, 2.0], [0.0, 0.0]))
+    # one debt schedule broadcast over scenarios
+    np.testing.assert_allclose(dscr_min(cfads, [0.0, 100.0, 100.0]), [1.2, 0.2])
+    with pytest.raises(ValueError, match="positive"):
+        dscr([1.0, 2.0], [-1.0, 1.0])
+    with pytest.raises(ValueError, match="broadcast"):
+        dscr([1.0, 2.0, 3.0], [1.0, 2.0])
+
+
+def test_reductions_do_not_depend_on_batch_or_memory_layout():
+    # Sums over years give the same bits for a row alone, in a batch, or in a transposed
+    # (years, scenarios) array viewed as (scenarios, years).
+    rng = np.random.default_rng(SEED + 7)
+    by_year = rng.normal(0.0, 1e6, (21, 60))  # (years, scenarios) in memory
+    flows, denom = by_year.T, np.abs(by_year.T) + 1.0  # (scenarios, years) views, not C order
+    mask = np.arange(21) >= 1
+    for func, args in (
+        (npv, (0.08, flows)),
+        (ratio_of_sums, (flows, denom, mask)),
+        (dscr_avg, (flows, denom)),
+        (min_cumulative, (flows,)),
+    ):
+        whole = func(*args)
+        one_by_one = [
+            func(
+                *(a[k] if isinstance(a, np.ndarray) and a.shape == flows.shape else a for a in args)
+            )
+            for k in range(60)
+        ]
+        np.testing.assert_array_equal(whole, one_by_one)
+
+
+def test_ratio_of_sums():
+    # margin over operating years 1..2: (10 + 20) / (100 + 100) = 0.15; year 0 excluded.
+    assert ratio_of_sums(
+        [-5.0, 10.0, 20.0], [0.0, 100.0, 100.0], [False, True, True]
+    ) == pytest.approx(0.15)
+    # subsidy dependence = support / (revenue + support) = 30 / (200 + 30)
+    support = np.array([0.0, 10.0, 20.0])
+    revenue = np.array([0.0, 100.0, 100.0])
+    assert ratio_of_sums(support, revenue + support) == pytest.approx(30 / 230)
+    # denominator 0: NaN, never 0
+    assert math.isnan(ratio_of_sums([1.0, 2.0], [0.0, 0.0]))
+    assert math.isnan(ratio_of_sums([1.0, 2.0], [5.0, 5.0], [False, False]))
+    # masked-out years are ignored even when NaN; one mask for all scenarios
+    numer = np.array([[np.nan, 10.0, 20.0], [np.nan, 5.0, 5.0]])
+    denom = np.array([[np.nan, 100.0, 100.0], [np.nan, 0.0, 0.0]])
+    out = ratio_of_sums(numer, denom, np.array([False, True, True]))
+    assert out.shape == (2,)
+    assert out[0] == pytest.approx(0.15) and np.isnan(out[1])
+    with pytest.raises(ValueError, match="broadcast"):
+        ratio_of_sums([1.0, 2.0, 3.0], [1.0, 2.0])
