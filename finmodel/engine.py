@@ -190,6 +190,20 @@ def _amortise(base, spend_year, life, t, N):
     return amort, writeoff
 
 
+def _ufunc(f, *args):
+    """Apply a transcendental ufunc on contiguous, fully broadcast operands.
+
+    numpy's power/log/exp loops round differently (by an ulp) for scalar, strided and
+    contiguous operands, which would make a scenario's numbers depend on the batch it is in.
+    Materialising the broadcast keeps one code path whatever the number of scenarios.
+    """
+    arrs = [np.asarray(a, dtype=float) for a in args]
+    shape = np.broadcast_shapes(*(a.shape for a in arrs))
+    if shape == ():
+        shape = (1,)
+    return f(*(np.ascontiguousarray(np.broadcast_to(a, shape)) for a in arrs))
+
+
 def _col(x):
     """A parameter as a per-scenario vector (S,) or (1,), for the loops over years and the metrics."""
     return np.asarray(x, dtype=float).reshape(-1)
@@ -267,7 +281,7 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
         return arr
 
     def esc(g):
-        return (1.0 + np.asarray(g, dtype=float)) ** (t - 1)
+        return _ufunc(np.power, 1.0 + np.asarray(g, dtype=float), t - 1)
 
     mac = p.macro
     cpi = esc(mac.cpi_inflation)
@@ -494,9 +508,9 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
     j = np.clip(t - ln.grace_years, 0.0, n_rep)
     # annuity balance after j of n payments: D ((1+r)^n - (1+r)^j) / ((1+r)^n - 1), written with
     # expm1/log1p so that a tiny rate stays accurate; a zero rate repays in equal parts
-    log_growth = np.log1p(r)
-    grown_n = np.expm1(n_rep * log_growth)
-    grown_j = np.expm1(j * log_growth)
+    log_growth = _ufunc(np.log1p, r)
+    grown_n = _ufunc(np.expm1, n_rep * log_growth)
+    grown_j = _ufunc(np.expm1, j * log_growth)
     annuity_bal = np.where(grown_n > 0, D * (grown_n - grown_j) / np.where(grown_n > 0, grown_n, 1.0),
                            D * (1 - j / n_rep))
     if a.financing.loan.repayment == "annuity":

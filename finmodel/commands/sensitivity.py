@@ -1,0 +1,415 @@
+"""``finmodel sensitivity``, ``finmodel compare`` and ``finmodel montecarlo``: thin commands over
+:mod:`finmodel.sensitivity`. They parse, call the library, print a table (or ``--json``) and leave
+every error to the group, which prints one line and exits 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from ..cli import emit_json, json_option, load_scenario, scenario_argument, set_option
+from ..engine import DEFAULT_CHUNK, METRIC_NAMES
+from ..errors import UsageError
+
+MONEY = {"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash"}
+PERCENT = {"project_irr", "equity_irr", "margin_avg", "subsidy_dependence"}
+YEARS = {"payback_years", "discounted_payback_years"}
+
+
+# --------------------------------------------------------------------------- formatting
+def unit(metric: str) -> str:
+    return "万元" if metric in MONEY else "%" if metric in PERCENT else "years" if metric in YEARS else "x"
+
+
+def fm(metric: str, v) -> str:
+    """A metric value in its display unit: money in 万元, rates in %, paybacks in years."""
+    if v is None or not math.isfinite(v):
+        return "n/a"
+    if metric in MONEY:
+        return f"{v / 1e4:,.2f}"
+    if metric in PERCENT:
+        return f"{v * 100:.2f}"
+    return f"{v:.2f}"
+
+
+def fv(v) -> str:
+    """An input value in its own unit."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "n/a"
+    if isinstance(v, str):
+        return v
+    return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.6g}"
+
+
+def _share(k: int, n: int) -> str:
+    """k of n as a percentage that never rounds a few cases to 0 % or 100 %."""
+    if 0 < k < n * 0.001:
+        return "<0.1 %"
+    if n * 0.999 < k < n:
+        return ">99.9 %"
+    return f"{k / n * 100:.1f} %"
+
+
+def table(header: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
+    """Columns padded to their widest cell; the first ``left`` columns left-aligned, the rest right."""
+    w = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+
+    def line(r):
+        return "  ".join(str(c).ljust(w[i]) if i < left else str(c).rjust(w[i]) for i, c in enumerate(r)).rstrip()
+
+    return [line(header)] + [line(r) for r in rows]
+
+
+def echo_lines(lines) -> None:
+    for ln in lines:
+        click.echo(ln)
+
+
+def _shown(n: int, base: int | None, most: int) -> list[int]:
+    """Indices of at most ``most`` evenly spread points, ends and base included."""
+    if n <= most:
+        return list(range(n))
+    step = -(-(n - 1) // (most - 2))
+    idx = set(range(0, n, step)) | {n - 1}
+    if base is not None:
+        idx.add(base)
+    return sorted(idx)
+
+
+# --------------------------------------------------------------------------- sensitivity
+def _print_tornado(r, scen: str) -> None:
+    d = r.to_dict()
+    m = d["metric"]
+    click.echo(f"Tornado of {m} [{unit(m)}] for {scen}: base {fm(m, d['base'])}; "
+               f"range declared in the scenario, else base -/+ {d['swing'] * 100:g} %")
+    rows = []
+    for i, x in enumerate(d["drivers"], 1):
+        lo = fv(x["low"]) + ("*" if x["clipped_low"] else "")
+        hi = fv(x["high"]) + ("*" if x["clipped_high"] else "")
+        rows.append([str(i), x["path"], fv(x["base_value"]), lo, hi, fm(m, x["metric_low"]),
+                     fm(m, x["metric_high"]), fm(m, x["impact"]), x["range"]])
+    echo_lines(table(["#", "driver", "base", "low", "high", f"{m}@low", f"{m}@high", "impact", "range"], rows, 2))
+    if d["clipped"]:
+        click.echo(f"* clipped to the input's valid range ({d['clipped']} driver(s))")
+
+
+def _print_spider(r, scen: str) -> None:
+    d = r.to_dict()
+    m = d["metric"]
+    click.echo(f"Spider of {m} [{unit(m)}] for {scen}: base {fm(m, d['base'])}; each driver moved by the steps")
+    head = ["driver"] + [f"{s * 100:+g}%" for s in d["steps"]]
+    rows, any_clip = [], False
+    for x in d["drivers"]:
+        cells = []
+        for v, c in zip(x["metric"], x["clipped"]):
+            cells.append(fm(m, v) + ("*" if c else ""))
+            any_clip |= c
+        rows.append([x["path"]] + cells)
+    echo_lines(table(head, rows))
+    if any_clip:
+        click.echo("* input clipped to its valid range at this step")
+
+
+def _print_grid(r, scen: str) -> None:
+    d = r.to_dict()
+    m = d["metric"]
+    bp = d["base_point"]
+    click.echo(f"Grid of {m} [{unit(m)}] for {scen}: base {fm(m, d['base'])} "
+               f"at {d['row_path']} = {fv(bp['row_value'])}"
+               + (f", {d['col_path']} = {fv(bp['col_value'])}" if d["col_path"] else ""))
+    rows_all = d["rows"]
+    ri = _shown(len(rows_all), bp["row_index"], 25)
+    if d["col_path"] is None:
+        body = [[fv(rows_all[i]) + (" *" if i == bp["row_index"] else ""), fm(m, d["values"][i])] for i in ri]
+        echo_lines(table([d["row_path"], m], body))
+        note = f"showing {len(ri)} of {len(rows_all)} points; " if len(ri) < len(rows_all) else ""
+    else:
+        cols_all = d["cols"]
+        ci = _shown(len(cols_all), bp["col_index"], 9)
+        head = [f"{d['row_path']} \\ {d['col_path']}"] + [fv(cols_all[j]) + (" *" if j == bp["col_index"] else "")
+                                                          for j in ci]
+        body = [[fv(rows_all[i]) + (" *" if i == bp["row_index"] else "")] + [fm(m, d["values"][i][j]) for j in ci]
+                for i in ri]
+        echo_lines(table(head, body))
+        note = (f"showing {len(ri)} of {len(rows_all)} rows and {len(ci)} of {len(cols_all)} columns; "
+                if len(ri) < len(rows_all) or len(ci) < len(cols_all) else "")
+    on_grid = bp["row_index"] is not None and (d["col_path"] is None or bp["col_index"] is not None)
+    mark = "* marks the base value" if on_grid else "the base point is not on the grid"
+    click.echo(f"({note}{mark}; --json gives every point)")
+
+
+def _print_global(r, scen: str) -> None:
+    d = r.to_dict()
+    m = d["metric"]
+    src = "declared distributions" if d["inputs_from"] == "distributions" else "uniform over the driver ranges"
+    if d["study"] == "sobol":
+        click.echo(f"Sobol indices of {m} for {scen}: N = {d['n']}, {d['runs']:,} runs, inputs {src}, "
+                   f"seed {d['seed']}; +/- = half-width of the 95 % bootstrap interval")
+        rows = [[x["path"], f"{x['S1']:.3f} +/- {x['S1_conf']:.3f}", f"{x['ST']:.3f} +/- {x['ST_conf']:.3f}"]
+                for x in d["inputs"]]
+        echo_lines(table(["input", "S1 (first order)", "ST (total)"], rows))
+    else:
+        click.echo(f"Morris screening of {m} [{unit(m)}] for {scen}: {d['trajectories']} trajectories, "
+                   f"{d['levels']} levels, {d['runs']:,} runs, inputs {src}, seed {d['seed']}")
+        rows = [[x["path"], fm(m, x["mu_star"]), fm(m, x["mu_star_conf"]), fm(m, x["mu"]), fm(m, x["sigma"])]
+                for x in d["inputs"]]
+        echo_lines(table(["input", "mu*", "+/- (95 %)", "mu", "sigma"], rows))
+        click.echo("(effects of moving an input across its whole range; sigma large against mu*: "
+                   "interactions or non-linearity)")
+
+
+def _metric_option(f):
+    return click.option("--metric", default="npv", show_default=True, metavar="NAME",
+                        help=f"Metric to study, by its name in 'finmodel run --json': {', '.join(METRIC_NAMES)}.")(f)
+
+
+def _chunk_option(f):
+    return click.option("--chunk-size", type=int, default=DEFAULT_CHUNK, show_default=True, metavar="N",
+                        help="Scenarios evaluated at once (memory); results do not depend on it.")(f)
+
+
+@click.command("sensitivity")
+@scenario_argument
+@click.option("--tornado", is_flag=True, help="Metric at each driver's low and high value, sorted by impact (the default).")
+@click.option("--spider", is_flag=True, help="Metric at relative steps of each driver (sensitivity.spider_steps, -30 %..+30 %).")
+@click.option("--grid", "grids", multiple=True, metavar="PATH=LO:HI:N",
+              help="A one-way table; give it twice for a two-way table. LO, HI absolute or relative "
+                   "(-20%:+20%:41: an odd N puts the base in the middle).")
+@click.option("--sobol", is_flag=True, help="Sobol first-order and total indices with 95 % intervals (SALib).")
+@click.option("--morris", is_flag=True, help="Morris screening: mu*, mu, sigma (SALib).")
+@_metric_option
+@click.option("--driver", "drivers", multiple=True, metavar="PATH",
+              help="A driver (repeatable); default: the scenario's sensitivity.drivers, else the key drivers.")
+@click.option("--swing", type=float, default=None, metavar="FRACTION",
+              help="Relative swing for every driver, e.g. 0.2 for -/+20 % (overrides declared ranges).")
+@click.option("-n", "n", type=int, default=None, metavar="N",
+              help="Sobol: base sample N, a power of two (default 1024). Morris: trajectories (default 20).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Sobol or Morris design.")
+@click.option("--inputs", type=click.Choice(["auto", "ranges", "distributions"]), default="auto", show_default=True,
+              help="Sobol/Morris inputs: declared distributions, or uniform over the driver ranges; "
+                   "auto = distributions when declared and no --driver is given.")
+@click.option("--levels", type=int, default=4, show_default=True, help="Morris grid levels (even).")
+@_chunk_option
+@set_option
+@json_option
+def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, drivers, swing, n, seed, inputs,
+                    levels, chunk_size, sets, as_json):
+    """Which assumptions matter: tornado, spider, one- or two-way grids, Sobol, Morris.
+
+    \b
+    Examples:
+      finmodel sensitivity --tornado --metric npv
+      finmodel sensitivity --spider --driver capex.renovation_cny
+      finmodel sensitivity --grid space.tiers.2.rent_cny_per_m2_day=-20%:+20%:41 --grid support.subsidy_annual_cny=0:2e6:21
+      finmodel sensitivity --sobol -n 1024
+    """
+    from .. import sensitivity as S
+
+    modes = [name for name, on in (("--tornado", tornado), ("--spider", spider), ("--grid", bool(grids)),
+                                   ("--sobol", sobol), ("--morris", morris)) if on]
+    if len(modes) > 1:
+        raise UsageError(f"choose one study, not {' and '.join(modes)}", source="sensitivity")
+    mode = modes[0] if modes else "--tornado"
+    S.sample.check_metric(metric)
+    if n is not None and mode not in ("--sobol", "--morris"):
+        raise UsageError("-n applies to --sobol and --morris only", source="-n")
+    if chunk_size < 1:
+        raise UsageError(f"chunk size must be at least 1, got {chunk_size}", source="--chunk-size")
+    ld = load_scenario(scenario, sets)
+    a = ld.assumptions
+    if mode == "--tornado":
+        r, show = S.run_tornado(a, metric, drivers or None, swing, chunk_size=chunk_size), _print_tornado
+    elif mode == "--spider":
+        r, show = S.run_spider(a, metric, drivers or None, chunk_size=chunk_size), _print_spider
+    elif mode == "--grid":
+        r, show = S.run_grid(a, grids, metric, chunk_size=chunk_size), _print_grid
+    elif mode == "--sobol":
+        r = S.run_sobol(a, metric, 1024 if n is None else n, seed, drivers or None, swing, inputs,
+                        chunk_size=chunk_size)
+        show = _print_global
+    else:
+        r = S.run_morris(a, metric, 20 if n is None else n, seed, drivers or None, swing, inputs, levels,
+                         chunk_size=chunk_size)
+        show = _print_global
+    if as_json:
+        emit_json({"scenario": a.scenario.name, **r.to_dict()})
+    else:
+        show(r, a.scenario.name)
+
+
+# --------------------------------------------------------------------------- compare
+@click.command("compare")
+@click.argument("files", nargs=-1, metavar="[SCENARIO.yaml ...]")
+@click.option("--set-file", "set_file", default=None, metavar="FILE",
+              help="A scenario-set file: a base and named overrides (see assumptions/j_community_scenarios.yaml); "
+                   "a SCENARIO given with it replaces the file's base.")
+@click.option("--reference", default=None, metavar="NAME",
+              help="Scenario the others are attributed against (default: the set file's reference, else the first).")
+@_metric_option
+@_chunk_option
+@set_option
+@json_option
+def compare_cmd(files, set_file, reference, metric, chunk_size, sets, as_json):
+    """Scenarios side by side, and what each difference contributes to the change in NPV.
+
+    The attribution takes each differing assumption from the other scenario one at a time; the
+    interaction remainder makes the parts add up to the total change.
+
+    \b
+    Examples:
+      finmodel compare assumptions/j_community.yaml my_variant.yaml
+      finmodel compare --set-file assumptions/j_community_scenarios.yaml
+    """
+    from .. import sensitivity as S
+
+    S.sample.check_metric(metric)
+    if set_file:
+        if len(files) > 1:
+            raise UsageError("with --set-file give at most one SCENARIO (the base)", source="compare")
+        variants, ref = S.sample.variants_from_set_file(set_file, sets, files[0] if files else None)
+        reference = reference or ref
+    else:
+        variants = S.sample.variants_from_files(files, sets)
+    r = S.run_compare(variants, reference, metric, chunk_size=chunk_size)
+    if as_json:
+        emit_json(r.to_dict())
+        return
+    d = r.to_dict()
+    names = [s["name"] for s in d["scenarios"]]
+    click.echo(f"Scenarios compared (reference: {d['reference']}); money in 万元, rates in %, paybacks in years")
+    rows = [[f"{k} [{unit(k)}]"] + [fm(k, s["metrics"][k]) for s in d["scenarios"]] for k in METRIC_NAMES]
+    echo_lines(table(["metric"] + names, rows))
+    for att in d["attribution"]:
+        m = att["metric"]
+        click.echo("")
+        click.echo(f"Change in {m} [{unit(m)}] from {att['from']} to {att['to']}: {fm(m, att['total'])} "
+                   f"({fm(m, att['from_value'])} -> {fm(m, att['to_value'])})")
+        body = [[p["path"], fv(p["from"]), fv(p["to"]), fm(m, p["change"]) + (" !" if p["note"] else "")]
+                for p in att["parts"]]
+        body.append(["interaction remainder", "", "", fm(m, att["remainder"])])
+        body.append(["total", "", "", fm(m, att["total"])])
+        echo_lines(table(["assumption", "from", "to", "change"], body))
+        if any(p["note"] for p in att["parts"]):
+            click.echo("! not valid on its own; its effect is in the remainder")
+
+
+# --------------------------------------------------------------------------- Monte Carlo
+def _write_outputs(res, folder: Path, save_draws: bool, fmt: str, as_json_doc: dict) -> list[str]:
+    from ..io import atomic_write, dumps, ensure_dir
+
+    folder = ensure_dir(folder)
+    name = res.scenario
+    out = []
+    p = folder / f"{name}_montecarlo.json"
+    atomic_write(p, lambda tmp: tmp.write_text(dumps(as_json_doc), encoding="utf-8"))
+    out.append(str(p))
+    if save_draws:
+        df = res.draws_frame()
+        if fmt == "parquet":
+            p = folder / f"{name}_montecarlo_draws.parquet"
+            atomic_write(p, lambda tmp: df.to_parquet(tmp))
+        else:
+            p = folder / f"{name}_montecarlo_draws.csv"
+            atomic_write(p, lambda tmp: df.to_csv(tmp, float_format="%.17g"))
+        out.append(str(p))
+    return out
+
+
+@click.command("montecarlo")
+@scenario_argument
+@click.option("-n", "n", type=int, default=10_000, show_default=True, metavar="N", help="Number of draws.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed: the same seed gives the same draws bit for bit, whatever --chunk-size or --workers.")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Metric to summarise (repeatable); default: all of 'finmodel run --json'.")
+@click.option("--payback-years", type=float, default=None, metavar="YEARS",
+              help="Report P(payback later than YEARS); default: the concession length.")
+@click.option("--cash-limit", type=float, default=None, metavar="CNY",
+              help="Report P(min cumulative cash < CNY); default: the base case's minimum (more funding than planned).")
+@click.option("--method", type=click.Choice(["iman_conover", "gaussian_copula"]), default=None,
+              help="Rank-correlation method (default: the scenario's uncertainty.correlation_method).")
+@click.option("--bins", type=click.IntRange(1, 1000), default=30, show_default=True, help="Histogram bins.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes evaluating blocks of draws in parallel (results unchanged).")
+@_chunk_option
+@click.option("-o", "--output", "outdir", default=None, metavar="DIR",
+              help="Write the summary JSON (and the draws with --save-draws) to DIR.")
+@click.option("--save-draws", is_flag=True, help="Save every draw (inputs and metrics) to DIR (default outputs/).")
+@click.option("--draws-format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="File format of the saved draws (Parquet needs pyarrow).")
+@set_option
+@json_option
+def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method, bins, workers, chunk_size,
+                   outdir, save_draws, draws_format, sets, as_json):
+    """Monte Carlo over the scenario's uncertainty section: percentiles, risks, histograms.
+
+    \b
+    Examples:
+      finmodel montecarlo -n 100000 --seed 1
+      finmodel montecarlo -n 1000000 --workers 2 -o outputs --json
+    """
+    from .. import sensitivity as S
+
+    if n <= 0:
+        raise UsageError(f"the number of draws must be positive, got {n}", source="-n")
+    for m in metrics:
+        S.sample.check_metric(m)
+    if save_draws and draws_format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise UsageError("Parquet needs pyarrow (pip install pyarrow); or use --draws-format csv",
+                             source="--draws-format") from None
+    ld = load_scenario(scenario, sets)
+    a = ld.assumptions
+    kw = dict(metrics=tuple(metrics) or METRIC_NAMES, chunk_size=chunk_size, keep_draws=save_draws,
+              workers=workers, payback_years=payback_years, cash_limit=cash_limit, bins=bins, method=method)
+    if sys.stderr.isatty():
+        with click.progressbar(length=n, label="Monte Carlo", file=sys.stderr) as bar:
+            res = S.run_montecarlo(a, n, seed, progress=bar.update, **kw)
+    else:
+        res = S.run_montecarlo(a, n, seed, **kw)
+    doc = res.to_dict()
+    files = []
+    if outdir is not None or save_draws:
+        files = _write_outputs(res, Path(outdir or "outputs"), save_draws, draws_format, doc)
+    if as_json:
+        emit_json({**doc, "files": files})
+        return
+    meth = "Iman-Conover" if res.method == "iman_conover" else "Gaussian copula"
+    click.echo(f"Monte Carlo of {res.scenario}: {res.n:,} draws, seed {res.seed}, {len(res.inputs)} uncertain inputs "
+               f"({meth} rank correlation); {res.truncated:,} draws truncated to valid ranges")
+    head = ["metric", "mean", "sd", "P5", "P10", "P50", "P90", "P95", "defined"]
+    rows = []
+    for k, s in doc["metrics"].items():
+        rows.append([f"{k} [{unit(k)}]", fm(k, s["mean"]), fm(k, s["sd"])]
+                    + [fm(k, s[p]) for p in ("p5", "p10", "p50", "p90", "p95")]
+                    + [_share(s["n_defined"], res.n)])
+    echo_lines(table(head, rows))
+    pr = doc["probabilities"]
+    lines = []
+    if "npv_below_zero" in pr:
+        lines.append(["P(npv < 0)", pr["npv_below_zero"]])
+    if "payback_beyond" in pr:
+        lines.append([f"P(payback later than {pr['payback_beyond']['years']:g} years or never)", pr["payback_beyond"]])
+    if "min_cash_below" in pr:
+        lines.append([f"P(min cumulative cash < {fm('npv', pr['min_cash_below']['limit'])} 万元)", pr["min_cash_below"]])
+    if lines:
+        click.echo("")
+        echo_lines(table(["risk", "probability", "+/- (1 se)"],
+                         [[t, f"{p['p'] * 100:.2f} %", f"{p['se'] * 100:.2f} %"] for t, p in lines]))
+    se = doc["metrics"].get("npv", {}).get("se")
+    if se:
+        click.echo(f"(standard error of the mean npv: {fm('npv', se['mean'])} 万元; of its P50: {fm('npv', se['p50'])} 万元)")
+    for f in files:
+        click.echo(f"wrote {f}")
+
+
+def register(group) -> None:
+    group.add_command(sensitivity_cmd)
+    group.add_command(compare_cmd)
+    group.add_command(montecarlo_cmd)
