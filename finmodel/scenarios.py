@@ -117,7 +117,7 @@ def _unwrap(tp):
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
         return _unwrap(typing.get_args(tp)[0])
-    if origin is typing.Union:
+    if origin is typing.Union or (origin is not None and getattr(origin, "__name__", "") == "UnionType"):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return _unwrap(args[0]) if len(args) == 1 else tp
     return tp
