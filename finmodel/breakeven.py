@@ -57,11 +57,18 @@ from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 
-from . import engine
+from . import engine, government
 from .assumptions import Assumptions
 from .errors import InputError, UsageError
 from .scenarios import (did_you_mean, field_bounds, field_info, is_numeric_path, schema_node, validate_data,
                         with_values)
+
+def _base_number(v, path: str) -> float:
+    if v is None:
+        raise UsageError("has no value in this scenario (null): set it with --set before varying it",
+                         source="--vary", key=path)
+    return float(v)
+
 
 # --------------------------------------------------------------------------- metrics
 #: Unit of each metric of ``engine.METRIC_NAMES`` (how results are printed, and the floor of the
@@ -71,8 +78,9 @@ METRIC_UNITS = {
     "payback_years": "years", "discounted_payback_years": "years", "min_cumulative_cash": "CNY",
     "min_cumulative_equity_cash": "CNY", "dscr_min": "-", "dscr_avg": "-", "margin_avg": "fraction",
     "subsidy_dependence": "fraction",
+    **government.GOV_METRIC_UNITS,
 }
-_UNIT_FLOOR = {"CNY": 1.0, "fraction/year": 1e-4, "years": 1e-3, "-": 1e-4, "fraction": 1e-4}
+_UNIT_FLOOR = {"CNY": 1.0, "fraction/year": 1e-4, "years": 1e-3, "-": 1e-4, "fraction": 1e-4, "CNY/household": 1e-2}
 #: Metrics whose NaN means "never" (an infinitely long payback), not "undefined".
 NEVER_IS_INFINITE = frozenset({"payback_years", "discounted_payback_years"})
 
@@ -140,10 +148,10 @@ def parse_target(text: str | Target) -> Target:
     if not m:
         raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}'", source="--target")
     metric, op, value = m.group(1), m.group(2), m.group(3)
-    if metric not in engine.METRIC_NAMES:
+    if metric not in government.ALL_METRIC_NAMES:
         import difflib
-        close = difflib.get_close_matches(metric, engine.METRIC_NAMES, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(engine.METRIC_NAMES)}"
+        close = difflib.get_close_matches(metric, government.ALL_METRIC_NAMES, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(government.ALL_METRIC_NAMES)}"
         raise UsageError(f"unknown metric '{metric}'{hint}", source="--target")
     if op in ("<", ">", "=<", "=>"):
         raise UsageError(f"use '<=' or '>=' (not '{op}') in '{text}'", source="--target")
@@ -345,7 +353,7 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
         paths.extend(_leaf_paths(data, item))
     if len(set(paths)) != len(paths):
         raise UsageError("a path is named twice", source="--vary", key=spec)
-    bases = tuple(float(_dump_get(data, p.split("."))) for p in paths)
+    bases = tuple(_base_number(_dump_get(data, p.split(".")), p) for p in paths)
     structural = any(engine.STRUCTURAL.match(p) for p in paths)
     is_int = [schema_node(p.split(".")) is int for p in paths]
     single = len(paths) == 1 and "*" not in spec and "," not in spec and not _is_list_spec(spec)
@@ -425,7 +433,7 @@ class _Evaluator:
         self.invalid: dict[tuple[str, float], str] = {}    # (driver spec, x) -> why the scenario is not valid
 
     def _base(self, path: str) -> float:
-        return float(_dump_get(self.data, path.split(".")))
+        return _base_number(_dump_get(self.data, path.split(".")), path)
 
     def run(self, items: Sequence[tuple[Driver, np.ndarray, dict[str, float]]]) -> list[dict[str, np.ndarray]]:
         out: list[dict[str, np.ndarray] | None] = [None] * len(items)
@@ -448,7 +456,7 @@ class _Evaluator:
                     vary[p][off:off + n] = v
                 blocks.append((i, off, n))
                 off += n
-            res = engine.evaluate(self.a, vary, metrics=self.metrics)
+            res = government.evaluate(self.a, vary, metrics=self.metrics)
             self.calls += 1
             self.scenarios += S
             for i, o, n in blocks:
@@ -462,7 +470,7 @@ class _Evaluator:
                 a2 = self._structural(d, float(x))
                 if a2 is None:
                     continue
-                res = engine.evaluate(a2, {p: v for p, v in fixed.items()} or None, metrics=self.metrics)
+                res = government.evaluate(a2, {p: v for p, v in fixed.items()} or None, metrics=self.metrics)
                 self.calls += 1
                 self.scenarios += 1
                 for k in self.metrics:

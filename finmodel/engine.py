@@ -755,18 +755,22 @@ DEFAULT_CHUNK = 8192
 
 
 def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_size: int = DEFAULT_CHUNK,
-             metrics: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+             metrics: tuple[str, ...] | None = None, extra=None) -> dict[str, np.ndarray]:
     """Project and score S scenarios in chunks: each metric as an (S,) array.
 
     The same engine and metrics as ``project(...).metrics()``, run ``chunk_size`` scenarios
     at a time so memory stays bounded (about 1 MB per line item per 6,000 scenarios).
-    ``metrics`` limits the output to the named metrics (all by default).
+    ``metrics`` limits the output to the named metrics (all by default). ``extra``, a
+    callable ``extra(projection, chunk_vary) -> {name: (S,) array}``, scores names the engine
+    does not know (the government view uses it); the engine never imports its callers.
     """
     from ._memory import keep_heap
 
     checked, S = check_vary(a, vary)
     if chunk_size < 1:
         raise InputError("chunk_size must be at least 1", source="evaluate", key="chunk_size")
+    known = set(METRIC_NAMES + FLAG_NAMES)
+    own = metrics if (metrics is None or extra is None) else tuple(n for n in metrics if n in known)
     if S > chunk_size:
         keep_heap()
     out: dict[str, np.ndarray] | None = None
@@ -774,7 +778,9 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
         hi = min(S, lo + chunk_size)
         part = {k: (v[lo:hi] if v.size > 1 else v) for k, v in checked.items()}
         pj = project(a, None, detail=False, _checked=(part, hi - lo))
-        m = compute_metrics(pj, names=metrics)
+        m = dict(compute_metrics(pj, names=own)) if (own is None or own) else {}
+        if extra is not None:
+            m.update(extra(pj, part))
         if out is None:
             out = {k: np.empty(S, dtype=np.asarray(v).dtype) for k, v in m.items()}
         for k, v in m.items():

@@ -21,6 +21,8 @@ HEADER = """\
 
 
 def _scalar(v) -> str:
+    if v is None:
+        return "null"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):

@@ -24,8 +24,9 @@ def irr_note(flows: np.ndarray) -> dict:
     return {"reason": str(d.reason), "multiple": bool(d.multiple), "roots": [float(r) for r in (d.roots or [])]}
 
 
-def summarise(pj: Projection, scenario: int = 0, metrics: dict | None = None) -> dict:
-    """KPIs, revenue mix, cash flows and flags of one scenario of a projection."""
+def summarise(pj: Projection, scenario: int = 0, metrics: dict | None = None, *, government: bool = True) -> dict:
+    """KPIs, revenue mix, cash flows and flags of one scenario of a projection, and the street
+    office's view (``government``: commitments, affordability, value for money, residents)."""
     m = metrics if metrics is not None else compute_metrics(pj)
     a = pj.assumptions
     mix = revenue_mix(pj)
@@ -65,4 +66,7 @@ def summarise(pj: Projection, scenario: int = 0, metrics: dict | None = None) ->
             "equity": [float(x) for x in ef],
         },
     }
+    if government:
+        from .government import government_view
+        out["government"] = government_view(pj, a, scenario=i)
     return out

@@ -13,15 +13,18 @@ import click
 
 from ..cli import emit_json, json_option, load_scenario, scenario_argument, set_option
 from ..engine import DEFAULT_CHUNK, METRIC_NAMES
+from ..government import ALL_METRIC_NAMES
 from ..errors import UsageError
 
-MONEY = {"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash"}
-PERCENT = {"project_irr", "equity_irr", "margin_avg", "subsidy_dependence"}
+MONEY = {"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash", "gov_commitment_pv", "gov_net_cost_pv", "gov_tax_relief_pv", "gov_foregone_rent_pv", "gov_vfm"}
+PERCENT = {"project_irr", "equity_irr", "margin_avg", "subsidy_dependence", "gov_budget_share_peak"}
 YEARS = {"payback_years", "discounted_payback_years"}
 
 
 # --------------------------------------------------------------------------- formatting
 def unit(metric: str) -> str:
+    if metric == "gov_commitment_pv_per_household":
+        return "CNY/household"
     return "万元" if metric in MONEY else "%" if metric in PERCENT else "years" if metric in YEARS else "x"
 
 
@@ -164,7 +167,8 @@ def _print_global(r, scen: str) -> None:
 
 def _metric_option(f):
     return click.option("--metric", default="npv", show_default=True, metavar="NAME",
-                        help=f"Metric to study, by its name in 'finmodel run --json': {', '.join(METRIC_NAMES)}.")(f)
+                        help=f"Metric to study, by its name in 'finmodel run --json' (or a gov_* metric of the "
+                             f"government view): {', '.join(ALL_METRIC_NAMES)}.")(f)
 
 
 def _chunk_option(f):

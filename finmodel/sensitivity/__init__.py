@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .. import engine
+from .. import engine, government
 from ..assumptions import Assumptions
 from ..engine import DEFAULT_CHUNK, METRIC_NAMES
 from ..errors import UsageError
@@ -46,7 +46,7 @@ __all__ = [
 
 
 def _evaluate(a: Assumptions, vary: dict, metrics: Sequence[str], chunk_size: int) -> dict[str, np.ndarray]:
-    return engine.evaluate(a, vary or None, chunk_size=chunk_size, metrics=tuple(metrics))
+    return government.evaluate(a, vary or None, chunk_size=chunk_size, metrics=tuple(metrics))
 
 
 # --------------------------------------------------------------------------- one- and two-way
@@ -144,7 +144,7 @@ def _block_job(b: int, a=None, design=None, chunk_size=None, metrics=None, keep=
     if a is None:
         a, design, chunk_size, metrics, keep = (_WORKER[k] for k in ("a", "design", "chunk", "metrics", "keep"))
     blk = design.block(b)
-    m = engine.evaluate(a, blk.vary, chunk_size=chunk_size, metrics=metrics)
+    m = government.evaluate(a, blk.vary, chunk_size=chunk_size, metrics=tuple(metrics))
     sums = {p: (x.size, float(x.mean()), float(np.sum((x - x.mean()) ** 2)), float(x.min()), float(x.max()))
             for p, x in blk.vary.items()}
     first = None

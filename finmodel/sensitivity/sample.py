@@ -27,6 +27,7 @@ from scipy import linalg, special
 from .. import scenarios as sc
 from ..assumptions import Assumptions, numeric_path_problem
 from ..engine import METRIC_NAMES, STRUCTURAL
+from ..government import ALL_METRIC_NAMES
 from ..errors import InputError, UsageError
 from .distributions import Marginal, uniform
 
@@ -62,8 +63,8 @@ DEFAULT_DRIVERS = (
 # --------------------------------------------------------------------------- paths and values
 def check_metric(name: str) -> str:
     """A metric name of ``finmodel run --json``, or a one-line error listing them."""
-    if name not in METRIC_NAMES:
-        raise UsageError(f"unknown metric '{name}'; choose one of: {', '.join(METRIC_NAMES)}", source="--metric")
+    if name not in ALL_METRIC_NAMES:
+        raise UsageError(f"unknown metric '{name}'; choose one of: {', '.join(ALL_METRIC_NAMES)}", source="--metric")
     return name
 
 
