@@ -340,6 +340,55 @@ class Report(Strict):
     montecarlo_seed: int = F(0, 0, 2**63 - 1, "Seed of the Monte Carlo draws. [-]")
 
 
+# --------------------------------------------------------------------------- government
+class Comparator(Strict):
+    """The public-sector comparator (PSC) of the value-for-money test (``finmodel.government``).
+
+    The street office renovates and runs the same services itself: it spends ``capex_cny`` in
+    year 0 (the whole renovation, its own share included), pays ``opex_cny_per_year`` escalated
+    from operating year 1, and earns the concession's own gross receipts from the same drivers:
+    rent, parking and other receipts x ``revenue_factor``, plus the property fees billed x its
+    ``collection_rate``. It pays no taxes and receives none. No risk or competitive-neutrality
+    adjustment: a simple, explicit comparator.
+    """
+
+    capex_cny: float = F(0.0, 0.0, 1e11, "The whole renovation if the street office did it itself, in year 0, VAT-inclusive, its own share included. [CNY]")
+    opex_cny_per_year: float = F(0.0, 0.0, 1e10, "Its operating costs in operating year 1 (staff, space, parking, overheads, an allowance for refits), VAT-inclusive. [CNY/year]")
+    opex_escalation: float = F(0.03, -0.1, 0.5, "Escalation of its operating costs: value_k = opex x (1+g)^(k-1). [fraction/year]")
+    collection_rate: float = F(0.6, 0.0, 1.0, "Its property-fee collection rate in every operating year: its fees = the concession's fees billed x this rate. [fraction]")
+    revenue_factor: float = F(1.0, 0.0, 2.0, "Its rent, parking and other receipts as a share of the concession's gross receipts from the same drivers. [fraction]")
+    discount_rate: float | None = F(None, 0.0, 1.0, "Discount rate of the comparator's flows; null = government.discount_rate (one rate for both sides). [fraction/year]")
+
+
+class Government(Strict):
+    """The street office's view (``finmodel.government``): what the deal costs the public purse.
+
+    The street office has no budget of its own: its money comes through the district, so the
+    affordability test measures the deal's cash outlays against the district's general public
+    budget expenditure. The engine never reads this section.
+    """
+
+    discount_rate: float = F(0.035, 0.0, 1.0, "Government's discount rate (local government bond yields, about 3-4 %), year 0 undiscounted. [fraction/year]")
+    co_investment_cny: float = F(0.0, 0.0, 1e11, "Government's own spending on the renovation in year 0 (beside the operator's capex), VAT-inclusive. [CNY]")
+    market_rent_cny_per_m2_day: float = F(0.0, 0.0, 100.0, "Market rent of the space handed over free, per m² of space.total_area_m2, net of vacancy, year-1 price: the foregone income (not cash). [CNY/m²/day]")
+    market_rent_escalation: float = F(0.02, -0.2, 0.5, "Escalation of that market rent. [fraction/year]")
+    budget_expenditure_cny_per_year: float = F(1e10, 1e6, 1e13, "District's general public budget expenditure in operating year 1; year t = this x (1+growth)^(t-1). [CNY/year]")
+    budget_growth: float = F(0.03, -0.5, 0.5, "Growth of that expenditure. [fraction/year]")
+    existing_commitments_share: float = F(0.0, 0.0, 1.0, "Share of budget expenditure already committed to existing PPP-like outlays, every year. [fraction]")
+    red_line: float = F(0.10, 0.0, 1.0, "PPP fiscal-affordability line: outlays at most this share of budget expenditure, each year. [fraction]")
+    warning_level: float = F(0.07, 0.0, 1.0, "Warning level below the red line. [fraction]")
+    formal_ppp: bool = Field(False, description="True for a formal PPP (the 10 % test binds); false for a grant of use rights, where it is indicative.")
+    paying_household_share: float | None = F(None, 0.0, 1.0, "Share of households assumed to pay the property fee; null = the year's fee collection rate. [fraction]")
+    comparator: Comparator = Field(default_factory=Comparator,
+                                   description="Public-sector comparator: the street office renovates and runs the same services itself.")
+
+    @model_validator(mode="after")
+    def _levels(self):
+        if self.warning_level > self.red_line:
+            raise ValueError(f"warning_level {self.warning_level:g} is above red_line {self.red_line:g}")
+        return self
+
+
 # --------------------------------------------------------------------------- corridor
 class Corridor(Strict):
     """The subsidy corridor (``finmodel breakeven --corridor``): what 'viable' and 'micro-profit' mean.
@@ -570,6 +619,8 @@ class Assumptions(Strict):
     overheads: Overheads = Field(default_factory=Overheads)
     tax: Tax = Field(default_factory=Tax)
     financing: Financing = Field(default_factory=Financing)
+    government: Government = Field(default_factory=Government,
+                                   description="The street office's view: fiscal commitments, affordability, value for money, residents' burden.")
     corridor: Corridor = Field(default_factory=Corridor, description="Subsidy corridor: viability hurdle and floor, micro-profit caps.")
     report: Report = Field(default_factory=Report)
     sensitivity: Sensitivity = Field(default_factory=Sensitivity,
