@@ -172,32 +172,97 @@ def _kpi_lines(s: dict) -> list[str]:
 @json_option
 @outdir_option
 @click.option("--no-report", is_flag=True, help="Do not write the workbook.")
-def run(scenario, sets, as_json, outdir, no_report):
-    """Project a scenario, print its KPIs and write its workbook to DIR.
+@click.option("--lang", "lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the workbook (default: report.language in the YAML; the J-community case uses zh).")
+@click.option("--pdf", is_flag=True, help="Also print the workbook to <DIR>/<scenario>.pdf through LibreOffice (soffice).")
+@click.option("--no-corridor", is_flag=True,
+              help="Skip the subsidy corridor (and the verdict that rests on it) for a faster run.")
+@click.option("--breakeven-table", "breakeven_table", is_flag=True,
+              help="Add the Break-even sheet: the break-even table (NPV = 0) of the key drivers.")
+@click.option("--tornado", is_flag=True, help="Add the Sensitivity sheet with the tornado of NPV.")
+@click.option("--grid", "grids", multiple=True, metavar="PATH=LO:HI:N",
+              help="Add a grid of NPV to the Sensitivity sheet (a heat map); give it twice for a two-way grid.")
+@click.option("--montecarlo", "mc_draws", type=click.IntRange(0, 1_000_000), default=None, metavar="N",
+              help="Add the Monte Carlo sheet with N draws of the scenario's uncertainty section.")
+@click.option("--seed", type=click.IntRange(0, None), default=None, help="Seed of the Monte Carlo draws (default 0).")
+def run(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, breakeven_table, tornado, grids,
+        mc_draws, seed):
+    """Project a scenario, print its KPIs and verdict and write its workbook to DIR.
 
-    Example: finmodel run assumptions/j_community.yaml --set support.subsidy_annual_cny=1.5e6
+    The YAML's report: section chooses what goes into the workbook; the flags add to it.
+
+    Example: finmodel run assumptions/j_community.yaml --set support.subsidy_annual_cny=1.5e6 --pdf
     """
+    import shlex
+
     from .engine import project
+    from .errors import UsageError
+    from .report.studies import ReportOptions, corridor_dict, run_studies, verdict
     from .summary import summarise
 
+    if pdf and no_report:
+        raise UsageError("--pdf prints the workbook: it cannot go with --no-report", source="--pdf")
+    if pdf:
+        from .report.recalc import require_soffice
+        require_soffice("--pdf")
     ld = load_scenario(scenario, sets)
-    pj = project(ld.assumptions)
+    a = ld.assumptions
+    words = ["finmodel", "run"] + ([str(scenario)] if scenario else [])
+    for item in sets:
+        words += ["--set", item]
+    words += ["-o", str(outdir)] + (["--lang", lang] if lang else []) + (["--pdf"] if pdf else [])
+    words += (["--no-corridor"] if no_corridor else []) + (["--breakeven-table"] if breakeven_table else [])
+    words += (["--tornado"] if tornado else []) + [w for g in grids for w in ("--grid", g)]
+    words += (["--montecarlo", str(mc_draws)] if mc_draws else []) + (["--seed", str(seed)] if seed is not None else [])
+    opts = ReportOptions.from_assumptions(
+        a, language=lang, breakeven_table=breakeven_table, tornado=tornado, grids=[list(grids)] if grids else None,
+        montecarlo_draws=mc_draws or None, montecarlo_seed=seed)
+    if no_corridor:
+        opts.corridor = False
+    if no_report:
+        opts.breakeven_table = opts.tornado = False
+        opts.grids, opts.montecarlo_draws = [], 0
+    opts.command = shlex.join(words)
+    pj = project(a)
     s = summarise(pj)
+    studies = run_studies(a, opts)
+    v = verdict(pj, s, studies.corridor) if opts.corridor else None
+    s["verdict"] = v
+    s["corridor"] = corridor_dict(studies.corridor)
     s["report"] = None
+    s["pdf"] = None
     if not no_report:
         from .io import atomic_write, ensure_dir
         from .report import write_report
         folder = ensure_dir(Path(outdir))
-        path = folder / f"{ld.assumptions.scenario.name}.xlsx"
-        atomic_write(path, lambda tmp: write_report(pj, s, tmp, ld))
+        path = folder / f"{a.scenario.name}.xlsx"
+        atomic_write(path, lambda tmp: write_report(pj, s, tmp, ld, options=opts, studies=studies))
         s["report"] = str(path)
+        if pdf:
+            from .io import check_not_locked
+            from .report.recalc import to_pdf
+            pdf_path = path.with_suffix(".pdf")
+            check_not_locked(pdf_path)
+            to_pdf(path, pdf_path)
+            s["pdf"] = str(pdf_path)
     if as_json:
         emit_json(s)
     else:
         for line in _kpi_lines(s):
             click.echo(line)
+        if s.get("government"):
+            from .government import summary_lines
+            for line in summary_lines(s["government"]):
+                click.echo(line)
+        c = studies.corridor
+        if c is not None:
+            click.echo(f"Subsidy corridor        {c.message}")
+        if v is not None:
+            click.echo(f"Verdict                 {v['en']} ({v['zh']})")
         if s["report"]:
             click.echo(f"Report: {s['report']}")
+        if s["pdf"]:
+            click.echo(f"PDF: {s['pdf']}")
 
 
 # --------------------------------------------------------------------------- validate, schema, init

@@ -164,7 +164,8 @@ def _ramp(r, t, op):
     """start in year 1, linear to target after ramp_years, then target; 0 in year 0."""
     ramp = np.asarray(r.ramp_years, dtype=float)
     safe = np.where(ramp > 0, ramp, 1.0)
-    frac = np.where(ramp > 0, np.minimum(1.0, (t - 1) / safe), 1.0)
+    with np.errstate(over="ignore"):        # a subnormal ramp length: the target at once
+        frac = np.where(ramp > 0, np.clip((t - 1) / safe, 0.0, 1.0), 1.0)
     return (r.start + (r.target - r.start) * frac) * op
 
 
@@ -399,7 +400,7 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
     put("property_fees_collected", fees_g)
     put("parking_gross", park_g)
     put("other_gross", other_g)
-    put("owners_share_paid", (owners_parking + owners_adv) * (modes[1] == "drivers"))
+    put("owners_share_paid", owners_parking * (modes[1] == "drivers") + owners_adv * (modes[2] == "drivers"))
     rent_net = put("rev_rent", rent_net)
     park_net = put("rev_parking", park_net)
     fees_net = put("rev_property_fees", fees_net)

@@ -18,6 +18,12 @@ import numpy as np
 from .errors import EnvironmentFault, UsageError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def lock_files(path: Path) -> list[Path]:
     """The lock files Excel (``~$name``) and LibreOffice (``.~lock.name#``) leave beside an open file."""
     return [path.parent / f"~${path.name}", path.parent / f".~lock.{path.name}#"]
@@ -53,6 +59,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())     # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -469,3 +469,10 @@ def test_yearly_mix_and_property_segment(base):
     expected = (pj["rev_property_fees"][0, k] - pj["cost_property_team"][0, k] - pj["cost_property_variable"][0, k]
                 - pj["cost_property_materials"][0, k] / 1.13)
     assert pj["property_segment_result"][0, k] == pytest.approx(expected)
+
+
+def test_owners_share_memo_follows_each_stream_mode(base):
+    # advertising's owners' share stays in the memo when parking is given as a share of revenue
+    pj = engine.project(with_values(base, {"parking.mode": "share", "parking.share_of_revenue": 0.19}))
+    adv_share = 60_000 * 0.10          # advertising 60,000 a year (base case), owners take 10 %
+    assert pj["owners_share_paid"][0, 1] == pytest.approx(adv_share)

@@ -1,0 +1,174 @@
+"""The house style: sheet names, column layout, units, number formats, colours, fixed texts (zh/en)."""
+
+from __future__ import annotations
+
+from .expr import COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0  # noqa: F401  (re-exported)
+
+#: Sheets in their order, by key: (zh, en).
+SHEET_TITLES = {
+    "summary": ("摘要", "Summary"),
+    "inputs": ("假设", "Inputs"),
+    "time": ("时间轴", "Time"),
+    "calcs": ("计算", "Calcs"),
+    "statements": ("报表", "Statements"),
+    "breakeven": ("盈亏平衡", "Break-even"),
+    "sensitivity": ("敏感性", "Sensitivity"),
+    "montecarlo": ("蒙特卡洛", "Monte Carlo"),
+    "checks": ("校验", "Checks"),
+    "about": ("说明", "About"),
+}
+
+#: Rows above the first data row of a time-based sheet: title, calendar years, year index.
+HEADER_ROWS = 3
+
+# unit code -> (zh, en, number format)
+WAN_FMT = '#,##0.00;[Red]-#,##0.00;"-"'
+UNITS = {
+    "wan": ("万元", "CNY 10,000", WAN_FMT),
+    "pct": ("%", "%", '0.00%;[Red]-0.00%;"-"'),
+    "index": ("指数", "index", "0.0000"),
+    "factor": ("系数", "factor", "0.0000"),
+    "flag": ("1/0", "1/0", "0"),
+    "m2": ("平方米", "m²", '#,##0;[Red]-#,##0;"-"'),
+    "spaces": ("个", "spaces", '#,##0;[Red]-#,##0;"-"'),
+    "fee": ("元/平方米/月", "CNY/m²/month", "0.00"),
+    "year": ("年份", "year", "0"),
+    "idx": ("年序", "year no.", "0"),
+    "count": ("期", "no.", "0"),
+    "months": ("月", "months", '0.00;[Red]-0.00;"-"'),
+    "years": ("年", "years", '0.00;[Red]-0.00;"-"'),
+    "ratio": ("倍", "x", "0.00"),
+    "cny": ("元", "CNY", "#,##0.00"),
+    "text": ("", "", "@"),
+}
+
+COLORS = {
+    "input_fill": "#FFF2CC",      # inputs: pale yellow fill, blue text (FAST)
+    "input_font": "#1F4E9E",
+    "structural_fill": "#E7E6E6",
+    "heading_fill": "#D9E2F3",
+    "title_font": "#1F3864",
+    "helper_font": "#595959",
+    "ok_fill": "#C6EFCE",
+    "ok_font": "#006100",
+    "bad_fill": "#FFC7CE",
+    "bad_font": "#9C0006",
+    "warn_fill": "#FFEB9C",
+    "warn_font": "#9C5700",
+    "chart": ["#1F4E9E", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47"],
+}
+
+FONT_ZH = "Microsoft YaHei"    # Excel/WPS on Windows; LibreOffice falls back to Noto Sans CJK
+FONT_EN = "Calibri"
+
+
+def unit_label(code: str, zh: bool) -> str:
+    u = UNITS[code]
+    return u[0] if zh else u[1]
+
+
+def number_format(code: str) -> str:
+    return UNITS[code][2]
+
+
+def T(zh: bool, zh_text: str, en_text: str) -> str:
+    return zh_text if zh else en_text
+
+
+VERDICTS = {
+    # key: (zh, en)
+    "micro": ("微利可持续", "sustainable at a micro profit"),
+    "above": ("可持续,但超出微利(可减少支持)", "viable above a micro profit (support could be reduced)"),
+    "more": ("需追加支持", "viable only with more support"),
+    "not": ("不可持续", "not viable"),
+    "unknown": ("当前支持下不可持续(未计算补贴区间)", "not viable at the current support (corridor not computed)"),
+}
+
+VERDICT_RULE = (
+    "判定规则: ① 资本金净现值(按可持续判定的基准收益率)≥0,且有贷款时最低偿债备付率≥下限,即为可持续;"
+    "其中资本金内部收益率与平均净利润率均不超过微利上限为「微利可持续」,否则为「可持续,但超出微利」。"
+    "② 当前补贴下不可持续时: 若补贴区间存在可持续的最低补贴,为「需追加支持」;若在搜索范围内任何补贴都不能使其可持续,为「不可持续」。",
+    "Rule: (1) viable when equity NPV at the viability hurdle is >= 0 and, with a loan, the lowest DSCR is at or above "
+    "its floor; viable with the equity IRR and the average net margin at or below the micro-profit caps is "
+    "'sustainable at a micro profit', above a cap 'viable above a micro profit'. (2) Not viable at the current "
+    "support: 'viable only with more support' when some subsidy in the corridor search makes it viable (the least "
+    "viable subsidy exists), else 'not viable'.",
+)
+
+#: The metrics of ``finmodel run --json`` by their standard names (GLOSSARY).
+METRIC_LABELS = {
+    "npv": ("财务净现值", "NPV"),
+    "equity_npv": ("资本金财务净现值", "equity NPV"),
+    "project_irr": ("项目投资财务内部收益率", "project IRR"),
+    "equity_irr": ("资本金财务内部收益率", "equity IRR"),
+    "payback_years": ("静态投资回收期", "payback"),
+    "discounted_payback_years": ("动态投资回收期", "discounted payback"),
+    "min_cumulative_cash": ("最低累计净现金流量", "lowest cumulative cash"),
+    "min_cumulative_equity_cash": ("资本金最低累计净现金流量", "lowest cumulative equity cash"),
+    "dscr_min": ("最低偿债备付率", "lowest DSCR"),
+    "dscr_avg": ("平均偿债备付率", "average DSCR"),
+    "margin_avg": ("平均净利润率", "average net margin"),
+    "subsidy_dependence": ("补贴依赖度", "subsidy dependence"),
+}
+MONEY_METRICS = frozenset({"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash"})
+PCT_METRICS = frozenset({"project_irr", "equity_irr", "margin_avg", "subsidy_dependence"})
+
+PROBABILITY_LABELS = {
+    "npv_below_zero": ("财务净现值小于0的概率", "P(NPV < 0)"),
+    "payback_beyond": ("运营期内未能回收(或晚于设定年限)的概率", "P(payback later than the limit)"),
+    "min_cash_below": ("资金缺口大于基准情景的概率", "P(funding gap deeper than the base case's)"),
+}
+
+#: Drivers of the break-even table (finmodel.breakeven.TABLE_DRIVERS) in Chinese.
+BREAKEVEN_DRIVERS_ZH = {
+    "subsidy": "年度财政补贴(首年)", "commercial_rent": "商业化业态租金", "commercial_occupancy": "商业化业态出租率(目标)",
+    "property_fee": "物业费(各档同比例)", "collection": "物业费收缴率(目标)", "parking_fee": "停车费",
+    "parking_utilisation": "车位利用率(目标)", "capex": "改造投资", "operating_cost": "经营成本(各项同比例)",
+    "expanded_area": "新增物业服务面积", "discount_rate": "项目折现率", "concession": "运营期",
+}
+
+#: Units as the studies print them -> Chinese.
+STUDY_UNIT_ZH = {"CNY": "元", "CNY/year": "元/年", "x base": "倍基准值", "fraction": "%", "fraction/year": "%/年",
+                 "years": "年", "m²": "平方米", "CNY/m²/day": "元/平方米/天", "CNY/m²/month": "元/平方米/月",
+                 "CNY/space/month": "元/车位/月", "-": "倍"}
+
+
+def metric_label(name: str, zh: bool) -> str:
+    pair = METRIC_LABELS.get(name)
+    return (pair[0] if zh else pair[1]) if pair else name
+
+
+def target_label(target: str, zh: bool) -> str:
+    """'equity_npv>=0' -> '资本金财务净现值 ≥ 0' (zh) or 'equity NPV >= 0'."""
+    import re
+
+    m = re.match(r"^\s*([a-z_]+)\s*(<=|>=|=)\s*(\S+)\s*$", str(target))
+    if not m:
+        return str(target)
+    name, op, val = m.groups()
+    try:
+        v = float(val)
+        if name in PCT_METRICS or name == "margin_avg":
+            val = f"{v:.2%}"
+        elif name in MONEY_METRICS:
+            val = f"{v / 1e4:,.2f}" + (" 万元" if zh else "")
+    except ValueError:
+        pass
+    ops = {"<=": "≤", ">=": "≥", "=": "="} if zh else {"<=": "<=", ">=": ">=", "=": "="}
+    return f"{metric_label(name, zh)} {ops[op]} {val}"
+
+
+def auto_number_format(v) -> str:
+    try:
+        x = abs(float(v))
+    except (TypeError, ValueError):
+        return "General"
+    if x >= 1000:
+        return "#,##0"
+    if x >= 1 or x == 0:
+        return "0.00##"
+    return "0.0000##"
+
+
+NA = {"na": ("不适用", "n/a"), "never": ("期内未回收", "not reached"),
+      "no_irr": ("无解", "none"), "none": ("无", "none"), "not_computed": ("未计算", "not computed")}

@@ -1,0 +1,151 @@
+"""What goes into a report besides the projection: the options, the studies, the verdict.
+
+The break-even and sensitivity modules are imported lazily, only when a study is asked for, so
+that a plain ``finmodel run`` stays fast and works even where they are missing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .layout import VERDICTS
+
+
+@dataclass
+class ReportOptions:
+    """What the workbook contains; ``from_assumptions`` reads the YAML ``report:`` section."""
+
+    language: str = "zh"
+    corridor: bool = True
+    breakeven_table: bool = False
+    tornado: bool = False
+    grids: list[list[str]] = field(default_factory=list)
+    montecarlo_draws: int = 0
+    montecarlo_seed: int = 0
+    metric: str = "npv"
+    command: str | None = None          # the command line that produced the file (About)
+
+    @classmethod
+    def from_assumptions(cls, a, **over) -> "ReportOptions":
+        r = a.report
+        opts = cls(language=r.language, corridor=r.corridor, breakeven_table=r.breakeven_table,
+                   tornado=r.tornado, grids=[list(g) for g in r.grids], montecarlo_draws=r.montecarlo_draws,
+                   montecarlo_seed=r.montecarlo_seed)
+        for k, v in over.items():
+            if v is None:
+                continue
+            if k == "grids":
+                opts.grids = opts.grids + [list(g) for g in v]
+            elif isinstance(v, bool) and not v:
+                continue            # a flag left off keeps the YAML's choice
+            else:
+                setattr(opts, k, v)
+        return opts
+
+
+@dataclass
+class Studies:
+    corridor: Any = None            # breakeven.Corridor
+    corridor_error: str | None = None
+    breakeven: Any = None           # DataFrame of breakeven_table
+    tornado: Any = None             # sensitivity TornadoResult
+    grids: list = field(default_factory=list)
+    montecarlo: Any = None          # sensitivity MonteCarloResult
+
+
+def run_studies(a, opts: ReportOptions) -> Studies:
+    """Compute the studies the options ask for (lazy imports)."""
+    st = Studies()
+    if opts.corridor:
+        try:
+            from .. import breakeven
+        except ImportError as exc:   # pragma: no cover - the module ships with finmodel
+            st.corridor_error = f"break-even module unavailable: {exc}"
+        else:
+            st.corridor = breakeven.subsidy_corridor(a)
+    if opts.breakeven_table:
+        from .. import breakeven
+        st.breakeven = breakeven.breakeven_table(a)
+    if opts.tornado or opts.grids or opts.montecarlo_draws:
+        from .. import sensitivity
+        if opts.tornado:
+            st.tornado = sensitivity.run_tornado(a, metric=opts.metric)
+        for specs in opts.grids:
+            st.grids.append(sensitivity.run_grid(a, list(specs), metric=opts.metric))
+        if opts.montecarlo_draws:
+            st.montecarlo = sensitivity.run_montecarlo(a, int(opts.montecarlo_draws), seed=int(opts.montecarlo_seed))
+    return st
+
+
+# --------------------------------------------------------------------------- verdict
+def hurdle_rate(a) -> float:
+    h = a.corridor.equity_hurdle_rate
+    return float(a.discount.equity_hurdle_rate if h is None else h)
+
+
+def corridor_least(c) -> float | str:
+    """The least viable subsidy [CNY/year], 'none' when no subsidy in range makes it viable, 'not computed'."""
+    if c is None:
+        return "not computed"
+    least = float(c.least)
+    return least if math.isfinite(least) else "none"
+
+
+def verdict(pj, summary: dict, corridor) -> dict:
+    """The verdict the reader sees first, by the rule written beside it (layout.VERDICT_RULE).
+
+    Viable: equity NPV at the viability hurdle >= 0 and, with a loan, the lowest DSCR at or above
+    the floor. Micro profit: equity IRR and average net margin at or below their caps (a cap left
+    empty, or an undefined ratio, does not bind). Not viable now: 'more support' when the corridor
+    has a least viable subsidy, 'not viable' when it has none.
+    """
+    from .. import metrics as M
+
+    a = pj.assumptions
+    m = summary["metrics"]
+    h = hurdle_rate(a)
+    npv_h = float(M.npv(h, pj["equity_fcf"][0]))
+    has_loan = a.financing.loan.amount_cny > 0
+    dscr_ok = (not has_loan) or (m["dscr_min"] is not None and m["dscr_min"] >= a.corridor.dscr_floor)
+    viable = npv_h >= 0 and dscr_ok
+
+    def within(value, cap):
+        return cap is None or value is None or value <= cap
+
+    micro = within(m["equity_irr"], a.corridor.max_equity_irr) and within(m["margin_avg"], a.corridor.max_margin_avg)
+    least = corridor_least(corridor)
+    if viable:
+        key = "micro" if micro else "above"
+    elif isinstance(least, float):
+        key = "more"
+    elif least == "none":
+        key = "not"
+    else:
+        key = "unknown"
+    return {"key": key, "zh": VERDICTS[key][0], "en": VERDICTS[key][1], "equity_npv_at_hurdle": npv_h,
+            "hurdle_rate": h, "viable": bool(viable), "micro_profit": bool(micro), "dscr_ok": bool(dscr_ok),
+            "corridor_least": least if not isinstance(least, float) else least}
+
+
+def corridor_dict(c) -> dict | None:
+    if c is None:
+        return None
+    d = c.to_dict()
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+def mc_histogram(mc, metric: str = "npv") -> tuple[list[float], list[int]]:
+    h = mc.metrics.get(metric, {}).get("histogram", {})
+    return list(h.get("edges", [])), list(h.get("counts", []))
+
+
+def finite(x) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+__all__ = ["ReportOptions", "Studies", "run_studies", "verdict", "hurdle_rate", "corridor_least"]

@@ -1,0 +1,1274 @@
+"""Write the workbook: live formulas with cached values, defined names, charts, print set-up.
+
+Sheets, in order: Summary, Inputs, Time, Calcs, Statements, [Break-even], [Sensitivity],
+[Monte Carlo], Checks, About. Time, Calcs, Statements and Checks share one column layout:
+label, unit, constant (or total), a blank pre-model column, then one column per year (calendar
+years in the header). Every formula also carries its value (XlsxWriter ``write_formula(...,
+value=)``): the engine's value for the engine's line items, the row's own evaluation for the
+rest, so viewers that do not recalculate show the numbers.
+
+Text from YAML (names, titles, notes, sources) is always written with ``write_string``: a name
+that starts with ``=`` stays text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .. import __version__
+from ..lineitems import unit as item_unit
+from .expr import Ctx, FormulaError
+from .formulas import CHECK_TOLERANCE_CNY, a_min_ds, build, table_name
+from .inputs import SECTION_EN, SECTION_ZH, input_rows, unit_text
+from .layout import (BREAKEVEN_DRIVERS_ZH, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH,
+                     HEADER_ROWS, MONEY_METRICS, NA, PCT_METRICS, PROBABILITY_LABELS, SHEET_TITLES, STUDY_UNIT_ZH,
+                     VERDICT_RULE, VERDICTS, T, auto_number_format, metric_label, number_format, target_label,
+                     unit_label)
+from .studies import ReportOptions, Studies, corridor_least, finite, hurdle_rate, mc_histogram, verdict
+
+WAN = 10_000.0
+SHARE_TOLERANCE = 1e-9
+
+
+def report_date() -> datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).replace(tzinfo=None)
+    return datetime.now().replace(microsecond=0)
+
+
+def assumptions_hash(a) -> str:
+    text = json.dumps(a.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _width(text: str) -> float:
+    """Display width in Excel character units (a CJK character is about 1.7 at the default font)."""
+    return sum(1.7 if ord(ch) > 0x2E7F else 1.0 for ch in str(text))
+
+
+def _finite_or(v, alt):
+    return v if isinstance(v, (int, float)) and math.isfinite(v) else alt
+
+
+class Writer:
+    def __init__(self, pj, summary: dict, path: Path, loaded=None, opts: ReportOptions | None = None,
+                 studies: Studies | None = None):
+        self.pj = pj
+        self.s = summary
+        self.path = Path(path)
+        self.loaded = loaded
+        self.a = pj.assumptions
+        self.opts = opts or ReportOptions.from_assumptions(self.a)
+        self.studies = studies or Studies()
+        self.zh = self.opts.language == "zh"
+        self.N = self.a.scenario.concession_years
+        self.T = self.N + 1
+        self.last_col = COL_Y0 + self.N
+        self.model = build(self.a)
+        self.model.evaluate()
+        self.titles = {k: (v[0] if self.zh else v[1]) for k, v in SHEET_TITLES.items()}
+        self.fmts: dict = {}
+        self.names: dict[str, str] = {}
+        self.deviation = self._engine_deviation()
+        self.input_rows = input_rows(self.a)
+        self.path_labels = {ir.path: (ir.zh if self.zh else ir.en) for ir in self.input_rows}
+        self.path_pct = {ir.path for ir in self.input_rows if ir.percent}
+
+    def na(self, key: str) -> str:
+        return NA[key][0] if self.zh else NA[key][1]
+
+    def path_label(self, path: str) -> str:
+        return self.path_labels.get(path, path)
+
+    # ------------------------------------------------------------------ helpers
+    def t(self, zh_text, en_text):
+        return T(self.zh, zh_text, en_text)
+
+    def F(self, **props):
+        key = tuple(sorted(props.items()))
+        f = self.fmts.get(key)
+        if f is None:
+            f = self.wb.add_format(props)
+            self.fmts[key] = f
+        return f
+
+    def qs(self, sheet_key: str) -> str:
+        return "'" + self.titles[sheet_key].replace("'", "''") + "'"
+
+    def define(self, name: str, sheet_key: str, row: int, col: int, row2=None, col2=None):
+        ref = f"={self.qs(sheet_key)}!{xl_rowcol_to_cell(row, col, True, True)}"
+        if row2 is not None:
+            ref += ":" + xl_rowcol_to_cell(row2, col2, True, True)
+        self.wb.define_name(name, ref)
+        self.names[name] = ref
+
+    def ctx(self, sheet: str, j: int = 0) -> Ctx:
+        return Ctx(sheet, j, self.titles, self.T)
+
+    def cached(self, row, j):
+        """The value shown before recalculation: the engine's for line items, the row's own otherwise."""
+        if row.item and row.key in self.pj.items:
+            v = float(self.pj.items[row.key][0, j])
+            if item_unit(row.key) == "CNY":
+                v /= WAN
+            return v
+        return row.values[j]
+
+    def _engine_deviation(self) -> float:
+        """Largest difference between the workbook's formulas (evaluated here) and the engine."""
+        worst = 0.0
+        for row in self.model.items():
+            if row.key not in self.pj.items:
+                continue
+            for j in range(self.T):
+                e = self.cached(row, j)
+                v = row.values[j]
+                d = abs(e - v) / max(1.0, abs(e))
+                worst = max(worst, d)
+        return worst
+
+    # ------------------------------------------------------------------ formats
+    def setup_formats(self):
+        font = FONT_ZH if self.zh else FONT_EN
+        self.font = font
+        F = self.F
+        self.f_title = F(bold=True, font_size=14, font_color=COLORS["title_font"])
+        self.f_sub = F(italic=True, font_color=COLORS["helper_font"])
+        self.f_head = F(bold=True, bg_color=COLORS["heading_fill"], border=1, align="center", valign="vcenter",
+                        text_wrap=True)
+        self.f_head_left = F(bold=True, bg_color=COLORS["heading_fill"], border=1, valign="vcenter", text_wrap=True)
+        self.f_year = F(bold=True, bg_color=COLORS["heading_fill"], border=1, align="center", num_format="0")
+        self.f_yearno = F(italic=True, font_color=COLORS["helper_font"], align="center", num_format="0", bottom=1)
+        self.f_section = F(bold=True, bg_color="#EDEDED", font_color=COLORS["title_font"])
+        self.f_label = F()
+        self.f_label_helper = F(font_color=COLORS["helper_font"], italic=True)
+        self.f_label_total = F(bold=True, top=1)
+        self.f_unit = F(font_color=COLORS["helper_font"], align="center")
+        self.f_text = F(text_wrap=True, valign="top")
+        self.f_wrap = F(text_wrap=True, valign="top")
+        self.f_bold = F(bold=True)
+
+    def num(self, unit_code: str, *, total=False, helper=False, inp=False, structural=False, big=False):
+        props = {"num_format": number_format(unit_code)}
+        if total:
+            props.update(bold=True, top=1)
+        if helper:
+            props.update(font_color=COLORS["helper_font"])
+        if inp:
+            props.update(bg_color=COLORS["structural_fill"] if structural else COLORS["input_fill"],
+                         font_color=COLORS["input_font"], border=1, border_color="#BFBFBF")
+        if big:
+            props.update(bold=True, font_size=12)
+        return self.F(**props)
+
+    # ------------------------------------------------------------------ layout
+    def layout(self):
+        for key, rows in self.model.sheets.items():
+            for i, row in enumerate(rows):
+                row.r = HEADER_ROWS + i
+
+    # ------------------------------------------------------------------ write
+    def write(self, *, studies_only: bool = False):
+        """Write the workbook; ``studies_only`` writes just the study sheets and About (study commands)."""
+        opts = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                "nan_inf_to_errors": True,
+                "default_format_properties": {"font_name": FONT_ZH if self.zh else FONT_EN, "font_size": 10}}
+        self.wb = wb = xlsxwriter.Workbook(str(self.path), opts)
+        when = report_date()
+        self.when = when
+        wb.set_properties({"title": f"finmodel: {self.a.scenario.name}", "subject": self.a.scenario.title,
+                           "author": "finmodel", "creator": f"finmodel {__version__}", "company": "",
+                           "created": when, "comments": "Generated by finmodel; formulas are live."})
+        wb.set_calc_mode("auto")
+        self.setup_formats()
+        self.layout()
+        st = self.studies
+        order = [] if studies_only else ["summary", "inputs", "time", "calcs", "statements"]
+        if st.breakeven is not None or (st.corridor is not None and (st.corridor.constraints or st.corridor.levers)):
+            order.append("breakeven")
+        if st.tornado is not None or st.grids:
+            order.append("sensitivity")
+        if st.montecarlo is not None:
+            order.append("montecarlo")
+        order += ["about"] if studies_only else ["checks", "about"]
+        self.order = order
+        self.ws = {k: wb.add_worksheet(self.titles[k]) for k in order}
+        for ws in self.ws.values():
+            _fast_formulas(ws)
+        if not studies_only:
+            self.write_inputs()
+            for key in ("time", "calcs", "statements", "checks"):
+                self.write_time_sheet(key)
+            self.write_checks_flags()
+        if "breakeven" in self.ws:
+            self.write_breakeven()
+        if "sensitivity" in self.ws:
+            self.write_sensitivity()
+        if "montecarlo" in self.ws:
+            self.write_montecarlo()
+        if not studies_only:
+            self.write_summary()
+        self.write_about()
+        for key, ws in self.ws.items():
+            self.print_setup(key, ws)
+        self.ws[order[0]].activate()
+        if "inputs" in self.ws:
+            self.ws["inputs"].set_tab_color(COLORS["input_fill"])
+        wb.close()
+
+    def print_setup(self, key, ws):
+        ws.set_landscape()
+        ws.set_paper(9)                    # A4
+        ws.fit_to_pages(1, 0)              # fit to width
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        name = self.a.scenario.name.replace("&", "&&")
+        page = self.t("第 &P 页 / 共 &N 页", "Page &P of &N")
+        ws.set_footer(f"&L{name}  {self.titles[key]}&R{page}")
+        if key in ("time", "calcs", "statements", "checks"):
+            ws.repeat_rows(0, HEADER_ROWS - 1)
+            ws.repeat_columns(0, COL_UNIT)
+        elif key == "inputs":
+            ws.repeat_rows(0, 1)
+
+    # ------------------------------------------------------------------ Inputs
+    def write_inputs(self):
+        ws = self.ws["inputs"]
+        zh = self.zh
+        ws.write_string(0, 0, self.t("假设(输入)", "Inputs"), self.f_title)
+        ws.write_string(0, 2, self.t("黄色单元格为输入项,可直接修改,全表随之重算;灰色为结构性输入(需修改YAML后重新运行)。金额单位为元(与YAML一致)。",
+                                     "Yellow cells are inputs: change one and the whole workbook recalculates. Grey cells "
+                                     "are structural (change the YAML and run again). Amounts in CNY, as in the YAML."),
+                        self.f_sub)
+        heads = [self.t("项目", "Assumption"), self.t("单位", "Unit"), self.t("数值", "Value"),
+                 self.t("名称(in_ + YAML 路径)", "Name (in_ + YAML path)"), self.t("来源", "Source")]
+        for c, h in enumerate(heads):
+            ws.write_string(1, c, h, self.f_head_left)
+        rows = self.input_rows
+        r = 2
+        section = None
+        label_w = 20.0
+        tables: dict[tuple[str, str], list[int]] = {}
+        for ir in rows:
+            if ir.section != section:
+                section = ir.section
+                r += 1 if r > 2 else 0
+                ws.write_string(r, 0, SECTION_ZH.get(section, section) if zh else SECTION_EN.get(section, section),
+                                self.f_section)
+                for c in range(1, 5):
+                    ws.write_blank(r, c, None, self.f_section)
+                r += 1
+            label = ir.zh if zh else ir.en
+            label_w = max(label_w, _width(label))
+            ws.write_string(r, 0, label, self.F(valign="top"))
+            ws.write_string(r, 1, unit_text(ir.unit, zh), self.F(font_color=COLORS["helper_font"], align="center", valign="top"))
+            self.write_input_value(ws, r, ir)
+            ws.write_string(r, 3, ir.name, self.F(font_color=COLORS["helper_font"], font_size=8, valign="top"))
+            lines = 1
+            if ir.source:
+                ws.write_string(r, 4, ir.source, self.F(font_size=8, text_wrap=True, valign="top"))
+                lines = max(lines, math.ceil(len(ir.source) / 95))
+            if ir.kind == "text":
+                lines = max(lines, math.ceil(_width(str(ir.value)) / 17))
+            if lines > 1:
+                ws.set_row(r, 13.5 * min(lines, 20))
+            ir.cell = (r, 2)
+            self.define(ir.name, "inputs", r, 2)
+            if ir.table is not None:
+                tables.setdefault((ir.table, ir.path.rsplit(".", 1)[1]), []).append(r)
+            r += 1
+        for (table, fld), rws in tables.items():
+            self.define(table_name(table, fld), "inputs", rws[0], 2, rws[-1], 2)
+        # model constants (not from the YAML)
+        r += 1
+        ws.write_string(r, 0, self.t("模型常数(非YAML输入)", "Model constants (not from the YAML)"), self.f_section)
+        for c in range(1, 5):
+            ws.write_blank(r, c, None, self.f_section)
+        r += 1
+        consts = [
+            ("k_check_tolerance", CHECK_TOLERANCE_CNY, "cny", self.t("校验容差(金额)", "Check tolerance, amounts"),
+             self.t("校验差额不超过此值视为0", "a check difference up to this counts as 0")),
+            ("k_share_tolerance", SHARE_TOLERANCE, "text", self.t("校验容差(比例)", "Check tolerance, shares"),
+             self.t("收入结构等比例之和的容差", "tolerance of sums of shares")),
+            ("k_min_debt_service", a_min_ds(), "cny", self.t("计算偿债备付率的最低还本付息额", "Least debt service counted for DSCR"),
+             self.t("低于千分之一分的还本付息不计(与引擎一致)", "below a thousandth of a fen there is no debt service (as the engine)")),
+        ]
+        for name, value, u, label, note in consts:
+            ws.write_string(r, 0, label)
+            ws.write_string(r, 1, self.t("元", "CNY") if u == "cny" else "", self.f_unit)
+            ws.write_number(r, 2, value, self.F(num_format="0.00000" if value >= 1e-6 else "0.0E+00",
+                                                bg_color=COLORS["structural_fill"], border=1, border_color="#BFBFBF"))
+            ws.write_string(r, 3, name, self.F(font_color=COLORS["helper_font"], font_size=9))
+            ws.write_string(r, 4, note, self.F(font_size=9))
+            self.define(name, "inputs", r, 2)
+            r += 1
+        ws.set_column(0, 0, min(48, label_w + 1))
+        ws.set_column(1, 1, 11)
+        ws.set_column(2, 2, 18)
+        ws.set_column(3, 3, 40)
+        ws.set_column(4, 4, 62)
+        ws.freeze_panes(2, 1)
+
+    def write_input_value(self, ws, r, ir):
+        fmt_props = {"bg_color": COLORS["structural_fill"] if ir.structural else COLORS["input_fill"],
+                     "font_color": COLORS["input_font"], "border": 1, "border_color": "#BFBFBF", "valign": "top"}
+        v = ir.value
+        if ir.kind == "bool":
+            ws.write_boolean(r, 2, bool(v), self.F(align="center", **fmt_props))
+        elif ir.kind in ("choice", "text"):
+            wrap = {"text_wrap": True} if ir.kind == "text" else {"align": "center"}
+            ws.write_string(r, 2, str(v), self.F(**wrap, **fmt_props))
+            if ir.kind == "choice":
+                ws.data_validation(r, 2, r, 2, {"validate": "list", "source": [str(c) for c in ir.choices]})
+        elif ir.kind == "none":
+            ws.write_blank(r, 2, None, self.F(**fmt_props))
+        else:
+            if ir.percent:
+                nf = "0.00%"
+            elif ir.unit in ("calendar year", "operating year", "year"):
+                nf = "0"
+            elif isinstance(v, int) or float(v).is_integer():
+                nf = "#,##0" if abs(float(v)) >= 1000 else "0"
+            else:
+                nf = "#,##0.00##" if abs(float(v)) >= 1000 else "0.00##"
+            ws.write_number(r, 2, float(v), self.F(num_format=nf, **fmt_props))
+
+    # ------------------------------------------------------------------ time-based sheets
+    def year_headers(self, key, ws, third: str):
+        title = {"time": self.t("时间轴", "Time axis"), "calcs": self.t("计算(与Python引擎逐行对应)", "Calculations (line by line as the Python engine)"),
+                 "statements": self.t("财务评价报表", "Financial statements"), "checks": self.t("校验", "Checks")}[key]
+        ws.write_string(0, 0, title, self.f_title)
+        ws.write_string(0, 2, self.t("金额单位: 万元", "Amounts in CNY 10,000"), self.f_sub)
+        ws.write_string(1, COL_LABEL, self.t("项目", "Line item"), self.f_head_left)
+        ws.write_string(1, COL_UNIT, self.t("单位", "Unit"), self.f_head)
+        ws.write_string(1, COL_CONST, third, self.f_head)
+        ws.write_blank(1, COL_PRE, None, self.f_head)
+        ws.write_string(2, COL_LABEL, self.t("年序(0=改造年)", "Year no. (0 = renovation)"), self.f_yearno)
+        ws.write_blank(2, COL_UNIT, None, self.f_yearno)
+        ws.write_blank(2, COL_CONST, None, self.f_yearno)
+        ws.write_blank(2, COL_PRE, None, self.f_yearno)
+        cal = self.model.by_key["calendar_year"]
+        tt = self.model.by_key["t"]
+        for j in range(self.T):
+            c = COL_Y0 + j
+            ws.write_formula(1, c, "=" + cal.render(self.ctx(key, j)), self.f_year, int(cal.values[j]))
+            ws.write_formula(2, c, "=" + tt.render(self.ctx(key, j)), self.f_yearno, int(tt.values[j]))
+
+    def write_time_sheet(self, key):
+        ws = self.ws[key]
+        third = {"time": self.t("常数", "Constant"), "calcs": self.t("常数", "Constant"),
+                 "statements": self.t("合计", "Total"), "checks": self.t("校验(0=正常)", "Flag (0 = ok)")}[key]
+        self.year_headers(key, ws, third)
+        label_w = 24.0
+        last = self.last_col
+        for row in self.model.sheets[key]:
+            r = row.r
+            if row.kind == "heading":
+                ws.write_string(r, COL_LABEL, row.label(self.zh), self.f_section)
+                for c in range(1, last + 1):
+                    ws.write_blank(r, c, None, self.f_section)
+                continue
+            if row.kind == "blank":
+                continue
+            label = row.label(self.zh)
+            label_w = max(label_w, _width(label))
+            helper = not row.item and key == "calcs"
+            total = row.style == "total"
+            lf = self.f_label_total if total else (self.f_label_helper if helper else self.f_label)
+            ws.write_string(r, COL_LABEL, label, lf)
+            ws.write_string(r, COL_UNIT, unit_label(row.unit, self.zh), self.f_unit)
+            nf = self.num(row.unit, total=total, helper=helper)
+            if row.const is not None:
+                ws.write_formula(r, COL_CONST, "=" + row.const.render(self.ctx(key)), nf, row.const_value)
+            elif row.total:
+                rng = row.rng().render(self.ctx(key))
+                ws.write_formula(r, COL_CONST, f"=SUM({rng})", nf, row.total_value)
+            for j in range(self.T):
+                try:
+                    formula = "=" + row.expr.render(self.ctx(key, j))
+                except FormulaError as exc:  # pragma: no cover - a bug in a row definition
+                    raise FormulaError(f"{key} row {row.key}: {exc}") from None
+                ws.write_formula(r, COL_Y0 + j, formula, nf, self.cached(row, j))
+        self.page_breaks(ws, self.model.sheets[key], label_w)
+        ws.set_column(COL_LABEL, COL_LABEL, min(62, label_w + 1))
+        ws.set_column(COL_UNIT, COL_UNIT, 11 if self.zh else 13)
+        ws.set_column(COL_CONST, COL_CONST, 11)
+        ws.set_column(COL_PRE, COL_PRE, 1.5)
+        ws.set_column(COL_Y0, last, 10.5)
+        ws.freeze_panes(HEADER_ROWS, COL_Y0)
+        if key == "checks":
+            red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"])
+            ws.conditional_format(HEADER_ROWS, COL_Y0, HEADER_ROWS + len(self.model.sheets[key]), last,
+                                  {"type": "formula", "criteria": f"=ABS({xl_rowcol_to_cell(HEADER_ROWS, COL_Y0)})>k_check_tolerance/10000",
+                                   "format": red})
+
+    def page_breaks(self, ws, rows, label_w: float):
+        """Start a printed page at a section heading rather than in the middle of a table.
+
+        The rows a landscape A4 page holds follow from the fit-to-width scale (the sheet's width
+        in character units against the page's); sections are packed greedily.
+        """
+        width_chars = min(62, label_w + 1) + 11 + 11 + 1.5 + 10.5 * self.T
+        scale = min(1.0, 760.0 / (width_chars * 6.2))          # about 6.2 pt per character unit at 10 pt
+        capacity = int(500.0 / (15.0 * scale)) - HEADER_ROWS - 2
+        breaks, used = [], 0
+        sections: list[tuple[int, int]] = []                   # (first row, size)
+        for row in rows:
+            if row.kind == "heading" or not sections:
+                sections.append((row.r, 0))
+            first, size = sections[-1]
+            sections[-1] = (first, size + 1)
+        for first, size in sections:
+            if used and used + size > capacity:
+                breaks.append(first)
+                used = 0
+            used += size
+        if breaks:
+            ws.set_h_pagebreaks(breaks)
+
+    # ------------------------------------------------------------------ Checks: flags and master check
+    def write_checks_flags(self):
+        ws = self.ws["checks"]
+        rows = [r for r in self.model.sheets["checks"] if r.kind == "row"]
+        flags = []
+        ok = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], num_format="0", align="center", bold=True)
+        for row in rows:
+            rng = row.rng().render(self.ctx("checks"))
+            tol = "k_share_tolerance" if row.unit == "pct" else "k_check_tolerance/10000"
+            vals = [v for v in row.values if isinstance(v, float)]
+            tol_v = SHARE_TOLERANCE if row.unit == "pct" else CHECK_TOLERANCE_CNY / WAN
+            cached = 1 if sum(abs(v) for v in vals) > tol_v else 0
+            ws.write_formula(row.r, COL_CONST, f"=(SUMPRODUCT(ABS({rng}))>{tol})*1", ok, cached)
+            flags.append((row.r, cached))
+        r = HEADER_ROWS + len(self.model.sheets["checks"]) + 1
+        # checks without a yearly row
+        c = self.model.by_key
+        ctx = self.ctx("checks")
+        ref_names = [f"in_mix_reference_{k}" for k in ("rent", "parking", "property_fees", "other")]
+        ref_sum = sum(self.a.mix.reference.values())
+        ws.write_string(r, COL_LABEL, self.t("论文收入结构合计为100%", "The paper's revenue mix sums to 100 %"))
+        ws.write_string(r, COL_UNIT, "%", self.f_unit)
+        cached = 1 if abs(ref_sum - 1) > SHARE_TOLERANCE else 0
+        ws.write_formula(r, COL_CONST, f"=(ABS({'+'.join(ref_names)}-1)>k_share_tolerance)*1", ok, cached)
+        flags.append((r, cached))
+        r += 1
+        nonneg = ["served_area_m2", "occupied_area_m2", "parking_spaces", "collection_rate", "parking_utilisation",
+                  "vat_rate_leasing", "vat_rate_service", "vat_general_leasing", "vat_general_service",
+                  "vat_small_leasing", "vat_small_service"]
+        nonneg += [k for k in c if k.startswith("tier_") and (k.endswith("_occupancy") or k.endswith("_let_area"))]
+        fractions = ["collection_rate", "parking_utilisation", "vat_rate_leasing", "vat_rate_service"]
+        fractions += [k for k in c if k.startswith("tier_") and k.endswith("_occupancy")]
+        parts = [f'COUNTIF({c[k].rng().render(ctx)},"<0")' for k in nonneg]
+        parts += [f'COUNTIF({c[k].rng().render(ctx)},">1")' for k in fractions]
+        bad = sum(1 for k in nonneg for v in c[k].values if v < 0) + sum(1 for k in fractions for v in c[k].values if v > 1)
+        ws.write_string(r, COL_LABEL, self.t("面积与比率无负值(比率不超过100%)", "No negative areas or rates (rates at most 100 %)"))
+        ws.write_string(r, COL_UNIT, self.t("个", "count"), self.f_unit)
+        cached = 1 if bad else 0
+        ws.write_formula(r, COL_CONST, f"=({'+'.join(parts)}>0)*1", ok, cached)
+        flags.append((r, cached))
+        r += 2
+        ws.write_string(r, COL_LABEL, self.t("总校验(各项之和,0=正常)", "Master check (sum of the flags, 0 = ok)"), self.f_label_total)
+        cells = "+".join(xl_rowcol_to_cell(fr, COL_CONST) for fr, _ in flags)
+        master = sum(v for _, v in flags)
+        ws.write_formula(r, COL_CONST, f"={cells}", self.F(bold=True, num_format="0", align="center", border=2), master)
+        self.define("out_master_check", "checks", r, COL_CONST)
+        self.master_cached = master
+        red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
+        green = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
+        for fr in [x for x, _ in flags] + [r]:
+            ws.conditional_format(fr, COL_CONST, fr, COL_CONST, {"type": "cell", "criteria": "!=", "value": 0, "format": red})
+            ws.conditional_format(fr, COL_CONST, fr, COL_CONST, {"type": "cell", "criteria": "==", "value": 0, "format": green})
+
+    # ------------------------------------------------------------------ Summary
+    def write_summary(self):
+        ws = self.ws["summary"]
+        a, s, zh = self.a, self.s, self.zh
+        m = s["metrics"]
+        c = self.model.by_key
+        ctx = self.ctx("summary")
+        ws.set_column(0, 0, 34 if zh else 40)
+        ws.set_column(1, 1, 16)
+        ws.set_column(2, 2, 12)
+        ws.set_column(3, 3, 62)
+        f_val = self.F(num_format="@", bold=True)
+        f_h2 = self.F(bold=True, font_size=13, font_color=COLORS["title_font"])
+        note = self.F(font_size=9, font_color=COLORS["helper_font"], text_wrap=True, valign="top")
+        title = a.scenario.title or a.scenario.name
+        ws.write_string(0, 0, title, self.F(bold=True, font_size=16, font_color=COLORS["title_font"]))
+        ws.write_string(1, 0, self.t("老旧小区改造运营项目财务可持续性评价(finmodel)",
+                                     "Financial sustainability of an old-community renovation and operation (finmodel)"),
+                        self.f_sub)
+        info = [
+            (self.t("情景", "Scenario"), a.scenario.name),
+            (self.t("日期", "Date"), self.when.strftime("%Y-%m-%d")),
+            (self.t("finmodel 版本", "finmodel version"), __version__),
+            (self.t("假设哈希(SHA-256 前16位)", "Assumptions hash (SHA-256, first 16)"), assumptions_hash(a)),
+            (self.t("运营期", "Concession"), self.t(f"{a.scenario.start_year + 1}-{a.scenario.start_year + self.N} 年(共 {self.N} 年),改造年 {a.scenario.start_year}",
+                                                     f"{a.scenario.start_year + 1}-{a.scenario.start_year + self.N} ({self.N} years), renovation in {a.scenario.start_year}")),
+        ]
+        r = 3
+        for k, v in info:
+            ws.write_string(r, 0, k, self.f_label)
+            ws.write_string(r, 1, str(v), f_val)
+            r += 1
+        # ---------------------------------------------------------------- verdict: the box, then the rule's inputs
+        r += 1
+        v = verdict(self.pj, s, self.studies.corridor)
+        self.verdict = v
+        vr = r
+        ws.write_string(vr, 0, self.t("结论", "Verdict"), self.F(bold=True, font_size=15, valign="vcenter",
+                                                                font_color=COLORS["title_font"]))
+        r += 1
+        pf, ef = c["project_fcf"], c["equity_fcf"]
+        tt = c["t"]
+        rows = {}
+        ws.write_string(r, 0, self.t("可持续判定的基准收益率", "Viability hurdle rate"))
+        ws.write_formula(r, 1, "=IF(ISNUMBER(in_corridor_equity_hurdle_rate),in_corridor_equity_hurdle_rate,in_discount_equity_hurdle_rate)",
+                         self.F(num_format="0.00%"), v["hurdle_rate"])
+        ws.write_string(r, 2, "%", self.f_unit)
+        ws.write_string(r, 3, self.t("判定输入(随「假设」表实时重算)", "inputs of the rule (live)"), note)
+        rows["hurdle"] = r
+        r += 1
+        hcell = xl_rowcol_to_cell(rows["hurdle"], 1, True, True)
+        ws.write_string(r, 0, self.t("资本金净现值(按该基准收益率)", "Equity NPV at that hurdle"))
+        ws.write_formula(r, 1, f"=SUMPRODUCT({ef.rng().render(ctx)}/(1+{hcell})^{tt.rng().render(ctx)})",
+                         self.num("wan"), v["equity_npv_at_hurdle"] / WAN)
+        ws.write_string(r, 2, unit_label("wan", zh), self.f_unit)
+        rows["npv_h"] = r
+        r += 1
+        least = corridor_least(self.studies.corridor)
+        none_text, nc_text = self.na("none"), self.na("not_computed")
+        ws.write_string(r, 0, self.t("最低可持续补贴(补贴区间下限)", "Least viable subsidy (corridor)"))
+        if isinstance(least, float):
+            ws.write_number(r, 1, least / WAN, self.num("wan"))
+        else:
+            ws.write_string(r, 1, none_text if least == "none" else nc_text, self.F(align="right"))
+        ws.write_string(r, 2, self.t("万元/年", "CNY 10,000/yr"), self.f_unit)
+        ws.write_string(r, 3, self.t("由 finmodel 按当前假设求解(静态值,修改输入后需重新运行)",
+                                     "solved by finmodel at these inputs (static: run again after changing inputs)"), note)
+        self.define("out_corridor_least", "summary", r, 1)
+        r += 2
+        # ---------------------------------------------------------------- KPIs
+        ws.write_string(r, 0, self.t("主要指标", "Key indicators"), f_h2)
+        r += 1
+        for col, h in enumerate([self.t("指标", "Indicator"), self.t("数值", "Value"), self.t("单位", "Unit"),
+                                 self.t("说明", "Note")]):
+            ws.write_string(r, col, h, self.f_head_left)
+        r += 1
+        ops = 1
+
+        def rng(key, first=0):
+            return c[key].rng(first).render(ctx)
+
+        irr_notes = {}
+        for which in ("project_irr", "equity_irr"):
+            fl = s["flags"][which]
+            if fl["multiple"]:
+                roots = ", ".join(f"{x * 100:.2f} %" for x in fl["roots"])
+                irr_notes[which] = self.t(f"有多个内部收益率({roots}),显示最接近0的一个",
+                                          f"several IRRs ({roots}); the one nearest zero is shown")
+            elif fl["reason"] != "ok":
+                irr_notes[which] = self.t(f"无内部收益率({fl['reason']})", f"no IRR ({fl['reason']})")
+        pay_note = ""
+        if s["flags"]["payback_refit_negative"]:
+            pay_note = self.t("回收后累计净现金流量再次为负(更新改造或移交)", "cumulative cash turns negative again later (refit or hand-back)")
+        na, never, noirr = self.na("na"), self.na("never"), self.na("no_irr")
+        kpis = [
+            ("npv", self.t("财务净现值(FNPV,项目投资)", "Net present value (project)"), "wan",
+             f"=SUMPRODUCT({rng('project_fcf')},{rng('df_project')})",
+             self.t(f"按项目折现率 {a.discount.project_rate:.2%};第0年(改造年)不折现", f"at the project rate {a.discount.project_rate:.2%}; year 0 undiscounted"), None),
+            ("equity_npv", self.t("资本金财务净现值", "Equity NPV"), "wan",
+             f"=SUMPRODUCT({rng('equity_fcf')},{rng('df_equity')})",
+             self.t(f"按资本金基准收益率 {a.discount.equity_hurdle_rate:.2%}", f"at the equity hurdle {a.discount.equity_hurdle_rate:.2%}"), None),
+            ("project_irr", self.t("项目投资财务内部收益率(FIRR)", "Project IRR"), "pct",
+             f'=IFERROR(IRR({rng("project_fcf")}),"{noirr}")', irr_notes.get("project_irr", ""), noirr),
+            ("equity_irr", self.t("资本金财务内部收益率", "Equity IRR"), "pct",
+             f'=IFERROR(IRR({rng("equity_fcf")}),"{noirr}")', irr_notes.get("equity_irr", ""), noirr),
+            ("payback_years", self.t("静态投资回收期(自改造年末起)", "Payback period (from the end of year 0)"), "years",
+             f'=IF(SUM({rng("payback_first")})>0,SUM({rng("payback_years")}),"{never}")', pay_note, never),
+            ("discounted_payback_years", self.t("动态投资回收期", "Discounted payback period"), "years",
+             f'=IF(SUM({rng("discounted_payback_first")})>0,SUM({rng("discounted_payback_years")}),"{never}")', "", never),
+            ("min_cumulative_cash", self.t("最低累计净现金流量(资金缺口)", "Lowest cumulative cash (funding gap)"), "wan",
+             f"=MIN({rng('cum_project_fcf')})", self.t("项目投资现金流量,融资前", "project cash flow, before financing"), None),
+            ("min_cumulative_equity_cash", self.t("资本金最低累计净现金流量", "Lowest cumulative equity cash"), "wan",
+             f"=MIN({rng('cum_equity_fcf')})", "", None),
+            ("dscr_min", self.t("最低偿债备付率(DSCR)", "Lowest DSCR"), "ratio",
+             f'=IF(COUNT({rng("dscr")})>0,MIN({rng("dscr")}),"{na}")',
+             "" if s["flags"]["has_debt"] else self.t("无贷款,不适用", "no debt"), na),
+            ("dscr_avg", self.t("平均偿债备付率", "Average DSCR"), "ratio",
+             f'=IF(COUNT({rng("dscr")})>0,AVERAGE({rng("dscr")}),"{na}")', "", na),
+            ("margin_avg", self.t("净利润率(运营期平均)", "Net margin (concession average)"), "pct",
+             f'=IF(SUM({rng("revenue", ops)})<>0,SUM({rng("net_income", ops)})/SUM({rng("revenue", ops)}),"{na}")',
+             self.t("运营期净利润合计 / 营业收入合计(不含税,不含补贴)", "sum of net income / sum of revenue net of VAT (support excluded)"), na),
+            ("subsidy_dependence", self.t("补贴依赖度", "Subsidy dependence"), "pct",
+             f'=IF(SUM({rng("revenue", ops)})+SUM({rng("subsidy", ops)})+SUM({rng("capital_grant", ops)})<>0,'
+             f'(SUM({rng("subsidy", ops)})+SUM({rng("capital_grant", ops)}))/(SUM({rng("revenue", ops)})+SUM({rng("subsidy", ops)})'
+             f'+SUM({rng("capital_grant", ops)})),"{na}")',
+             self.t("政府支持 / (营业收入 + 政府支持),运营期合计", "support / (revenue + support), over the operating years"), na),
+        ]
+        self.kpi_cells = {}
+        for name, label, u, formula, text, na_text in kpis:
+            val = m.get(name)
+            if val is None:
+                cached = na_text if na_text is not None else "n/a"
+            else:
+                cached = val / WAN if u == "wan" else val
+            key = name in ("npv", "project_irr", "payback_years")
+            ws.write_string(r, 0, label, self.F(bold=key))
+            ws.write_formula(r, 1, formula, self.F(num_format=number_format(u), align="right", bold=key), cached)
+            ws.write_string(r, 2, unit_label(u, zh), self.f_unit)
+            if text:
+                ws.write_string(r, 3, text, note)
+                if len(text) > 60:
+                    ws.set_row(r, 24)
+            self.define(f"out_{name}", "summary", r, 1)
+            self.kpi_cells[name] = r
+            r += 1
+        ws.write_string(r, 0, self.t("回收时点(日历年,用于图表)", "Payback point (calendar year, for the chart)"), self.f_label_helper)
+        pb = m.get("payback_years")
+        ws.write_formula(r, 1, '=IF(ISNUMBER(out_payback_years),in_scenario_start_year+out_payback_years,"-")',
+                         self.F(num_format="0.00", font_color=COLORS["helper_font"], align="right"),
+                         (a.scenario.start_year + pb) if pb is not None else "-")
+        ws.write_number(r, 2, 0, self.F(num_format=";;;"))       # the point's height (hidden): on the zero line
+        self.payback_point_row = r
+        r += 2
+        # ---------------------------------------------------------------- the verdict formula (the names now exist)
+        vk = {k: self.t(*VERDICTS[k]) for k in VERDICTS}
+        viable = (f"AND({xl_rowcol_to_cell(rows['npv_h'], 1)}>=0,OR(in_financing_loan_amount_cny=0,"
+                  f"AND(ISNUMBER(out_dscr_min),out_dscr_min>=in_corridor_dscr_floor)))")
+        micro = ("AND(OR(NOT(ISNUMBER(in_corridor_max_equity_irr)),NOT(ISNUMBER(out_equity_irr)),out_equity_irr<=in_corridor_max_equity_irr),"
+                 "OR(NOT(ISNUMBER(in_corridor_max_margin_avg)),NOT(ISNUMBER(out_margin_avg)),out_margin_avg<=in_corridor_max_margin_avg))")
+        formula = (f'=IF({viable},IF({micro},"{vk["micro"]}","{vk["above"]}"),'
+                   f'IF(ISNUMBER(out_corridor_least),"{vk["more"]}",IF(out_corridor_least="{none_text}","{vk["not"]}","{vk["unknown"]}")))')
+        big = self.F(bold=True, font_size=15, border=2, align="center", valign="vcenter", text_wrap=True)
+        ws.merge_range(vr, 1, vr, 2, "", big)
+        ws.write_formula(vr, 1, formula, big, v["zh"] if zh else v["en"])
+        self.define("out_verdict", "summary", vr, 1)
+        ws.write_string(vr, 3, self.t(*VERDICT_RULE), self.F(font_size=8, text_wrap=True, valign="vcenter",
+                                                              font_color=COLORS["helper_font"]))
+        ws.set_row(vr, 84 if zh else 100)
+        fills = {"micro": (COLORS["ok_fill"], COLORS["ok_font"]), "above": (COLORS["warn_fill"], COLORS["warn_font"]),
+                 "more": (COLORS["warn_fill"], COLORS["warn_font"]), "not": (COLORS["bad_fill"], COLORS["bad_font"]),
+                 "unknown": (COLORS["bad_fill"], COLORS["bad_font"])}
+        for k, (bg, fg) in fills.items():
+            ws.conditional_format(vr, 1, vr, 2, {"type": "cell", "criteria": "==", "value": f'"{vk[k]}"',
+                                                 "format": self.F(bg_color=bg, font_color=fg, bold=True)})
+        # ---------------------------------------------------------------- corridor
+        r = self.write_corridor(ws, r)
+        # ---------------------------------------------------------------- revenue mix
+        r += 1
+        ws.write_string(r, 0, self.t(f"收入结构({s['revenue_mix_year']}年,不含税)与论文对比",
+                                     f"Revenue mix in {s['revenue_mix_year']} (net of VAT) against the paper"), f_h2)
+        r += 1
+        for col, h in enumerate([self.t("收入", "Stream"), self.t("模型", "Model"), self.t("论文", "Paper"),
+                                 self.t("差(百分点)", "Difference (points)")]):
+            ws.write_string(r, col, h, self.f_head_left)
+        r += 1
+        names = {"rent": self.t("租金", "Rent"), "parking": self.t("停车费", "Parking"),
+                 "property_fees": self.t("物业费", "Property fees"), "other": self.t("其他", "Other")}
+        mix_first = r
+        for k in ("rent", "parking", "property_fees", "other"):
+            ws.write_string(r, 0, names[k])
+            row = c.get(f"mix_{k}")
+            val = s["revenue_mix"].get(k)
+            if row is not None:
+                formula = f"=INDEX({row.rng().render(ctx)},in_scenario_calibration_year+1)"
+            else:
+                formula = (f"=INDEX({rng('rev_' + k)},in_scenario_calibration_year+1)/"
+                           f"INDEX({rng('revenue')},in_scenario_calibration_year+1)")
+            ws.write_formula(r, 1, formula, self.F(num_format="0.00%"), val if val is not None else na)
+            ws.write_formula(r, 2, f"=in_mix_reference_{k}", self.F(num_format="0.00%"), s["revenue_mix_reference"][k])
+            diff = (val - s["revenue_mix_reference"][k]) * 100 if val is not None else na
+            ws.write_formula(r, 3, f'=IFERROR(({xl_rowcol_to_cell(r, 1)}-{xl_rowcol_to_cell(r, 2)})*100,"{na}")',
+                             self.F(num_format='+0.00;-0.00;0.00', align="left", indent=2), diff)
+            r += 1
+        ws.write_string(r, 0, self.t("合计", "Total"), self.f_label_total)
+        tot = sum(x for x in s["revenue_mix"].values() if x is not None)
+        ws.write_formula(r, 1, f"=SUM({xl_rowcol_to_cell(mix_first, 1)}:{xl_rowcol_to_cell(r - 1, 1)})",
+                         self.F(num_format="0.00%", bold=True, top=1), tot)
+        ws.write_formula(r, 2, f"=SUM({xl_rowcol_to_cell(mix_first, 2)}:{xl_rowcol_to_cell(r - 1, 2)})",
+                         self.F(num_format="0.00%", bold=True, top=1), sum(s["revenue_mix_reference"].values()))
+        ws.write_blank(r, 3, None, self.F(top=1))
+        r += 2
+        # ---------------------------------------------------------------- master check
+        ws.write_string(r, 0, self.t("总校验(0=正常,详见「校验」表)", "Master check (0 = ok; see Checks)"), self.F(bold=True, font_size=12))
+        ws.write_formula(r, 1, "=out_master_check", self.F(bold=True, num_format="0", align="center", border=2, font_size=12),
+                         self.master_cached)
+        red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
+        green = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
+        ws.conditional_format(r, 1, r, 1, {"type": "cell", "criteria": "!=", "value": 0, "format": red})
+        ws.conditional_format(r, 1, r, 1, {"type": "cell", "criteria": "==", "value": 0, "format": green})
+        r += 2
+        ws.merge_range(r, 0, r, 3, self.t("说明: 本工作簿为可重算模型。修改「假设」表中的黄色单元格,计算、报表、指标与结论随之更新;"
+                                          "补贴区间、盈亏平衡、敏感性与蒙特卡洛结果为运行时的静态值。",
+                                          "This workbook is a live model: change a yellow cell on Inputs and Calcs, Statements, "
+                                          "the indicators and the verdict recalculate; the corridor, break-even, sensitivity and "
+                                          "Monte Carlo results are static values from the run."),
+                       self.F(italic=True, font_size=9, font_color=COLORS["helper_font"], text_wrap=True, valign="top"))
+        ws.set_row(r, 26)
+        self.summary_end = r
+        self.summary_charts(ws)
+        ws.hide_gridlines(2)
+
+    def corridor_message_zh(self, c) -> str:
+        y0, y1 = c.years
+        least, most = c.least, c.most
+        lb, mb = target_label(c.least_binding, True), target_label(c.most_binding, True)
+        if c.exists:
+            return (f"补贴区间: 每年至少 {least / WAN:,.2f} 万元({lb})、至多 {most / WAN:,.2f} 万元({mb}),"
+                    f"运营第{y0}-{y1}年按固定金额支付。")
+        if not finite(most):
+            return "无补贴区间: 即使不给补贴,企业收益也已超过微利上限;按微利标准无需补贴。"
+        if not finite(least):
+            return f"无补贴区间: 在搜索范围内(至 {c.hi / WAN:,.2f} 万元/年)任何补贴都不能使企业可持续({lb} 无法达到)。"
+        return (f"无补贴区间: 使企业可持续的最低补贴 {least / WAN:,.2f} 万元/年({lb})高于微利上限 {most / WAN:,.2f} 万元/年"
+                f"({mb}),相差 {(least - most) / WAN:,.2f} 万元/年;缩小缺口的杠杆见「盈亏平衡」表。")
+
+    def write_corridor(self, ws, r):
+        c = self.studies.corridor
+        ws.write_string(r, 0, self.t("补贴区间(最低可持续补贴 ~ 微利上限补贴)", "Subsidy corridor (least viable to most at a micro profit)"),
+                        self.F(bold=True, font_size=13, font_color=COLORS["title_font"]))
+        r += 1
+        note = self.F(font_size=9, font_color=COLORS["helper_font"], text_wrap=True, valign="top")
+        if c is None:
+            msg = self.studies.corridor_error or self.t("未计算(本次运行关闭了补贴区间)", "not computed (corridor turned off for this run)")
+            ws.write_string(r, 0, msg, self.f_sub)
+            return r + 1
+        wanfmt = self.num("wan")
+        y0, y1 = c.years
+        rows = [
+            (self.t("最低可持续补贴", "Least viable subsidy"), c.least, self.t("约束: ", "binding: ") + target_label(c.least_binding, self.zh)),
+            (self.t("微利上限补贴", "Most at a micro profit"), c.most, self.t("约束: ", "binding: ") + target_label(c.most_binding, self.zh)),
+            (self.t("当前补贴(首年)", "Current subsidy (first year)"), c.base_subsidy,
+             self.t(f"补贴区间按运营第{y0}-{y1}年固定金额计算(不递减)", f"the corridor pays it flat in operating years {y0}-{y1}")),
+        ]
+        for label, val, text in rows:
+            ws.write_string(r, 0, label)
+            if finite(val):
+                ws.write_number(r, 1, float(val) / WAN, wanfmt)
+            else:
+                ws.write_string(r, 1, self.na("none"), self.F(align="right"))
+            ws.write_string(r, 2, self.t("万元/年", "CNY 10,000/yr"), self.f_unit)
+            ws.write_string(r, 3, text, note)
+            r += 1
+        ws.write_string(r, 0, self.t("补贴区间是否存在", "Corridor exists"))
+        ws.write_string(r, 1, self.t("存在", "yes") if c.exists else self.t("不存在", "no"), self.F(bold=True, align="right"))
+        r += 1
+        msg = self.corridor_message_zh(c) if self.zh else c.message
+        ws.write_string(r, 0, self.t("结论说明", "In words"), self.F(valign="top"))
+        ws.merge_range(r, 1, r, 3, msg, self.F(font_size=9, text_wrap=True, valign="top"))
+        ws.set_row(r, 13 * max(2, math.ceil(_width(msg) / 100)))
+        r += 1
+        caps = ", ".join(target_label(f"{k}<={v}", self.zh) for k, v in c.caps.items())
+        text = self.t(f"可持续: 资本金净现值(基准收益率 {c.hurdle_rate:.2%})≥ 0" + (f",偿债备付率 ≥ {c.dscr_floor}" if c.dscr_floor else "")
+                      + f";微利: {caps}。按当前假设求解的静态值,共计算 {c.evaluations:,} 个情景。",
+                      f"viable: equity NPV at {c.hurdle_rate:.2%} >= 0" + (f", DSCR >= {c.dscr_floor}" if c.dscr_floor else "")
+                      + f"; micro profit: {caps}. Static, solved at these inputs ({c.evaluations:,} scenarios).")
+        ws.write_string(r, 0, self.t("判定口径", "Tests"), self.F(valign="top"))
+        ws.merge_range(r, 1, r, 3, text, self.F(font_size=9, text_wrap=True, valign="top"))
+        ws.set_row(r, 13 * max(2, math.ceil(_width(text) / 100)))
+        return r + 1
+
+    def summary_charts(self, ws):
+        c = self.model.by_key
+        wb = self.wb
+        calc = self.titles["calcs"]
+        timet = self.titles["time"]
+        cal = c["calendar_year"]
+        font = {"name": self.font, "size": 9}
+        ch = wb.add_chart({"type": "column", "subtype": "stacked"})
+        series = [("rev_rent", self.t("租金", "Rent")), ("rev_parking", self.t("停车费", "Parking")),
+                  ("rev_property_fees", self.t("物业费", "Property fees")), ("rev_other", self.t("其他", "Other")),
+                  ("subsidy", self.t("财政补贴", "Subsidy"))]
+        for i, (key, name) in enumerate(series):
+            ch.add_series({"name": name, "categories": [timet, cal.r, COL_Y0 + 1, cal.r, self.last_col],
+                           "values": [calc, c[key].r, COL_Y0 + 1, c[key].r, self.last_col],
+                           "fill": {"color": COLORS["chart"][i]}, "gap": 40})
+        ch.set_title({"name": self.t("营业收入(不含税)与财政补贴(万元)", "Revenue by stream (net of VAT) and subsidy, CNY 10,000"),
+                      "name_font": {"name": self.font, "size": 11, "bold": True}})
+        ch.set_x_axis({"num_font": {**font, "rotation": -45}})
+        ch.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        ch.set_legend({"position": "bottom", "font": font})
+        ch.set_size({"width": 640, "height": 320})
+        ws.insert_chart(2, 5, ch)
+        sc = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        sc.add_series({"name": self.t("累计净现金流量(项目投资)", "Cumulative project cash flow"),
+                       "categories": [timet, cal.r, COL_Y0, cal.r, self.last_col],
+                       "values": [calc, c["cum_project_fcf"].r, COL_Y0, c["cum_project_fcf"].r, self.last_col],
+                       "line": {"color": COLORS["chart"][0], "width": 2},
+                       "marker": {"type": "circle", "size": 4, "fill": {"color": COLORS["chart"][0]},
+                                  "border": {"color": COLORS["chart"][0]}}})
+        if self.s["flags"]["has_debt"]:
+            sc.add_series({"name": self.t("累计资本金净现金流量", "Cumulative equity cash flow"),
+                           "categories": [timet, cal.r, COL_Y0, cal.r, self.last_col],
+                           "values": [calc, c["cum_equity_fcf"].r, COL_Y0, c["cum_equity_fcf"].r, self.last_col],
+                           "line": {"color": COLORS["chart"][1], "width": 1.5, "dash_type": "dash"},
+                           "marker": {"type": "none"}})
+        pr = self.payback_point_row
+        pb = self.s["metrics"].get("payback_years")
+        label = self.t(f"回收期 {pb:.2f} 年", f"payback {pb:.2f} years") if pb is not None else ""
+        sc.add_series({"name": self.t("投资回收点", "Payback point"),
+                       "categories": [self.titles["summary"], pr, 1, pr, 1],
+                       "values": [self.titles["summary"], pr, 2, pr, 2],
+                       "line": {"none": True},
+                       "marker": {"type": "diamond", "size": 11, "fill": {"color": "#C00000"}, "border": {"color": "#C00000"}},
+                       "data_labels": {"custom": [{"value": label}], "position": "above",
+                                       "font": {**font, "bold": True, "color": "#C00000"}}})
+        sc.set_title({"name": self.t("累计净现金流量与投资回收点(万元)", "Cumulative cash flow and payback, CNY 10,000"),
+                      "name_font": {"name": self.font, "size": 11, "bold": True}})
+        y0 = self.a.scenario.start_year
+        sc.set_x_axis({"min": y0, "max": y0 + self.N, "major_unit": 2, "num_format": "0", "num_font": font,
+                       "label_position": "low", "major_gridlines": {"visible": False}})
+        sc.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        sc.set_legend({"position": "bottom", "font": font})
+        sc.set_size({"width": 640, "height": 320})
+        ws.insert_chart(19, 5, sc)
+
+    # ------------------------------------------------------------------ study sheets (static values)
+    def _static_note(self, ws, r, text):
+        ws.write_string(r, 0, text, self.f_sub)
+        return r + 1
+
+    def _num(self, ws, r, col, x, scale=1.0, fmt=None, na="na"):
+        if finite(x):
+            val = float(x) / scale
+            ws.write_number(r, col, val, fmt or self.F(num_format=auto_number_format(val)))
+        else:
+            ws.write_string(r, col, self.na(na), self.F(align="right", font_color=COLORS["helper_font"]))
+
+    def _input_value(self, ws, r, col, path, x):
+        """An input's value in its own unit (percent for rates)."""
+        fmt = self.F(num_format="0.00%") if path in self.path_pct else None
+        self._num(ws, r, col, x, 1.0, fmt)
+
+    def _unit_study(self, unit: str) -> str:
+        return STUDY_UNIT_ZH.get(unit, unit) if self.zh else unit
+
+    def write_breakeven(self):
+        ws = self.ws["breakeven"]
+        st = self.studies
+        ws.write_string(0, 0, self.t("盈亏平衡分析(临界值)", "Break-even analysis (switching values)"), self.f_title)
+        r = self._static_note(ws, 1, self.t("静态值: finmodel 按当前假设求解;修改输入后请重新运行。",
+                                            "Static values solved by finmodel at these inputs; run again after changing inputs."))
+        ws.set_column(0, 0, 30)
+        ws.set_column(1, 1, 12)
+        ws.set_column(2, 6, 14)
+        ws.set_column(7, 7, 34)
+        ws.set_column(8, 8, 60)
+        r += 1
+        df = st.breakeven
+        if df is not None:
+            target = df.attrs.get("target", "npv=0")
+            ws.write_string(r, 0, self.t(f"盈亏平衡表(目标: {target_label(target, True)})", f"Break-even table (target: {target})"),
+                            self.F(bold=True, font_size=12, font_color=COLORS["title_font"]))
+            r += 1
+            heads = [self.t("驱动因素", "Driver"), self.t("单位", "Unit"), self.t("基准值", "Base"), self.t("临界值", "Switching value"),
+                     self.t("变动", "Change"), self.t("变动率", "Change %"), self.t("可达", "Feasible"), self.t("YAML 路径", "YAML path"),
+                     self.t("说明", "Note")]
+            for col, h in enumerate(heads):
+                ws.write_string(r, col, h, self.f_head_left)
+            r += 1
+            first = r
+            for key, row in df.iterrows():
+                unit = str(row.get("unit", ""))
+                pct = unit.startswith("fraction")
+                label = BREAKEVEN_DRIVERS_ZH.get(str(key), str(row.get("label", key))) if self.zh else str(row.get("label", key))
+                ws.write_string(r, 0, label)
+                ws.write_string(r, 1, self._unit_study(unit), self.f_unit)
+                for col, fld in ((2, "base"), (3, "value"), (4, "change")):
+                    self._num(ws, r, col, row.get(fld), fmt=self.F(num_format="0.00%") if pct else None,
+                              na="no_irr")
+                x = row.get("change_pct")
+                self._num(ws, r, 5, (float(x) / 100.0) if finite(x) else None, fmt=self.F(num_format="+0.0%;-0.0%;0.0%"),
+                          na="no_irr")
+                ws.write_string(r, 6, self.t("是", "yes") if bool(row.get("feasible")) else self.t("否", "no"), self.f_unit)
+                ws.write_string(r, 7, str(row.get("vary", "")), self.F(font_size=8, font_color=COLORS["helper_font"]))
+                ws.write_string(r, 8, str(row.get("note", "") or ""), self.F(font_size=8, text_wrap=True))
+                r += 1
+            if r > first:
+                ws.conditional_format(first, 5, r - 1, 5, {"type": "data_bar", "bar_color": "#5B9BD5"})
+            r += 1
+        c = st.corridor
+        if c is not None:
+            ws.write_string(r, 0, self.t("补贴区间: 各项条件", "Subsidy corridor: the conditions"),
+                            self.F(bold=True, font_size=12, font_color=COLORS["title_font"]))
+            r += 1
+            heads = [self.t("条件", "Condition"), self.t("作用", "Role"), self.t("补贴临界值", "Subsidy bound"), self.t("单位", "Unit"),
+                     self.t("当前补贴下的指标", "Metric at the current subsidy"), self.t("求解", "How")]
+            for col, h in enumerate(heads):
+                ws.write_string(r, col, h, self.f_head_left)
+            r += 1
+            for con in c.constraints:
+                tgt = str(con.get("target"))
+                metric = tgt.split("<")[0].split(">")[0].split("=")[0]
+                ws.write_string(r, 0, target_label(tgt, self.zh))
+                role = con.get("role", "")
+                ws.write_string(r, 1, {"viability": self.t("可持续", "viability"), "micro_profit": self.t("微利", "micro profit")}.get(role, role))
+                self._num(ws, r, 2, con.get("bound"), WAN, self.num("wan"))
+                ws.write_string(r, 3, self.t("万元/年", "CNY 10,000/yr"), self.f_unit)
+                x = con.get("metric_at_base")
+                if metric in MONEY_METRICS:
+                    self._num(ws, r, 4, x, WAN, self.num("wan"))
+                elif metric in PCT_METRICS:
+                    self._num(ws, r, 4, x, 1.0, self.F(num_format="0.00%"))
+                else:
+                    self._num(ws, r, 4, x)
+                ws.write_string(r, 5, str(con.get("how", "")), self.F(font_size=8))
+                r += 1
+            if c.levers:
+                r += 1
+                ws.write_string(r, 0, self.t("缩小缺口的杠杆(每次只动一项)", "Levers that narrow the gap (one at a time)"),
+                                self.F(bold=True, font_size=12, font_color=COLORS["title_font"]))
+                r += 1
+                keys = [k for k in c.levers[0].keys()][:9]
+                for col, h in enumerate(keys):
+                    ws.write_string(r, col, str(h), self.f_head_left)
+                r += 1
+                for lv in c.levers:
+                    for col, k in enumerate(keys):
+                        x = lv.get(k)
+                        if isinstance(x, bool):
+                            ws.write_string(r, col, self.t("是", "yes") if x else self.t("否", "no"))
+                        elif isinstance(x, (int, float)):
+                            self._num(ws, r, col, x)
+                        elif x is not None:
+                            ws.write_string(r, col, str(x), self.F(font_size=8, text_wrap=True))
+                    r += 1
+        ws.hide_gridlines(2)
+
+    def write_sensitivity(self):
+        ws = self.ws["sensitivity"]
+        st = self.studies
+        ws.write_string(0, 0, self.t("敏感性分析", "Sensitivity analysis"), self.f_title)
+        r = self._static_note(ws, 1, self.t("静态值: finmodel 运行时计算;修改输入后请重新运行。金额单位: 万元。",
+                                            "Static values computed by finmodel; run again after changing inputs. Amounts in CNY 10,000."))
+        ws.set_column(0, 0, 36)
+        ws.set_column(1, 30, 13)
+        ws.set_column(9, 9, 70)
+        r += 1
+        tr = st.tornado
+        if tr is not None:
+            money = tr.metric in MONEY_METRICS
+            sc = WAN if money else 1.0
+            mfmt = self.num("wan") if money else self.F(num_format="0.00%" if tr.metric in PCT_METRICS else "0.00")
+            base_txt = f"{tr.base / sc:,.2f}" + (self.t(" 万元", " CNY 10,000") if money else "")
+            ws.write_string(r, 0, self.t(f"龙卷风图: {metric_label(tr.metric, True)}(基准值 {base_txt})",
+                                         f"Tornado: {metric_label(tr.metric, False)} (base {base_txt})"),
+                            self.F(bold=True, font_size=12, font_color=COLORS["title_font"]))
+            r += 1
+            ws.write_string(r, 0, self.t(f"未给出区间的驱动因素按基准值 ±{tr.swing:.0%} 变动;按影响幅度排序",
+                                         f"drivers without a range move by ±{tr.swing:.0%} of base; sorted by impact"), self.f_sub)
+            r += 1
+            heads = [self.t("驱动因素", "Driver"), self.t("基准值", "Base value"), self.t("低值", "Low"),
+                     self.t("高值", "High"), self.t("低值时指标", "Metric at low"), self.t("高值时指标", "Metric at high"),
+                     self.t("低值-基准", "Low - base"), self.t("高值-基准", "High - base"), self.t("影响幅度", "Impact"),
+                     self.t("YAML 路径 / 区间来源", "YAML path / range")]
+            for col, h in enumerate(heads):
+                ws.write_string(r, col, h, self.f_head_left)
+            r += 1
+            first = r
+            drivers = tr.drivers
+            for d in drivers:
+                ws.write_string(r, 0, self.path_label(d["path"]))
+                for col, k in ((1, "base_value"), (2, "low"), (3, "high")):
+                    self._input_value(ws, r, col, d["path"], d[k])
+                for col, k in ((4, "metric_low"), (5, "metric_high"), (8, "impact")):
+                    self._num(ws, r, col, d[k], sc, mfmt)
+                for col, k in ((6, "metric_low"), (7, "metric_high")):
+                    x = d[k]
+                    self._num(ws, r, col, (float(x) - tr.base) if finite(x) and finite(tr.base) else None, sc, mfmt)
+                ws.write_string(r, 9, d["path"] + "  " + d.get("range", "") + (f" ({d['source']})" if d.get("source") else ""),
+                                self.F(font_size=8, font_color=COLORS["helper_font"]))
+                r += 1
+            last = r - 1
+            if drivers:
+                ch = self.wb.add_chart({"type": "bar"})
+                title = self.titles["sensitivity"]
+                n = len(drivers)
+                ch.add_series({"name": self.t("低值", "Low"), "categories": [title, first, 0, last, 0],
+                               "values": [title, first, 6, last, 6], "fill": {"color": COLORS["chart"][1]}, "overlap": 100, "gap": 40})
+                ch.add_series({"name": self.t("高值", "High"), "categories": [title, first, 0, last, 0],
+                               "values": [title, first, 7, last, 7], "fill": {"color": COLORS["chart"][0]}})
+                font = {"name": self.font, "size": 8}
+                unit = self.t("(万元)", ", CNY 10,000") if money else ""
+                ch.set_title({"name": self.t(f"龙卷风图: {metric_label(tr.metric, True)}相对基准的变化{unit}",
+                                             f"Tornado: change of {metric_label(tr.metric, False)} from base{unit}"),
+                              "name_font": {"name": self.font, "size": 11, "bold": True}})
+                ch.set_y_axis({"reverse": True, "num_font": font, "label_position": "low"})
+                ch.set_x_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+                ch.set_legend({"position": "bottom", "font": font})
+                height = max(300, 24 * n + 100)
+                ch.set_size({"width": 820, "height": height})
+                ws.insert_chart(r + 1, 0, ch)
+                r += int(height / 20) + 3
+        for g in st.grids:
+            r = self.write_grid(ws, r + 1, g)
+        ws.hide_gridlines(2)
+
+    def write_grid(self, ws, r, g):
+        money = g.metric in MONEY_METRICS
+        sc = WAN if money else 1.0
+        axes = g.axes
+        unit = self.t("(万元)", " (CNY 10,000)") if money else ""
+        ws.write_string(r, 0, self.t(f"网格: {metric_label(g.metric, True)}{unit}", f"Grid: {metric_label(g.metric, False)}{unit}"),
+                        self.F(bold=True, font_size=12, font_color=COLORS["title_font"]))
+        r += 1
+        vals = g.values
+        nf = self.num("wan") if money else self.F(num_format="0.00%" if g.metric in PCT_METRICS else "0.00")
+        head = self.F(bold=True, bg_color=COLORS["heading_fill"], border=1, num_format="#,##0.####", align="center")
+        scale = {"min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B", "type": "3_color_scale"}
+        if len(axes) == 1:
+            ax = axes[0]
+            ws.write_string(r, 0, self.path_label(ax.path), self.f_head_left)
+            ws.write_string(r, 1, metric_label(g.metric, self.zh), self.f_head)
+            r += 1
+            first = r
+            for x, y in zip(ax.values, vals):
+                ws.write_number(r, 0, float(x), self.F(num_format=auto_number_format(x), align="left"))
+                self._num(ws, r, 1, y, sc, nf)
+                r += 1
+            ws.conditional_format(first, 1, r - 1, 1, scale)
+            return r + 1
+        rax, cax = axes
+        ws.write_string(r, 0, self.t("行: ", "rows: ") + self.path_label(rax.path), self.F(font_size=9))
+        r += 1
+        ws.write_string(r, 0, self.t("列: ", "columns: ") + self.path_label(cax.path), self.F(font_size=9))
+        r += 1
+        ws.write_blank(r, 0, None, head)
+        for j, x in enumerate(cax.values):
+            ws.write_number(r, 1 + j, float(x), head)
+        r += 1
+        first = r
+        for i, x in enumerate(rax.values):
+            ws.write_number(r, 0, float(x), self.F(bold=True, num_format="#,##0.####", bg_color=COLORS["heading_fill"], border=1, align="left"))
+            for j in range(len(cax.values)):
+                self._num(ws, r, 1 + j, vals[i][j], sc, nf)
+            r += 1
+        ws.conditional_format(first, 1, r - 1, len(cax.values), scale)
+        return r + 1
+
+    def write_montecarlo(self):
+        ws = self.ws["montecarlo"]
+        mc = self.studies.montecarlo
+        title = self.titles["montecarlo"]
+        ws.write_string(0, 0, self.t("蒙特卡洛模拟(概率分析)", "Monte Carlo simulation (probability analysis)"), self.f_title)
+        r = self._static_note(ws, 1, self.t(f"静态值: {mc.n:,} 次抽样,随机种子 {mc.seed},相关方法 {mc.method}。金额单位: 万元。",
+                                            f"Static values: {mc.n:,} draws, seed {mc.seed}, correlation {mc.method}. Amounts in CNY 10,000."))
+        ws.set_column(0, 0, 36)
+        ws.set_column(1, 1, 11)
+        ws.set_column(2, 9, 12)
+        ws.set_column(10, 10, 40)
+        h2 = self.F(bold=True, font_size=12, font_color=COLORS["title_font"])
+        r += 1
+        ws.write_string(r, 0, self.t("不确定输入", "Uncertain inputs"), h2)
+        r += 1
+        for col, h in enumerate([self.t("输入", "Input"), self.t("分布", "Distribution"), "min", "mode", "max", "mean", "sd",
+                                 self.t("抽样均值", "Draws: mean"), self.t("截断次数", "Truncated"), "", self.t("YAML 路径 / 来源", "YAML path / source")]):
+            ws.write_string(r, col, h, self.f_head_left)
+        r += 1
+        for inp in mc.inputs:
+            ws.write_string(r, 0, self.path_label(str(inp.get("path"))))
+            ws.write_string(r, 1, str(inp.get("dist")))
+            path = str(inp.get("path"))
+            pct = path in self.path_pct
+            for col, k in ((2, "min"), (3, "mode"), (4, "max"), (5, "mean"), (6, "sd")):
+                x = inp.get(k)
+                if finite(x):
+                    ws.write_number(r, col, float(x), self.F(num_format="0.00%" if pct else auto_number_format(x)))
+            dm = (inp.get("draws") or {}).get("mean")
+            if finite(dm):
+                ws.write_number(r, 7, float(dm), self.F(num_format="0.00%" if pct else auto_number_format(dm)))
+            ws.write_number(r, 8, int(inp.get("truncated", 0)))
+            extra = ""
+            if inp.get("values") is not None:
+                extra = f"values {inp.get('values')}" + (f" p {inp.get('probs')}" if inp.get("probs") is not None else "") + "  "
+            ws.write_string(r, 10, f"{extra}{path}  {inp.get('source', '')}", self.F(font_size=8, font_color=COLORS["helper_font"]))
+            r += 1
+        r += 1
+        ws.write_string(r, 0, self.t("指标的概率分布", "Distribution of the indicators"), h2)
+        r += 1
+        pcts = ["p5", "p10", "p50", "p90", "p95"]
+        for col, h in enumerate([self.t("指标", "Indicator"), self.t("单位", "Unit"), self.t("均值", "Mean"), self.t("标准差", "SD")]
+                                + [p.upper() for p in pcts] + [self.t("有定义次数", "Defined")]):
+            ws.write_string(r, col, h, self.f_head_left)
+        r += 1
+        for name, st in mc.metrics.items():
+            money = name in MONEY_METRICS
+            pct = name in PCT_METRICS
+            sc = WAN if money else 1.0
+            nf = self.num("wan") if money else self.F(num_format="0.00%" if pct else "0.00")
+            ws.write_string(r, 0, metric_label(name, self.zh))
+            ws.write_string(r, 1, unit_label("wan", self.zh) if money else ("%" if pct else (self.t("年", "years") if "payback" in name else "")), self.f_unit)
+            for col, k in enumerate(["mean", "sd"] + pcts, start=2):
+                self._num(ws, r, col, st.get(k), sc, nf)
+            ws.write_number(r, 9, int(st.get("n_defined", 0)))
+            r += 1
+        r += 1
+        ws.write_string(r, 0, self.t("风险概率", "Risk probabilities"), h2)
+        r += 1
+        for k, p in mc.probabilities.items():
+            lab = PROBABILITY_LABELS.get(k)
+            ws.write_string(r, 0, (lab[0] if self.zh else lab[1]) if lab else k)
+            if finite(p.get("p")):
+                ws.write_number(r, 1, float(p["p"]), self.F(num_format="0.00%"))
+            if finite(p.get("se")):
+                ws.write_string(r, 2, self.t(f"标准误 ±{float(p['se']):.2%}", f"s.e. ±{float(p['se']):.2%}"), self.F(font_size=8))
+            r += 1
+        edges, counts = mc_histogram(mc, "npv")
+        if counts:
+            r += 1
+            ws.write_string(r, 0, self.t("财务净现值直方图数据", "NPV histogram"), h2)
+            r += 1
+            ws.write_string(r, 0, self.t("区间中点(万元)", "Bin centre (CNY 10,000)"), self.f_head_left)
+            ws.write_string(r, 1, self.t("次数", "Count"), self.f_head_left)
+            r += 1
+            first = r
+            for i, n in enumerate(counts):
+                ws.write_number(r, 0, (edges[i] + edges[i + 1]) / 2 / WAN, self.F(num_format="#,##0", align="left"))
+                ws.write_number(r, 1, int(n))
+                r += 1
+            ch = self.wb.add_chart({"type": "column"})
+            ch.add_series({"name": self.t("次数", "Count"), "categories": [title, first, 0, r - 1, 0],
+                           "values": [title, first, 1, r - 1, 1], "fill": {"color": COLORS["chart"][0]}, "gap": 5})
+            font = {"name": self.font, "size": 8}
+            ch.set_title({"name": self.t(f"财务净现值的分布({mc.n:,} 次抽样,万元)", f"NPV distribution ({mc.n:,} draws), CNY 10,000"),
+                          "name_font": {"name": self.font, "size": 11, "bold": True}})
+            ch.set_x_axis({"num_font": {**font, "rotation": -45}, "num_format": "#,##0"})
+            ch.set_y_axis({"num_font": font})
+            ch.set_legend({"none": True})
+            ch.set_size({"width": 640, "height": 320})
+            ws.insert_chart(first, 3, ch)
+        ws.hide_gridlines(2)
+
+    # ------------------------------------------------------------------ About
+    def write_about(self):
+        ws = self.ws["about"]
+        a = self.a
+        ws.set_column(0, 0, 30)
+        ws.set_column(1, 1, 110)
+        ws.write_string(0, 0, self.t("说明", "About"), self.f_title)
+        ld = self.loaded
+        cmd = self.opts.command or "finmodel " + " ".join(sys.argv[1:])
+        rows = [
+            (self.t("finmodel 版本", "finmodel version"), __version__),
+            (self.t("情景文件", "Scenario file"), str(getattr(ld, "path", "")) if ld is not None else ""),
+            (self.t("命令行", "Command line"), cmd),
+            (self.t("覆盖参数(--set)", "Overrides (--set)"), "; ".join(getattr(ld, "overrides", ()) or ()) or self.t("无", "none")),
+            (self.t("生成日期", "Generated"), self.when.strftime("%Y-%m-%d %H:%M:%S")),
+            (self.t("假设哈希", "Assumptions hash"), assumptions_hash(a)),
+            (self.t("公式与引擎一致性", "Formulas against the engine"),
+             self.t(f"生成时逐行核对: 最大相对偏差 {self.deviation:.1e}", f"checked row by row at generation: largest relative difference {self.deviation:.1e}")),
+            (self.t("单位", "Units"), self.t("报表金额单位为万元;「假设」表金额单位为元(与YAML一致);比率以百分数显示。",
+                                             "Amounts in CNY 10,000 (万元); Inputs in CNY as in the YAML; rates shown as percentages.")),
+            (self.t("时间", "Time"), self.t("年度期间,现金流量发生在期末;第0年为改造年,运营第k年为日历年 起始年+k。",
+                                            "Annual periods, flows at period end; year 0 is the renovation year, operating year k is calendar year start_year + k.")),
+            (self.t("表结构(FAST)", "Layout (FAST)"),
+             self.t("输入、时间、计算、报表与校验分表;时间类各表列结构相同: 项目、单位、常数/合计、期前列、逐年列;每行一个公式,各年相同;公式中除0、1、12、365、10000外不含常数。",
+                    "Inputs, time, calculations, outputs and checks apart; the same columns on every time-based sheet: label, unit, "
+                    "constant/total, a pre-model column, one column per year; one formula per row, the same in every year; no "
+                    "constants in formulas other than 0, 1, 12, 365 and 10000.")),
+            (self.t("颜色", "Colours"), self.t("黄色: 输入;灰色: 结构性输入或常数;灰色斜体行: 中间计算;校验: 绿色=0正常,红色=异常。",
+                                               "Yellow: inputs; grey: structural inputs and constants; grey italic rows: intermediate steps; checks: green 0 = ok, red = a problem.")),
+        ]
+        r = 2
+        for k, v in rows:
+            ws.write_string(r, 0, k, self.F(bold=True, valign="top"))
+            ws.write_string(r, 1, str(v), self.f_wrap)
+            lines = math.ceil(_width(str(v)) / 105)
+            if lines > 1:
+                ws.set_row(r, 13.5 * lines)
+            r += 1
+        ws.print_area(0, 0, r, 1)
+        r += 1
+        ws.write_string(r, 0, self.t("已解析的全部假设(YAML)", "Resolved assumptions (YAML)"), self.F(bold=True, font_size=12))
+        ws.write_string(r, 1, self.t("(供审阅,不打印)", "(for review on screen; not printed)"), self.f_sub)
+        r += 1
+        mono = self.F(font_name="Consolas" if not self.zh else self.font, font_size=9)
+        for line in resolved_yaml(a).splitlines():
+            ws.write_string(r, 1, line, mono)
+            r += 1
+        ws.hide_gridlines(2)
+
+
+def _fast_formulas(ws) -> None:
+    """Skip XlsxWriter's per-formula scan for Excel 365 functions (about 30 regular expressions a
+    formula): finmodel writes only Excel 2010 functions, which the FAST test checks."""
+    if hasattr(ws, "_prepare_formula"):
+        def prepare(formula, expand_future_functions=False):
+            return formula[1:] if formula.startswith("=") else formula
+        ws._prepare_formula = prepare
+
+
+def _yaml_scalar(v) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return json.dumps(str(v), ensure_ascii=False)
+
+
+def _yaml_lines(x, indent: int = 0) -> list[str]:
+    pad = "  " * indent
+    out: list[str] = []
+    if isinstance(x, dict):
+        for k, v in x.items():
+            key = _yaml_scalar(k) if not str(k).replace("_", "").isalnum() else str(k)
+            if isinstance(v, (dict, list)) and v:
+                out.append(f"{pad}{key}:")
+                out.extend(_yaml_lines(v, indent + 1))
+            else:
+                out.append(f"{pad}{key}: {_yaml_scalar(v) if not isinstance(v, (dict, list)) else ('{}' if isinstance(v, dict) else '[]')}")
+    elif isinstance(x, list):
+        for v in x:
+            if isinstance(v, (dict, list)) and v:
+                sub = _yaml_lines(v, indent + 1)
+                out.append(f"{pad}- {sub[0].strip()}")
+                out.extend(sub[1:])
+            else:
+                out.append(f"{pad}- {_yaml_scalar(v)}")
+    return out
+
+
+def resolved_yaml(a) -> str:
+    """The resolved assumptions as YAML (block style; strings double-quoted, as JSON)."""
+    return "\n".join(_yaml_lines(a.model_dump(mode="json"))) + "\n"
+
+
+def write_workbook(pj, summary: dict, path: Path, loaded=None, opts: ReportOptions | None = None,
+                   studies: Studies | None = None) -> Writer:
+    w = Writer(pj, summary, path, loaded, opts, studies)
+    w.write()
+    return w
+
+
+def write_study_workbook(a, path: Path, studies: Studies, *, language: str | None = None, loaded=None,
+                         command: str | None = None) -> Path:
+    """The results of the study commands (break-even, corridor, tornado, grids, Monte Carlo) as a
+    workbook in the house style: their sheets and About, static values with their inputs stated.
+
+    For ``finmodel breakeven/sensitivity/montecarlo -o``: call it inside ``finmodel.io.atomic_write``.
+    """
+    from ..engine import project
+    from ..summary import summarise
+
+    pj = project(a)
+    opts = ReportOptions.from_assumptions(a, language=language)
+    opts.command = command
+    w = Writer(pj, summarise(pj), Path(path), loaded, opts, studies)
+    if not (studies.breakeven is not None or studies.corridor is not None or studies.tornado is not None
+            or studies.grids or studies.montecarlo is not None):
+        raise ValueError("no study results to write")
+    w.write(studies_only=True)
+    return Path(path)
