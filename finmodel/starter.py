@@ -20,7 +20,8 @@ HEADER = """\
 """
 
 
-def _scalar(v) -> str:
+def yaml_scalar(v) -> str:
+    """A scalar as YAML text: null, true/false, a number, or a JSON-quoted string."""
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -44,7 +45,7 @@ def _emit(node, path: list[str], indent: int, lines: list[str]) -> None:
             lines.append(f"{pad}{key}:{_comment(full)}")
             _emit(value, path + [key], indent + 1, lines)
         elif isinstance(value, dict):
-            inner = ", ".join(f"{k}: {_scalar(v)}" for k, v in value.items())
+            inner = ", ".join(f"{k}: {yaml_scalar(v)}" for k, v in value.items())
             lines.append(f"{pad}{key}: {{{inner}}}{_comment(full)}")
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             lines.append(f"{pad}{key}:{_comment(full)}")
@@ -55,9 +56,9 @@ def _emit(node, path: list[str], indent: int, lines: list[str]) -> None:
                 lines.append(f"{pad}  - {first}")
                 lines.extend(sub[1:])
         elif isinstance(value, list):
-            lines.append(f"{pad}{key}: [{', '.join(_scalar(v) for v in value)}]{_comment(full)}")
+            lines.append(f"{pad}{key}: [{', '.join(yaml_scalar(v) for v in value)}]{_comment(full)}")
         else:
-            lines.append(f"{pad}{key}: {_scalar(value)}{_comment(full)}")
+            lines.append(f"{pad}{key}: {yaml_scalar(value)}{_comment(full)}")
 
 
 def starter_yaml(name: str) -> str:

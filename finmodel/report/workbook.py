@@ -1210,13 +1210,8 @@ def _fast_formulas(ws) -> None:
 
 
 def _yaml_scalar(v) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    return json.dumps(str(v), ensure_ascii=False)
+    from ..starter import yaml_scalar
+    return yaml_scalar(v)
 
 
 def _yaml_lines(x, indent: int = 0) -> list[str]:
