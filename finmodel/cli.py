@@ -22,6 +22,7 @@ from . import __version__
 from .errors import EnvironmentFault, FinmodelError, InputError
 
 DEBUG = {"on": False}
+ARGV: list[str] = []          # the arguments of this invocation (the command line shown on a workbook's About)
 
 
 def _one_line(text: str) -> str:
@@ -38,6 +39,7 @@ class FinmodelGroup(click.Group):
 
     def main(self, args=None, prog_name=None, **kw):  # noqa: D401
         argv = list(sys.argv[1:] if args is None else args)
+        ARGV[:] = [str(x) for x in argv]
         DEBUG["on"] = "--debug" in argv
         try:
             rv = super().main(args=argv, prog_name=prog_name or "finmodel", standalone_mode=False, **kw)
@@ -93,6 +95,12 @@ def json_option(f):
 def outdir_option(f):
     return click.option("-o", "--output", "outdir", default="outputs", show_default=True, metavar="DIR",
                         help="Folder for the workbook.")(f)
+
+
+def command_line() -> str:
+    """This invocation as a shell command line: ``finmodel sensitivity --tornado -o out``."""
+    import shlex
+    return shlex.join(["finmodel"] + ARGV)
 
 
 def load_scenario(scenario, sets):

@@ -13,6 +13,7 @@ import click
 
 from ..cli import emit_json, json_option, load_scenario, scenario_argument, set_option
 from ..errors import UsageError
+from ._workbook import check_output, echo_workbook, output_option, write_workbook
 
 DEFAULT_VARY = "support.subsidy_annual_cny"
 DEFAULT_TARGET = "npv=0"
@@ -148,7 +149,8 @@ def _corridor_lines(c, scenario: str) -> list[str]:
 @click.option("--corridor", "corridor", is_flag=True,
               help="The subsidy corridor: the least flat annual subsidy at which the operator is viable "
                    "and the most before it earns more than a micro profit (the YAML's corridor section).")
-def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, corridor):
+@output_option
+def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, corridor, outdir):
     """Solve an input for a target; the break-even table; the subsidy corridor.
 
     Default: the annual subsidy at which project NPV = 0 at the scenario's discount rate.
@@ -161,8 +163,10 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
       finmodel breakeven --vary capex --target "payback_years<=12" --range -60%:0%
       finmodel breakeven --table
       finmodel breakeven --corridor --json
+      finmodel breakeven --table --corridor -o outputs
     """
     from .. import breakeven as B
+    from ..report import Studies
 
     if (table or corridor) and vary is not None:
         raise UsageError("applies to a single solve, not to --table or --corridor", source="--vary")
@@ -174,28 +178,34 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
     if table and pick != "nearest":
         raise UsageError("applies to a single solve only", source="--pick")
     parsed_target = B.parse_target(target or DEFAULT_TARGET)   # a bad target fails before loading
+    check_output(outdir)
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
     name = a.scenario.name
+    check_output(outdir, name, "breakeven")
     if not (table or corridor):
         driver = B.resolve_driver(a, vary or DEFAULT_VARY)
         lo = hi = None
         if range_ is not None:
             lo, hi = B.parse_range(range_, driver.base_value)
         r = B.solve(a, driver, parsed_target, lo, hi, pick=pick)
+        book = write_workbook(outdir, a, Studies(solves=[r]), "breakeven", ld) if outdir is not None else None
         if as_json:
-            emit_json({"scenario": name, **r.to_dict()})
+            emit_json({"scenario": name, **r.to_dict(), "workbook": book})
         else:
             import shlex
             given = ([shlex.quote(str(scenario))] if scenario else []) + \
                 [f"--set {shlex.quote(s)}" for s in sets]
             for line in _single_lines(r, name, "".join(g + " " for g in given)):
                 click.echo(line)
+            echo_workbook(book)
         return
     out = {}
     lines: list[str] = []
+    studies = Studies()
     if table:
         df = B.breakeven_table(a, parsed_target)
+        studies.breakeven = df
         rows = df.reset_index().to_dict(orient="records")
         out["table"] = {"scenario": name, "target": df.attrs["target"], "base_metric": df.attrs["base_metric"],
                         "rows": rows}
@@ -205,15 +215,18 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
         if range_ is not None:
             lo, hi = B.parse_range(range_, a.support.subsidy_annual_cny)
         c = B.subsidy_corridor(a, lo, hi)
+        studies.corridor = c
         out["corridor"] = {"scenario": name, **c.to_dict()}
         if lines:
             lines.append("")
         lines += _corridor_lines(c, name)
+    book = write_workbook(outdir, a, studies, "breakeven", ld) if outdir is not None else None
     if as_json:
-        emit_json(out["table"] if not corridor else out["corridor"] if not table else out)
+        emit_json({**(out["table"] if not corridor else out["corridor"] if not table else out), "workbook": book})
     else:
         for line in lines:
             click.echo(line)
+        echo_workbook(book)
 
 
 def register(group) -> None:

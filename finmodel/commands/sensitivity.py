@@ -15,6 +15,7 @@ from ..cli import emit_json, json_option, load_scenario, scenario_argument, set_
 from ..engine import DEFAULT_CHUNK, METRIC_NAMES
 from ..government import ALL_METRIC_NAMES
 from ..errors import UsageError
+from ._workbook import check_output, echo_workbook, output_option, write_workbook
 
 MONEY = {"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash", "gov_commitment_pv", "gov_net_cost_pv", "gov_tax_relief_pv", "gov_foregone_rent_pv", "gov_vfm"}
 PERCENT = {"project_irr", "equity_irr", "margin_avg", "subsidy_dependence", "gov_budget_share_peak"}
@@ -200,8 +201,9 @@ def _chunk_option(f):
 @_chunk_option
 @set_option
 @json_option
+@output_option
 def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, drivers, swing, n, seed, inputs,
-                    levels, chunk_size, sets, as_json):
+                    levels, chunk_size, sets, as_json, outdir):
     """Which assumptions matter: tornado, spider, one- or two-way grids, Sobol, Morris.
 
     \b
@@ -210,8 +212,10 @@ def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, dri
       finmodel sensitivity --spider --driver capex.renovation_cny
       finmodel sensitivity --grid space.tiers.2.rent_cny_per_m2_day=-20%:+20%:41 --grid support.subsidy_annual_cny=0:2e6:21
       finmodel sensitivity --sobol -n 1024
+      finmodel sensitivity --grid capex.renovation_cny=-20%:+20%:5 --grid support.subsidy_annual_cny=0:3e6:7 -o outputs
     """
     from .. import sensitivity as S
+    from ..report import Studies
 
     modes = [name for name, on in (("--tornado", tornado), ("--spider", spider), ("--grid", bool(grids)),
                                    ("--sobol", sobol), ("--morris", morris)) if on]
@@ -223,8 +227,11 @@ def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, dri
         raise UsageError("-n applies to --sobol and --morris only", source="-n")
     if chunk_size < 1:
         raise UsageError(f"chunk size must be at least 1, got {chunk_size}", source="--chunk-size")
+    study = mode[2:]
+    check_output(outdir)
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
+    check_output(outdir, a.scenario.name, study)
     if mode == "--tornado":
         r, show = S.run_tornado(a, metric, drivers or None, swing, chunk_size=chunk_size), _print_tornado
     elif mode == "--spider":
@@ -239,10 +246,19 @@ def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, dri
         r = S.run_morris(a, metric, 20 if n is None else n, seed, drivers or None, swing, inputs, levels,
                          chunk_size=chunk_size)
         show = _print_global
+    book = None
+    if outdir is not None:
+        st = Studies()
+        if study == "grid":
+            st.grids = [r]
+        else:
+            setattr(st, study, r)
+        book = write_workbook(outdir, a, st, study, ld)
     if as_json:
-        emit_json({"scenario": a.scenario.name, **r.to_dict()})
+        emit_json({"scenario": a.scenario.name, **r.to_dict(), "workbook": book})
     else:
         show(r, a.scenario.name)
+        echo_workbook(book)
 
 
 # --------------------------------------------------------------------------- compare
@@ -257,7 +273,8 @@ def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, dri
 @_chunk_option
 @set_option
 @json_option
-def compare_cmd(files, set_file, reference, metric, chunk_size, sets, as_json):
+@output_option
+def compare_cmd(files, set_file, reference, metric, chunk_size, sets, as_json, outdir):
     """Scenarios side by side, and what each difference contributes to the change in NPV.
 
     The attribution takes each differing assumption from the other scenario one at a time; the
@@ -266,11 +283,13 @@ def compare_cmd(files, set_file, reference, metric, chunk_size, sets, as_json):
     \b
     Examples:
       finmodel compare assumptions/j_community.yaml my_variant.yaml
-      finmodel compare --set-file assumptions/j_community_scenarios.yaml
+      finmodel compare --set-file assumptions/j_community_scenarios.yaml -o outputs
     """
     from .. import sensitivity as S
+    from ..report import Studies
 
     S.sample.check_metric(metric)
+    check_output(outdir)
     if set_file:
         if len(files) > 1:
             raise UsageError("with --set-file give at most one SCENARIO (the base)", source="compare")
@@ -278,9 +297,18 @@ def compare_cmd(files, set_file, reference, metric, chunk_size, sets, as_json):
         reference = reference or ref
     else:
         variants = S.sample.variants_from_files(files, sets)
+    names = [v.name for v in variants]
+    ref = variants[names.index(reference)] if reference in names else (variants[0] if reference is None else None)
+    if ref is not None:         # an unknown reference is run_compare's usage error
+        check_output(outdir, ref.assumptions.scenario.name, "compare")
     r = S.run_compare(variants, reference, metric, chunk_size=chunk_size)
+    book = None
+    if outdir is not None:
+        from types import SimpleNamespace
+        given = SimpleNamespace(path=set_file or ", ".join(str(f) for f in files), overrides=list(sets))
+        book = write_workbook(outdir, ref.assumptions, Studies(compare=r), "compare", given)
     if as_json:
-        emit_json(r.to_dict())
+        emit_json({**r.to_dict(), "workbook": book})
         return
     d = r.to_dict()
     names = [s["name"] for s in d["scenarios"]]
@@ -299,11 +327,14 @@ def compare_cmd(files, set_file, reference, metric, chunk_size, sets, as_json):
         echo_lines(table(["assumption", "from", "to", "change"], body))
         if any(p["note"] for p in att["parts"]):
             click.echo("! not valid on its own; its effect is in the remainder")
+    echo_workbook(book)
 
 
 # --------------------------------------------------------------------------- Monte Carlo
-def _write_outputs(res, folder: Path, save_draws: bool, fmt: str, as_json_doc: dict) -> list[str]:
+def _write_outputs(res, folder: Path, save_draws: bool, fmt: str, as_json_doc: dict, a, ld) -> list[str]:
+    """The summary JSON, the draws (with --save-draws) and the workbook, in that order."""
     from ..io import atomic_write, dumps, ensure_dir
+    from ..report import Studies
 
     folder = ensure_dir(folder)
     name = res.scenario
@@ -320,6 +351,7 @@ def _write_outputs(res, folder: Path, save_draws: bool, fmt: str, as_json_doc: d
             p = folder / f"{name}_montecarlo_draws.csv"
             atomic_write(p, lambda tmp: df.to_csv(tmp, float_format="%.17g"))
         out.append(str(p))
+    out.append(write_workbook(folder, a, Studies(montecarlo=res), "montecarlo", ld))
     return out
 
 
@@ -341,7 +373,8 @@ def _write_outputs(res, folder: Path, save_draws: bool, fmt: str, as_json_doc: d
               help="Processes evaluating blocks of draws in parallel (results unchanged).")
 @_chunk_option
 @click.option("-o", "--output", "outdir", default=None, metavar="DIR",
-              help="Write the summary JSON (and the draws with --save-draws) to DIR.")
+              help="Write the summary JSON and the workbook <scenario>_montecarlo.xlsx (and the draws with "
+                   "--save-draws) to DIR.")
 @click.option("--save-draws", is_flag=True, help="Save every draw (inputs and metrics) to DIR (default outputs/).")
 @click.option("--draws-format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
               help="File format of the saved draws (Parquet needs pyarrow).")
@@ -355,6 +388,7 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
     Examples:
       finmodel montecarlo -n 100000 --seed 1
       finmodel montecarlo -n 1000000 --workers 2 -o outputs --json
+      finmodel montecarlo -n 10000 --seed 1 -o outputs      # JSON summary + workbook
     """
     from .. import sensitivity as S
 
@@ -368,8 +402,11 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
         except ImportError:
             raise UsageError("Parquet needs pyarrow (pip install pyarrow); or use --draws-format csv",
                              source="--draws-format") from None
+    check_output(outdir)
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
+    if outdir is not None or save_draws:
+        check_output(outdir or "outputs", a.scenario.name, "montecarlo")
     kw = dict(metrics=tuple(metrics) or METRIC_NAMES, chunk_size=chunk_size, keep_draws=save_draws,
               workers=workers, payback_years=payback_years, cash_limit=cash_limit, bins=bins, method=method)
     if sys.stderr.isatty():
@@ -380,9 +417,10 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
     doc = res.to_dict()
     files = []
     if outdir is not None or save_draws:
-        files = _write_outputs(res, Path(outdir or "outputs"), save_draws, draws_format, doc)
+        files = _write_outputs(res, Path(outdir or "outputs"), save_draws, draws_format, doc, a, ld)
+    book = files[-1] if files else None
     if as_json:
-        emit_json({**doc, "files": files})
+        emit_json({**doc, "files": files, "workbook": book})
         return
     meth = "Iman-Conover" if res.method == "iman_conover" else "Gaussian copula"
     click.echo(f"Monte Carlo of {res.scenario}: {res.n:,} draws, seed {res.seed}, {len(res.inputs)} uncertain inputs "
@@ -409,8 +447,9 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
     se = doc["metrics"].get("npv", {}).get("se")
     if se:
         click.echo(f"(standard error of the mean npv: {fm('npv', se['mean'])} 万元; of its P50: {fm('npv', se['p50'])} 万元)")
-    for f in files:
+    for f in files[:-1]:
         click.echo(f"wrote {f}")
+    echo_workbook(book)
 
 
 def register(group) -> None:

@@ -15,7 +15,8 @@ __all__ = ["write_report", "write_study_workbook", "ReportOptions", "Studies", "
 
 
 def write_study_workbook(a, path: Path, studies: Studies, **kw) -> Path:
-    """Study results (break-even, corridor, tornado, grids, Monte Carlo) as a workbook in the house style."""
+    """Study results (break-even solves, table and corridor; tornado, grids, spider, Sobol, Morris; Monte
+    Carlo; compare) as a workbook in the house style (see :func:`finmodel.report.workbook.write_study_workbook`)."""
     from .workbook import write_study_workbook as _w
     return _w(a, path, studies, **kw)
 

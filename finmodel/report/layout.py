@@ -14,6 +14,7 @@ SHEET_TITLES = {
     "breakeven": ("盈亏平衡", "Break-even"),
     "sensitivity": ("敏感性", "Sensitivity"),
     "montecarlo": ("蒙特卡洛", "Monte Carlo"),
+    "compare": ("情景比较", "Compare"),
     "checks": ("校验", "Checks"),
     "about": ("说明", "About"),
 }
@@ -109,9 +110,20 @@ METRIC_LABELS = {
     "dscr_avg": ("平均偿债备付率", "average DSCR"),
     "margin_avg": ("平均净利润率", "average net margin"),
     "subsidy_dependence": ("补贴依赖度", "subsidy dependence"),
+    # the street office's view (finmodel.government)
+    "gov_commitment_pv": ("政府财政支出责任现值", "government commitment PV"),
+    "gov_commitment_pv_per_household": ("户均政府财政支出责任现值", "government commitment PV per household"),
+    "gov_net_cost_pv": ("政府净成本现值", "government net cost PV"),
+    "gov_tax_relief_pv": ("税费减免现值", "tax relief PV"),
+    "gov_foregone_rent_pv": ("无偿提供空间的租金机会成本现值", "foregone rent PV"),
+    "gov_budget_share_peak": ("财政支出占一般公共预算支出比例峰值", "peak share of the budget"),
+    "gov_vfm": ("物有所值量值", "value for money"),
 }
-MONEY_METRICS = frozenset({"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash"})
-PCT_METRICS = frozenset({"project_irr", "equity_irr", "margin_avg", "subsidy_dependence"})
+MONEY_METRICS = frozenset({"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash",
+                           "gov_commitment_pv", "gov_net_cost_pv", "gov_tax_relief_pv", "gov_foregone_rent_pv",
+                           "gov_vfm"})
+PCT_METRICS = frozenset({"project_irr", "equity_irr", "margin_avg", "subsidy_dependence", "gov_budget_share_peak"})
+YEAR_METRICS = frozenset({"payback_years", "discounted_payback_years"})
 
 PROBABILITY_LABELS = {
     "npv_below_zero": ("财务净现值小于0的概率", "P(NPV < 0)"),
@@ -136,6 +148,25 @@ STUDY_UNIT_ZH = {"CNY": "元", "CNY/year": "元/年", "x base": "倍基准值", 
 def metric_label(name: str, zh: bool) -> str:
     pair = METRIC_LABELS.get(name)
     return (pair[0] if zh else pair[1]) if pair else name
+
+
+def metric_unit(name: str, zh: bool) -> str:
+    """The unit a metric is shown in on the study sheets: 万元 for money, % for rates, years, x."""
+    if name in MONEY_METRICS:
+        return unit_label("wan", zh)
+    if name in PCT_METRICS:
+        return "%"
+    if name in YEAR_METRICS:
+        return unit_label("years", zh)
+    if name == "gov_commitment_pv_per_household":
+        return "元/户" if zh else "CNY/household"
+    return unit_label("ratio", zh)
+
+
+def metric_with_unit(name: str, zh: bool) -> str:
+    """'财务净现值(万元)' / 'NPV (CNY 10,000)'."""
+    u = metric_unit(name, zh)
+    return f"{metric_label(name, zh)}({u})" if zh else f"{metric_label(name, zh)} ({u})"
 
 
 def target_label(target: str, zh: bool) -> str:

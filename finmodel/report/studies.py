@@ -47,12 +47,35 @@ class ReportOptions:
 
 @dataclass
 class Studies:
+    """Study results for the workbook; each kind has its sheet (static values, inputs stated).
+
+    The first six are what ``finmodel run`` can add to the report; the rest come from the study
+    commands (``finmodel breakeven/sensitivity/compare -o``) and are written by
+    :func:`finmodel.report.write_study_workbook` only.
+    """
+
     corridor: Any = None            # breakeven.Corridor
     corridor_error: str | None = None
     breakeven: Any = None           # DataFrame of breakeven_table
     tornado: Any = None             # sensitivity TornadoResult
     grids: list = field(default_factory=list)
     montecarlo: Any = None          # sensitivity MonteCarloResult
+    solves: list = field(default_factory=list)     # breakeven.BreakEven: single solves (Break-even sheet)
+    spider: Any = None              # sensitivity SpiderResult (Sensitivity sheet)
+    sobol: Any = None               # sensitivity GlobalResult, method "sobol" (Sensitivity sheet)
+    morris: Any = None              # sensitivity GlobalResult, method "morris" (Sensitivity sheet)
+    compare: Any = None             # sensitivity CompareResult (Compare sheet)
+
+    def has_breakeven(self) -> bool:
+        return bool(self.solves) or self.breakeven is not None or self.corridor is not None
+
+    def has_sensitivity(self) -> bool:
+        return (self.tornado is not None or bool(self.grids) or self.spider is not None or self.sobol is not None
+                or self.morris is not None)
+
+    def empty(self) -> bool:
+        return not (self.has_breakeven() or self.has_sensitivity() or self.montecarlo is not None
+                    or self.compare is not None)
 
 
 def run_studies(a, opts: ReportOptions) -> Studies:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,11 +32,14 @@ from .formulas import CHECK_TOLERANCE_CNY, a_min_ds, build, table_name
 from .inputs import SECTION_EN, SECTION_ZH, input_rows, unit_text
 from .layout import (BREAKEVEN_DRIVERS_ZH, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH,
                      HEADER_ROWS, MONEY_METRICS, NA, PCT_METRICS, PROBABILITY_LABELS, SHEET_TITLES, STUDY_UNIT_ZH,
-                     VERDICT_RULE, VERDICTS, T, auto_number_format, metric_label, number_format, target_label,
-                     unit_label)
+                     VERDICT_RULE, VERDICTS, YEAR_METRICS, T, auto_number_format, metric_label, metric_unit,
+                     metric_with_unit, number_format, target_label, unit_label)
 from .studies import ReportOptions, Studies, corridor_least, finite, hurdle_rate, mc_histogram, verdict
 
 WAN = 10_000.0
+#: The statuses of a break-even solve (finmodel.breakeven.BreakEven.status) in Chinese.
+SOLVE_STATUS_ZH = {"solved": "已求解", "jump": "指标在此跳变越过目标", "always": "整个范围内均满足目标",
+                   "unreachable": "范围内无法达到", "undefined": "指标无定义"}
 SHARE_TOLERANCE = 1e-9
 
 
@@ -79,11 +83,13 @@ class Writer:
         self.model.evaluate()
         self.titles = {k: (v[0] if self.zh else v[1]) for k, v in SHEET_TITLES.items()}
         self.fmts: dict = {}
+        self.colw: dict[str, dict[int, float]] = {}
         self.names: dict[str, str] = {}
         self.deviation = self._engine_deviation()
         self.input_rows = input_rows(self.a)
         self.path_labels = {ir.path: (ir.zh if self.zh else ir.en) for ir in self.input_rows}
         self.path_pct = {ir.path for ir in self.input_rows if ir.percent}
+        self.path_units = {ir.path: ("%" if ir.percent else unit_text(ir.unit, self.zh)) for ir in self.input_rows}
 
     def na(self, key: str) -> str:
         return NA[key][0] if self.zh else NA[key][1]
@@ -194,13 +200,18 @@ class Writer:
         self.setup_formats()
         self.layout()
         st = self.studies
+        self.studies_only = studies_only
         order = [] if studies_only else ["summary", "inputs", "time", "calcs", "statements"]
-        if st.breakeven is not None or (st.corridor is not None and (st.corridor.constraints or st.corridor.levers)):
+        # the full report shows the corridor on Summary: its sheet only for conditions and levers
+        if st.breakeven is not None or st.solves or (st.corridor is not None and (
+                studies_only or st.corridor.constraints or st.corridor.levers)):
             order.append("breakeven")
-        if st.tornado is not None or st.grids:
+        if st.has_sensitivity():
             order.append("sensitivity")
         if st.montecarlo is not None:
             order.append("montecarlo")
+        if st.compare is not None:
+            order.append("compare")
         order += ["about"] if studies_only else ["checks", "about"]
         self.order = order
         self.ws = {k: wb.add_worksheet(self.titles[k]) for k in order}
@@ -217,6 +228,8 @@ class Writer:
             self.write_sensitivity()
         if "montecarlo" in self.ws:
             self.write_montecarlo()
+        if "compare" in self.ws:
+            self.write_compare()
         if not studies_only:
             self.write_summary()
         self.write_about()
@@ -734,7 +747,9 @@ class Writer:
         return (f"无补贴区间: 使企业可持续的最低补贴 {least / WAN:,.2f} 万元/年({lb})高于微利上限 {most / WAN:,.2f} 万元/年"
                 f"({mb}),相差 {(least - most) / WAN:,.2f} 万元/年;缩小缺口的杠杆见「盈亏平衡」表。")
 
-    def write_corridor(self, ws, r):
+    def write_corridor(self, ws, r, last_col: int = 3, text_width: float = 100):
+        """The corridor box (Summary; the Break-even sheet of a study workbook): notes and texts span
+        columns 3 (1) to ``last_col``, about ``text_width`` characters wide."""
         c = self.studies.corridor
         ws.write_string(r, 0, self.t("补贴区间(最低可持续补贴 ~ 微利上限补贴)", "Subsidy corridor (least viable to most at a micro profit)"),
                         self.F(bold=True, font_size=13, font_color=COLORS["title_font"]))
@@ -759,15 +774,18 @@ class Writer:
             else:
                 ws.write_string(r, 1, self.na("none"), self.F(align="right"))
             ws.write_string(r, 2, self.t("万元/年", "CNY 10,000/yr"), self.f_unit)
-            ws.write_string(r, 3, text, note)
+            if last_col > 3:
+                ws.merge_range(r, 3, r, last_col, text, note)
+            else:
+                ws.write_string(r, 3, text, note)
             r += 1
         ws.write_string(r, 0, self.t("补贴区间是否存在", "Corridor exists"))
         ws.write_string(r, 1, self.t("存在", "yes") if c.exists else self.t("不存在", "no"), self.F(bold=True, align="right"))
         r += 1
         msg = self.corridor_message_zh(c) if self.zh else c.message
         ws.write_string(r, 0, self.t("结论说明", "In words"), self.F(valign="top"))
-        ws.merge_range(r, 1, r, 3, msg, self.F(font_size=9, text_wrap=True, valign="top"))
-        ws.set_row(r, 13 * max(2, math.ceil(_width(msg) / 100)))
+        ws.merge_range(r, 1, r, last_col, msg, self.F(font_size=9, text_wrap=True, valign="top"))
+        ws.set_row(r, 13 * max(2, math.ceil(_width(msg) / text_width)))
         r += 1
         caps = ", ".join(target_label(f"{k}<={v}", self.zh) for k, v in c.caps.items())
         text = self.t(f"可持续: 资本金净现值(基准收益率 {c.hurdle_rate:.2%})≥ 0" + (f",偿债备付率 ≥ {c.dscr_floor}" if c.dscr_floor else "")
@@ -775,8 +793,8 @@ class Writer:
                       f"viable: equity NPV at {c.hurdle_rate:.2%} >= 0" + (f", DSCR >= {c.dscr_floor}" if c.dscr_floor else "")
                       + f"; micro profit: {caps}. Static, solved at these inputs ({c.evaluations:,} scenarios).")
         ws.write_string(r, 0, self.t("判定口径", "Tests"), self.F(valign="top"))
-        ws.merge_range(r, 1, r, 3, text, self.F(font_size=9, text_wrap=True, valign="top"))
-        ws.set_row(r, 13 * max(2, math.ceil(_width(text) / 100)))
+        ws.merge_range(r, 1, r, last_col, text, self.F(font_size=9, text_wrap=True, valign="top"))
+        ws.set_row(r, 13 * max(2, math.ceil(_width(text) / text_width)))
         return r + 1
 
     def summary_charts(self, ws):
@@ -860,12 +878,14 @@ class Writer:
         ws.write_string(0, 0, self.t("盈亏平衡分析(临界值)", "Break-even analysis (switching values)"), self.f_title)
         r = self._static_note(ws, 1, self.t("静态值: finmodel 按当前假设求解;修改输入后请重新运行。",
                                             "Static values solved by finmodel at these inputs; run again after changing inputs."))
-        ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 12)
-        ws.set_column(2, 6, 14)
-        ws.set_column(7, 7, 34)
-        ws.set_column(8, 8, 60)
+        self.setcol(ws, 0, 0, 30)
+        self.setcol(ws, 1, 1, 16 if st.solves and st.breakeven is None else 12)
+        self.setcol(ws, 2, 6, 14)
+        self.setcol(ws, 7, 7, 34)
+        self.setcol(ws, 8, 8, 60)
         r += 1
+        for b in st.solves:
+            r = self.write_solve(ws, r, b) + 1
         df = st.breakeven
         if df is not None:
             target = df.attrs.get("target", "npv=0")
@@ -875,8 +895,7 @@ class Writer:
             heads = [self.t("驱动因素", "Driver"), self.t("单位", "Unit"), self.t("基准值", "Base"), self.t("临界值", "Switching value"),
                      self.t("变动", "Change"), self.t("变动率", "Change %"), self.t("可达", "Feasible"), self.t("YAML 路径", "YAML path"),
                      self.t("说明", "Note")]
-            for col, h in enumerate(heads):
-                ws.write_string(r, col, h, self.f_head_left)
+            self.head_row(ws, r, heads)
             r += 1
             first = r
             for key, row in df.iterrows():
@@ -893,20 +912,30 @@ class Writer:
                           na="no_irr")
                 ws.write_string(r, 6, self.t("是", "yes") if bool(row.get("feasible")) else self.t("否", "no"), self.f_unit)
                 ws.write_string(r, 7, str(row.get("vary", "")), self.F(font_size=8, font_color=COLORS["helper_font"]))
-                ws.write_string(r, 8, str(row.get("note", "") or ""), self.F(font_size=8, text_wrap=True))
+                note = str(row.get("note", "") or "")
+                if self.zh:
+                    note = re.sub(r"\beach of (\d+) lines x", r"全部 \1 项 ×", note)
+                if self.zh and not bool(row.get("feasible")):       # the library's note is English
+                    metric = str(target).split("<")[0].split(">")[0].split("=")[0]
+                    note = f"在 {self._value_text(row.get('lo'), unit)} 至 {self._value_text(row.get('hi'), unit)} 内未达到目标"
+                    if finite(row.get("closest_value")):
+                        note += (f";最接近: {metric_label(metric, True)} {self._metric_text(metric, row.get('closest_metric'))}"
+                                 f",于 {self._value_text(row.get('closest_value'), unit)}")
+                ws.write_string(r, 8, note, self.F(font_size=8, text_wrap=True))
                 r += 1
             if r > first:
                 ws.conditional_format(first, 5, r - 1, 5, {"type": "data_bar", "bar_color": "#5B9BD5"})
             r += 1
         c = st.corridor
         if c is not None:
+            if self.studies_only:           # no Summary here: the corridor itself first
+                r = self.write_corridor(ws, r, last_col=5, text_width=72) + 1
             ws.write_string(r, 0, self.t("补贴区间: 各项条件", "Subsidy corridor: the conditions"),
                             self.F(bold=True, font_size=12, font_color=COLORS["title_font"]))
             r += 1
             heads = [self.t("条件", "Condition"), self.t("作用", "Role"), self.t("补贴临界值", "Subsidy bound"), self.t("单位", "Unit"),
                      self.t("当前补贴下的指标", "Metric at the current subsidy"), self.t("求解", "How")]
-            for col, h in enumerate(heads):
-                ws.write_string(r, col, h, self.f_head_left)
+            self.head_row(ws, r, heads)
             r += 1
             for con in c.constraints:
                 tgt = str(con.get("target"))
@@ -930,21 +959,322 @@ class Writer:
                 ws.write_string(r, 0, self.t("缩小缺口的杠杆(每次只动一项)", "Levers that narrow the gap (one at a time)"),
                                 self.F(bold=True, font_size=12, font_color=COLORS["title_font"]))
                 r += 1
-                keys = [k for k in c.levers[0].keys()][:9]
-                for col, h in enumerate(keys):
-                    ws.write_string(r, col, str(h), self.f_head_left)
-                r += 1
-                for lv in c.levers:
-                    for col, k in enumerate(keys):
-                        x = lv.get(k)
-                        if isinstance(x, bool):
-                            ws.write_string(r, col, self.t("是", "yes") if x else self.t("否", "no"))
-                        elif isinstance(x, (int, float)):
-                            self._num(ws, r, col, x)
-                        elif x is not None:
-                            ws.write_string(r, col, str(x), self.F(font_size=8, text_wrap=True))
-                    r += 1
+                r = self.write_levers(ws, r, c.levers)
         ws.hide_gridlines(2)
+
+    def write_levers(self, ws, r, levers) -> int:
+        """The levers of a corridor with a gap: each driver moved alone, the gap left at the least subsidy."""
+        heads = [self.t("驱动因素", "Driver"), self.t("单位", "Unit"), self.t("基准值", "Base"), self.t("调整到", "Moved to"),
+                 self.t("变动率", "Change %"), self.t("剩余缺口(万元/年)", "Gap left (CNY 10,000/yr)"),
+                 self.t("缩小缺口", "Narrows"), self.t("YAML 路径", "YAML path"), self.t("说明", "Note")]
+        self.head_row(ws, r, heads)
+        r += 1
+        yes_no = {True: self.t("是", "yes"), False: self.t("否", "no")}
+        for lv in levers:
+            unit = str(lv.get("unit", ""))
+            pct = unit.startswith("fraction")
+            key = str(lv.get("driver", ""))
+            label = BREAKEVEN_DRIVERS_ZH.get(key, str(lv.get("label", key))) if self.zh else str(lv.get("label", key))
+            ws.write_string(r, 0, label)
+            ws.write_string(r, 1, self._unit_study(unit), self.f_unit)
+            for col, fld in ((2, "base"), (3, "value")):
+                self._num(ws, r, col, lv.get(fld), fmt=self.F(num_format="0.00%") if pct else None)
+            x = lv.get("change_pct")
+            self._num(ws, r, 4, float(x) / 100.0 if finite(x) else None, fmt=self.F(num_format="+0.0%;-0.0%;0.0%"))
+            closes = bool(lv.get("closes"))
+            self._num(ws, r, 5, 0.0 if closes else lv.get("gap"), WAN, self.num("wan"))
+            ws.write_string(r, 6, self.t("消除缺口", "closes it") if closes else yes_no[bool(lv.get("narrows"))], self.f_unit)
+            ws.write_string(r, 7, str(lv.get("vary", "")), self.F(font_size=8, font_color=COLORS["helper_font"]))
+            ws.write_string(r, 8, self._lever_note(lv), self.F(font_size=8, text_wrap=True))
+            r += 1
+        return r
+
+    def _lever_note(self, lv) -> str:
+        """The library's note on a lever (English), in Chinese for a zh workbook."""
+        note = str(lv.get("note", "") or "")
+        if not self.zh:
+            return note
+        m = re.match(r"does not narrow it: ([+-]\d+) % leaves", note)
+        if m:
+            g = lv.get("gap_after_10pct")
+            left = f",缺口仍为 {float(g) / WAN:,.2f} 万元/年" if finite(g) else ""
+            return f"不能缩小缺口: 变动 {m.group(1)}%{left}"
+        m = re.match(r"by ([+-][\d.]+) % the operator earns more than a micro profit", note)
+        if m:
+            return f"变动 {m.group(1)}% 时,即使没有补贴企业收益也超过微利上限"
+        return {"closes the gap": "消除缺口", "moving it further widens the gap again": "继续调整反而扩大缺口",
+                "it reaches the end of its valid range": "已到有效范围的端点",
+                "cannot move: at the end of its valid range": "无法调整: 已在有效范围的端点"}.get(note, note)
+
+    # ------------------------------------------------------------------ a single break-even solve
+    def _driver_label(self, b) -> str:
+        if not self.zh:
+            return str(b.label)
+        from ..breakeven import TABLE_DRIVERS
+        key = {label: k for k, label, _ in TABLE_DRIVERS}.get(str(b.label))
+        if key in BREAKEVEN_DRIVERS_ZH:                 # a name of the break-even table (--vary capex)
+            return BREAKEVEN_DRIVERS_ZH[key]
+        if b.vary in self.path_labels:
+            return self.path_labels[b.vary]
+        return f"{b.vary}(各项同比例)" if b.kind == "scale" else str(b.label)
+
+    def _input_fmt(self, unit: str):
+        if unit.startswith("fraction"):
+            return self.F(num_format="0.00%")
+        if unit == "x base":
+            return self.F(num_format="0.0000")
+        return None
+
+    def _value_text(self, v, unit: str) -> str:
+        if not finite(v):
+            return self.na("na")
+        v = float(v)
+        if unit.startswith("fraction"):
+            return f"{v:.2%}"
+        if unit == "x base":
+            return self.t(f"基准值的 {v:.4g} 倍", f"x{v:.6g} of base")
+        u = self._unit_study(unit)
+        return (f"{v:,.0f} {u}" if abs(v) >= 1e4 else f"{v:.6g} {u}").rstrip()
+
+    def _metric_text(self, metric: str, v) -> str:
+        if not finite(v):
+            return self.na(self.metric_na(metric))
+        v = float(v)
+        if metric in MONEY_METRICS:
+            return f"{v / WAN:,.2f} {unit_label('wan', self.zh)}"
+        if metric in PCT_METRICS:
+            return f"{v:.2%}"
+        return f"{v:.2f} {metric_unit(metric, self.zh)}"
+
+    def _solve_note_zh(self, b) -> str:
+        tl = target_label(str(b.target), True)
+        val = self._value_text(b.value, b.unit)
+        if b.status == "always":
+            return f"在整个搜索范围内 {tl} 均成立"
+        if not b.feasible:
+            return (f"在搜索范围({self._value_text(b.lo, b.unit)} 至 {self._value_text(b.hi, b.unit)})内"
+                    f"无法达到 {tl};两端的指标见上")
+        if b.status == "jump":
+            return f"{metric_label(b.target.metric, True)} 在 {val} 处跳变越过目标(无精确解,报告跳变点)"
+        if b.direction == "floor":
+            return f"{tl} 在 {val} 及以上成立(下限: 至少需要这么多)"
+        if b.direction == "ceiling":
+            return f"{tl} 在 {val} 及以下成立(上限: 至多这么多)"
+        return f"{tl} 于 {val}"
+
+    def write_solve(self, ws, r, b) -> int:
+        """One break-even solve (``finmodel breakeven --vary ... --target ...``) as a labelled column."""
+        t = b.target
+        m = t.metric
+        sc, mfmt = self.metric_fmt(m)
+        ifmt = self._input_fmt(b.unit)
+        unit = self._unit_study(b.unit) if not b.unit.startswith("fraction") else "%"
+        munit = metric_unit(m, self.zh)
+        ws.write_string(r, 0, self.t(f"临界值求解: {self._driver_label(b)}", f"Break-even: {self._driver_label(b)}"),
+                        self.h2())
+        r += 1
+        for col, h in enumerate([self.t("项目", "Item"), self.t("数值", "Value"), self.t("单位", "Unit"),
+                                 self.t("说明", "Note")]):
+            ws.write_string(r, col, h, self.f_head_left)
+        r += 1
+        mlab = metric_label(m, self.zh)
+        note = self.F(font_size=8, font_color=COLORS["helper_font"])
+        direction = {"floor": self.t("下限: 目标在该值及以上成立", "floor: the target holds at and above it"),
+                     "ceiling": self.t("上限: 目标在该值及以下成立", "ceiling: the target holds at and below it")}
+        rows = [
+            (self.t("求解的输入", "Input solved for"), self._driver_label(b), "", ", ".join(b.paths)),
+            (self.t("目标", "Target"), target_label(str(t), self.zh), "", str(t)),
+            (self.t("临界值", "Break-even value"), ("in", b.value) if b.feasible else self.t("未达到", "not reached"), unit, ""),
+            (self.t("基准值", "Base value"), ("in", b.base_value), unit, ""),
+            (self.t("变动", "Change"), ("in", b.change if b.feasible else None), unit, ""),
+            (self.t("变动率", "Change %"), ("rel", b.change_rel if b.feasible else None), "%",
+             self.t("基准值为0,无变动率", "the base is 0: no relative change") if b.feasible and b.change_rel is None else ""),
+            (self.t("方向", "Direction"), direction.get(b.direction, self.t("等式目标", "an equality target")), "", ""),
+            (self.t(f"临界值处的{mlab}", f"{mlab} there"), ("m", b.achieved if b.feasible else None), munit, ""),
+            (self.t(f"基准情景的{mlab}", f"{mlab} at base"), ("m", b.base_metric), munit, ""),
+            (self.t("搜索范围下限", "Search range: low"), ("in", b.lo), unit, ""),
+            (self.t("搜索范围上限", "Search range: high"), ("in", b.hi), unit, ""),
+            (self.t(f"下限处的{mlab}", f"{mlab} at the low end"), ("m", b.metric_at_lo), munit, ""),
+            (self.t(f"上限处的{mlab}", f"{mlab} at the high end"), ("m", b.metric_at_hi), munit, ""),
+        ]
+        if b.other_values:
+            rows.append((self.t("其他满足目标的值", "Other values meeting the target"),
+                         "; ".join(self._value_text(x, b.unit) for x in b.other_values), "", ""))
+        if not b.feasible and finite(b.closest_value):
+            rows.append((self.t("最接近目标的值", "Closest value"), ("in", b.closest_value), unit, ""))
+            rows.append((self.t(f"该值处的{mlab}", f"{mlab} there"), ("m", b.closest_metric), munit, ""))
+        rows += [
+            (self.t("可达", "Feasible"), self.t("是", "yes") if b.feasible else self.t("否", "no"), "",
+             self.t(SOLVE_STATUS_ZH.get(b.status, b.status), b.status)),
+            (self.t("计算量", "Work"), self.t(f"网格后迭代 {b.iterations} 次,共计算 {b.evaluations} 个情景",
+                                              f"{b.iterations} iterations after the bracketing grid, {b.evaluations} evaluations"), "", ""),
+            (self.t("结论", "In words"), self._solve_note_zh(b) if self.zh else b.message, "", ""),
+        ]
+        if b.feasible and b.leaf_values:
+            rows.append((self.t("核对命令", "Check"), "finmodel run --no-report " + " ".join(f"--set {x}" for x in b.sets()),
+                         "", ""))
+        for label, value, u, text in rows:
+            ws.write_string(r, 0, label, self.F(bold=label == rows[2][0]))
+            if isinstance(value, tuple):
+                kind, x = value
+                if kind == "in":
+                    self._num(ws, r, 1, x, 1.0, ifmt or (self.F(num_format=auto_number_format(x)) if finite(x) else None))
+                elif kind == "rel":
+                    self._num(ws, r, 1, x, 1.0, self.F(num_format="+0.00%;-0.00%;0.00%"))
+                else:
+                    self._num(ws, r, 1, x, sc, mfmt, na=self.metric_na(m))
+            else:
+                ws.write_string(r, 1, str(value), self.F(bold=label == rows[2][0]))
+            if u:
+                ws.write_string(r, 2, u, self.f_unit)
+            if text:
+                ws.write_string(r, 3, text, note)
+            r += 1
+        return r
+
+    # ------------------------------------------------------------------ generic results tables
+    def h2(self):
+        return self.F(bold=True, font_size=12, font_color=COLORS["title_font"])
+
+    def setcol(self, ws, first: int, last: int, width: float) -> None:
+        """``set_column`` that remembers the widths (heading rows grow to fit their wrapped text)."""
+        ws.set_column(first, last, width)
+        w = self.colw.setdefault(ws.name, {})
+        for c in range(first, last + 1):
+            w[c] = width
+
+    def head_row(self, ws, r, heads) -> None:
+        """A heading row of a study table: as tall as its most wrapped heading."""
+        w = self.colw.get(ws.name, {})
+        lines = 1
+        for col, h in enumerate(heads):
+            ws.write_string(r, col, h, self.f_head_left)
+            lines = max(lines, math.ceil(_width(h) / max(1.0, w.get(col, 8.43) - 1)))
+        if lines > 1:
+            ws.set_row(r, 13.5 * min(lines, 4))
+
+    def metric_fmt(self, metric: str):
+        """(divisor, format) of a metric on the study sheets: money in 万元, rates in %."""
+        if metric in MONEY_METRICS:
+            return WAN, self.num("wan")
+        if metric in PCT_METRICS:
+            return 1.0, self.F(num_format="0.00%")
+        if metric == "gov_commitment_pv_per_household":
+            return 1.0, self.F(num_format="#,##0.00")
+        return 1.0, self.F(num_format="0.00")
+
+    @staticmethod
+    def metric_na(metric: str) -> str:
+        return "never" if metric in YEAR_METRICS else "na"
+
+    def write_stated(self, ws, r, items, span: tuple[int, float] = (6, 78.0)) -> int:
+        """A study's inputs stated above its table, one (label, value[, number format]) a row.
+
+        A text longer than ``span[1]`` characters wraps in columns 1 to ``span[0]`` (about that wide),
+        so that it prints whole."""
+        lab = self.F(font_color=COLORS["helper_font"], valign="top")
+        for item in items:
+            label, value = item[0], item[1]
+            fmt = item[2] if len(item) > 2 else None
+            ws.write_string(r, 0, label, lab)
+            if isinstance(value, bool):
+                ws.write_string(r, 1, self.t("是", "yes") if value else self.t("否", "no"), self.F(align="left"))
+            elif isinstance(value, (int, float)):
+                if finite(value):
+                    ws.write_number(r, 1, float(value), self.F(num_format=fmt or auto_number_format(value), align="left"))
+                else:
+                    ws.write_string(r, 1, self.na("na"), self.F(align="left"))
+            elif _width(str(value)) > 13 and span[0] > 1:
+                lines = math.ceil(_width(str(value)) / span[1])
+                ws.merge_range(r, 1, r, span[0], str(value), self.F(align="left", valign="top", text_wrap=True))
+                if lines > 1:
+                    ws.set_row(r, 13.5 * lines)
+            else:
+                ws.write_string(r, 1, str(value), self.F(align="left"))
+            r += 1
+        return r
+
+    def write_results_table(self, ws, r, frame, cols, *, index: str = "path", index_head: str | None = None,
+                            metric: str | None = None, tail=None, tail_head: str | None = None, labels=None,
+                            heat: bool = False):
+        """One house-style table from a result's ``to_frame()``: a heading row, then a row per index entry.
+
+        ``cols``: (frame column, heading, kind) with kind ``metric`` (the study metric, in 万元 or %),
+        ``rowmetric`` (the row's own metric: the index is a metric name), ``input`` (the row's input in
+        its own unit, percent for rates), ``index`` (a sensitivity index, 0.000) or ``text``. The
+        index is a YAML path shown by its label (``index='path'``), a metric (``'metric'``, with its
+        unit in a second column) or text; ``labels`` overrides the label of some index entries;
+        ``tail(key, row)`` adds a last column of small grey text (the YAML path, a distribution);
+        ``heat`` drops the red font of negative metric values (the caller colours the cells).
+        Returns (next row, first data row, last data row, {column key: sheet column}).
+        """
+        head = index_head or (self.t("驱动因素", "Driver") if index == "path" else self.t("指标", "Indicator"))
+        heads = [head] + ([self.t("单位", "Unit")] if index == "metric" else []) + [h for _, h, _ in cols]
+        if tail is not None:
+            heads.append(tail_head or self.t("YAML 路径", "YAML path"))
+        self.head_row(ws, r, heads)
+        r += 1
+        first = r
+        c0 = 2 if index == "metric" else 1
+        where = {key: c0 + j for j, (key, _, _) in enumerate(cols)}
+        sc, mfmt = self.metric_fmt(metric) if metric else (1.0, None)
+        if heat and metric:
+            mfmt = self.F(num_format="0.00%;-0.00%" if metric in PCT_METRICS else
+                          ("#,##0.00;-#,##0.00" if metric in MONEY_METRICS else "0.00;-0.00"))
+        small = self.F(font_size=8, font_color=COLORS["helper_font"])
+        for key, row in frame.iterrows():
+            key_s = str(key)
+            if labels and key_s in labels:
+                label = labels[key_s]
+            elif index == "path":
+                label = self.path_label(key_s)
+            elif index == "metric":
+                label = metric_label(key_s, self.zh)
+            else:
+                label = key_s
+            ws.write_string(r, 0, label, self.F(bold=bool(labels and key_s in labels)))
+            if index == "metric":
+                ws.write_string(r, 1, metric_unit(key_s, self.zh), self.f_unit)
+            for key_c, _, kind in cols:
+                col = where[key_c]
+                x = row.get(key_c) if hasattr(row, "get") else row[key_c]
+                if kind == "metric":
+                    self._num(ws, r, col, x, sc, mfmt, na=self.metric_na(metric))
+                elif kind == "rowmetric":
+                    rsc, rfmt = self.metric_fmt(key_s)
+                    self._num(ws, r, col, x, rsc, rfmt, na=self.metric_na(key_s))
+                elif kind == "input":
+                    if isinstance(x, str):
+                        ws.write_string(r, col, x, self.F(align="right"))
+                    elif x is None or (isinstance(x, float) and math.isnan(x)):
+                        ws.write_blank(r, col, None)
+                    else:
+                        self._input_value(ws, r, col, key_s, x)
+                elif kind == "index":
+                    self._num(ws, r, col, x, 1.0, self.F(num_format="0.000"))
+                elif x is not None and not (isinstance(x, float) and math.isnan(x)) and str(x) != "":
+                    ws.write_string(r, col, str(x), self.F(font_size=8, text_wrap=False))
+            if tail is not None:
+                ws.write_string(r, c0 + len(cols), tail(key_s, row), small)
+            r += 1
+        return r, first, r - 1, where
+
+    @staticmethod
+    def _dist_text(d) -> str:
+        """A declared distribution in a line: 'triangular: min 5.5, mode 7.5, max 10'."""
+        if not isinstance(d, dict):
+            return "" if d is None else str(d)
+        parts = []
+        for k, v in d.items():
+            if k in ("dist", "path", "source"):
+                continue
+            if isinstance(v, (list, tuple)):
+                v = "[" + ", ".join(f"{x:g}" if isinstance(x, (int, float)) else str(x) for x in v) + "]"
+            elif isinstance(v, float):
+                v = f"{v:g}"
+            parts.append(f"{k} {v}")
+        text = f"{d.get('dist', '')}: " + ", ".join(parts)
+        return text + (f"  ({d['source']})" if d.get("source") else "")
 
     def write_sensitivity(self):
         ws = self.ws["sensitivity"]
@@ -952,9 +1282,10 @@ class Writer:
         ws.write_string(0, 0, self.t("敏感性分析", "Sensitivity analysis"), self.f_title)
         r = self._static_note(ws, 1, self.t("静态值: finmodel 运行时计算;修改输入后请重新运行。金额单位: 万元。",
                                             "Static values computed by finmodel; run again after changing inputs. Amounts in CNY 10,000."))
-        ws.set_column(0, 0, 36)
-        ws.set_column(1, 30, 13)
-        ws.set_column(9, 9, 70)
+        self.setcol(ws, 0, 0, 36)
+        self.setcol(ws, 1, 30, 13)
+        if st.tornado is not None:
+            self.setcol(ws, 9, 9, 70)
         r += 1
         tr = st.tornado
         if tr is not None:
@@ -1013,46 +1344,267 @@ class Writer:
                 r += int(height / 20) + 3
         for g in st.grids:
             r = self.write_grid(ws, r + 1, g)
+        if st.spider is not None:
+            r = self.write_spider(ws, r + 1, st.spider)
+        for res in (st.sobol, st.morris):
+            if res is not None:
+                r = self.write_global(ws, r + 1, res)
         ws.hide_gridlines(2)
 
-    def write_grid(self, ws, r, g):
-        money = g.metric in MONEY_METRICS
-        sc = WAN if money else 1.0
-        axes = g.axes
-        unit = self.t("(万元)", " (CNY 10,000)") if money else ""
-        ws.write_string(r, 0, self.t(f"网格: {metric_label(g.metric, True)}{unit}", f"Grid: {metric_label(g.metric, False)}{unit}"),
-                        self.F(bold=True, font_size=12, font_color=COLORS["title_font"]))
+    def write_spider(self, ws, r, sp) -> int:
+        """The spider: the metric at relative steps of each driver, a table and a line chart."""
+        m = sp.metric
+        sc, _ = self.metric_fmt(m)
+        ws.write_string(r, 0, self.t(f"蜘蛛图: {metric_with_unit(m, True)}", f"Spider: {metric_with_unit(m, False)}"), self.h2())
         r += 1
+        steps = list(sp.steps)
+        r = self.write_stated(ws, r, [
+            (self.t("指标", "Metric"), metric_with_unit(m, self.zh)),
+            (self.t("基准值", "Base"), sp.base / sc if finite(sp.base) else sp.base, "#,##0.00" if m not in PCT_METRICS else "0.00%"),
+            (self.t("变动步长(相对基准值)", "Steps (relative to each driver's base)"),
+             ", ".join(f"{x:+.0%}" for x in steps)),
+            (self.t("驱动因素个数", "Drivers"), len(sp.drivers), "0"),
+        ])
+        frame = sp.to_frame()
+        frame.insert(0, "_base", [d["base_value"] for d in sp.drivers])
+        cols = [("_base", self.t("基准值", "Base value"), "input")]
+        cols += [(x, f"{x:+.0%}", "metric") for x in steps]
+        clipped = {d["path"]: [f"{x:+.0%}" for x, c in zip(steps, d["clipped"]) if c] for d in sp.drivers}
+
+        def tail(path, row):
+            c = clipped.get(path) or []
+            return path + (self.t(f"  (超出有效范围,截断于 {', '.join(c)})", f"  (clipped to the valid range at {', '.join(c)})") if c else "")
+
+        r, first, last, where = self.write_results_table(ws, r, frame, cols, metric=m, tail=tail, heat=True)
+        c1, c2 = where[steps[0]], where[steps[-1]]
+        if last >= first:
+            ws.conditional_format(first, c1, last, c2, {"type": "3_color_scale", "min_color": "#F8696B",
+                                                        "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+            # the chart: the drivers with the widest spread (all of them up to eight)
+            spread = []
+            for i, d in enumerate(sp.drivers):
+                vals = [v for v in d["metric"] if finite(v)]
+                spread.append((max(vals) - min(vals) if vals else -1.0, i))
+            show = sorted(i for _, i in sorted(spread, reverse=True)[:8])
+            title = self.titles["sensitivity"]
+            ch = self.wb.add_chart({"type": "line"})
+            for k, i in enumerate(show):
+                ch.add_series({"name": [title, first + i, 0], "categories": [title, first - 1, c1, first - 1, c2],
+                               "values": [title, first + i, c1, first + i, c2],
+                               "line": {"color": COLORS["chart"][k % len(COLORS["chart"])] if k < 6 else None, "width": 1.75},
+                               "marker": {"type": "circle", "size": 4}})
+            font = {"name": self.font, "size": 8}
+            extra = self.t(f"(影响最大的 {len(show)} 项)", f" (the {len(show)} widest)") if len(show) < len(sp.drivers) else ""
+            ch.set_title({"name": self.t(f"蜘蛛图: {metric_with_unit(m, True)}{extra}", f"Spider: {metric_with_unit(m, False)}{extra}"),
+                          "name_font": {"name": self.font, "size": 11, "bold": True}})
+            ch.set_x_axis({"num_font": font, "label_position": "low", "name": self.t("相对基准值的变动", "change from the base value"),
+                           "name_font": {"name": self.font, "size": 9, "bold": False}})
+            ch.set_y_axis({"num_font": font, "num_format": "#,##0" if m in MONEY_METRICS else ("0%" if m in PCT_METRICS else "0.0"),
+                           "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+            ch.set_legend({"position": "right", "font": font})
+            ch.set_size({"width": 900, "height": 360})
+            ws.insert_chart(r + 1, 0, ch)
+            r += 20
+        return r + 1
+
+    def write_global(self, ws, r, g) -> int:
+        """Sobol indices or Morris screening: the design stated, one row per uncertain input."""
+        m = g.metric
+        sobol = g.method == "sobol"
+        src = (self.t("已声明的分布(uncertainty)", "declared distributions (uncertainty)") if g.inputs_from == "distributions"
+               else self.t("驱动因素区间上的均匀分布", "uniform over the driver ranges"))
+        if sobol:
+            ws.write_string(r, 0, self.t(f"Sobol 全局敏感性指数: {metric_label(m, True)}", f"Sobol indices: {metric_label(m, False)}"), self.h2())
+            stated = [(self.t("指标", "Metric"), metric_with_unit(m, self.zh)),
+                      (self.t("基础样本量 N", "Base sample N"), g.n, "#,##0"),
+                      (self.t("模型运行次数", "Model runs"), g.runs, "#,##0"),
+                      (self.t("随机种子", "Seed"), g.seed, "0"),
+                      (self.t("输入", "Inputs"), src),
+                      (self.t("置信水平(自助法)", "Confidence level (bootstrap)"), g.conf_level, "0%")]
+            cols = [("S1", self.t("一阶指数 S1", "First order S1"), "index"), ("S1_conf", "± S1", "index"),
+                    ("ST", self.t("总效应指数 ST", "Total ST"), "index"), ("ST_conf", "± ST", "index")]
+            bar = "ST"
+            metric = None
+        else:
+            ws.write_string(r, 0, self.t(f"Morris 筛选: {metric_with_unit(m, True)}", f"Morris screening: {metric_with_unit(m, False)}"), self.h2())
+            stated = [(self.t("指标", "Metric"), metric_with_unit(m, self.zh)),
+                      (self.t("轨迹数", "Trajectories"), g.n, "#,##0"),
+                      (self.t("网格水平数", "Levels"), g.levels, "0"),
+                      (self.t("模型运行次数", "Model runs"), g.runs, "#,##0"),
+                      (self.t("随机种子", "Seed"), g.seed, "0"),
+                      (self.t("输入", "Inputs"), src),
+                      (self.t("置信水平", "Confidence level"), g.conf_level, "0%")]
+            cols = [("mu_star", "μ*", "metric"), ("mu_star_conf", "± μ*", "metric"), ("mu", "μ", "metric"),
+                    ("sigma", "σ", "metric")]
+            bar = "mu_star"
+            metric = m
+        r += 1
+        r = self.write_stated(ws, r, stated)
+        ws.write_string(r, 0, self.t("± 为置信区间的半宽;按影响从大到小排序。" + (
+            "μ* 为输入在其整个范围内变动的平均绝对效应;σ 相对 μ* 较大表示交互作用或非线性。" if not sobol else
+            "S1: 单独贡献的方差份额;ST: 含交互作用的总份额。"),
+            "± is the half-width of the confidence interval; sorted by impact. " + (
+            "mu*: mean absolute effect of moving an input across its whole range; sigma large against mu*: "
+            "interactions or non-linearity." if not sobol else
+            "S1: the share of variance an input explains alone; ST: with its interactions."),
+            ), self.f_sub)
+        r += 1
+        frame = g.to_frame()
+        dists = {row["path"]: row.get("input") for row in g.rows}
+        r, first, last, where = self.write_results_table(
+            ws, r, frame, cols, metric=metric, tail=lambda path, row: f"{path}  {self._dist_text(dists.get(path))}",
+            tail_head=self.t("YAML 路径 / 分布", "YAML path / distribution"), index_head=self.t("不确定输入", "Uncertain input"))
+        if last >= first:
+            ws.conditional_format(first, where[bar], last, where[bar], {"type": "data_bar", "bar_color": "#5B9BD5"})
+        return r + 1
+
+    # ------------------------------------------------------------------ Compare
+    def write_compare(self):
+        ws = self.ws["compare"]
+        cr = self.studies.compare
+        ws.write_string(0, 0, self.t("情景比较与差异归因", "Scenario comparison and attribution"), self.f_title)
+        r = self._static_note(ws, 1, self.t("静态值: finmodel 运行时计算;修改输入后请重新运行。金额单位: 万元。",
+                                            "Static values computed by finmodel; run again after changing inputs. Amounts in CNY 10,000."))
+        names = [sc["name"] for sc in cr.scenarios]
+        n = len(names)
+        # scenario names head the columns: wide enough for the longest (with "(reference)") on one line
+        wide = max([_width(x) for x in names] + [0.0]) + _width(self.t("(基准)", " (reference)")) + 2
+        self.setcol(ws, 0, 0, 40)
+        self.setcol(ws, 1, 1, 11)
+        self.setcol(ws, 2, 1 + n, min(32.0, max(15.0, wide)))
+        self.setcol(ws, 2 + n, 2 + n, 50)
+        r += 1
+        ws.write_string(r, 0, self.t("情景", "Scenarios"), self.h2())
+        r += 1
+        heads = {0: self.t("情景", "Scenario"), 1: self.t("基准", "Reference"), 2: self.t("说明", "Title"),
+                 2 + n: self.t("来源", "Source")}
+        for col in range(3 + n):
+            if col in heads:
+                ws.write_string(r, col, heads[col], self.f_head_left)
+            else:
+                ws.write_blank(r, col, None, self.f_head_left)
+        r += 1
+        for sc in cr.scenarios:
+            ref = sc["name"] == cr.reference
+            ws.write_string(r, 0, str(sc["name"]), self.F(bold=ref))
+            ws.write_string(r, 1, self.t("是", "yes") if ref else "", self.f_unit)
+            ws.write_string(r, 2, str(sc.get("title") or ""))
+            ws.write_string(r, 2 + n, str(sc.get("source") or ""), self.F(font_size=8, font_color=COLORS["helper_font"]))
+            r += 1
+        r += 1
+        ws.write_string(r, 0, self.t("主要指标对比", "Key indicators side by side"), self.h2())
+        r += 1
+        frame = cr.to_frame()
+        heads = [(name, name + (self.t("(基准)", " (reference)") if name == cr.reference else ""), "rowmetric")
+                 for name in names]
+        r, first, last, where = self.write_results_table(ws, r, frame, heads, index="metric")
+        r += 1
+        for att in cr.attributions:
+            r = self.write_attribution(ws, r, att)
+        ws.hide_gridlines(2)
+
+    def write_attribution(self, ws, r, att) -> int:
+        m = att.metric
+        sc, mfmt = self.metric_fmt(m)
+        ws.write_string(r, 0, self.t(f"{metric_label(m, True)}的变化归因: {att.from_name} → {att.to_name}",
+                                     f"Change in {metric_label(m, False)}: {att.from_name} -> {att.to_name}"), self.h2())
+        r += 1
+        fmt = "#,##0.00" if m not in PCT_METRICS else "0.00%"
+        unit = metric_unit(m, self.zh)
+        r = self.write_stated(ws, r, [
+            (self.t(f"{att.from_name} 的{metric_label(m, True)}({unit})", f"{metric_label(m, False)} of {att.from_name} ({unit})"),
+             att.from_value / sc, fmt),
+            (self.t(f"{att.to_name} 的{metric_label(m, True)}({unit})", f"{metric_label(m, False)} of {att.to_name} ({unit})"),
+             att.to_value / sc, fmt),
+            (self.t(f"变化合计({unit})", f"Total change ({unit})"), att.total / sc, fmt),
+        ])
+        ws.write_string(r, 0, self.t("每次只把一项假设换成对方情景的值;交互作用余项使各部分之和等于总变化。",
+                                     "Each differing assumption taken from the other scenario one at a time; the "
+                                     "interaction remainder makes the parts add up to the total."), self.f_sub)
+        r += 1
+        frame = att.to_frame()
+        rem, tot = "(interaction remainder)", "(total)"
+        labels = {rem: self.t("交互作用余项", "Interaction remainder"), tot: self.t("合计", "Total")}
+        cols = [("from", self.t(f"{att.from_name} 的值", f"In {att.from_name}"), "input"),
+                ("to", self.t(f"{att.to_name} 的值", f"In {att.to_name}"), "input"),
+                ("change", self.t(f"变化({unit})", f"Change ({unit})"), "metric")]
+
+        def tail(path, row):
+            if path in labels:
+                return ""
+            note = row.get("note")
+            return path + (f"  ({note})" if isinstance(note, str) and note else "")
+
+        r, first, last, where = self.write_results_table(ws, r, frame, cols, metric=m, labels=labels, tail=tail,
+                                                         index_head=self.t("假设", "Assumption"))
+        if last - 2 >= first:
+            ws.conditional_format(first, where["change"], last - 2, where["change"],
+                                  {"type": "data_bar", "bar_color": "#5B9BD5", "bar_negative_color": "#F8696B"})
+        return r + 1
+
+    def _axis_text(self, ax) -> str:
+        """'support.subsidy_annual_cny = 0:2e6:5: 5 values, base 1,000,000 元/年 (on the grid)'."""
+        n = len(ax.values)
+        u = "" if ax.path in self.path_pct else self.path_units.get(ax.path, "")
+        base = f"{ax.base:.2%}" if ax.path in self.path_pct else (f"{ax.base:,.0f}" if abs(ax.base) >= 1e4 else f"{ax.base:g}")
+        on = self.t("在网格上,加粗框", "on the grid, boxed") if ax.base_index is not None else self.t("不在网格上", "not on the grid")
+        base = f"{base} {u}".strip()
+        return self.t(f"{self.path_label(ax.path)} ─ {ax.spec}: {n} 个值,基准值 {base}({on})",
+                      f"{self.path_label(ax.path)} - {ax.spec}: {n} values, base {base} ({on})")
+
+    def write_grid(self, ws, r, g):
+        """A one- or two-way grid as a heat map, its axes and the base point stated."""
+        m = g.metric
+        sc, _ = self.metric_fmt(m)
+        axes = g.axes
+        ws.write_string(r, 0, self.t(f"网格: {metric_with_unit(m, True)}", f"Grid: {metric_with_unit(m, False)}"), self.h2())
+        r += 1
+        stated = [(self.t("指标", "Metric"), metric_with_unit(m, self.zh)),
+                  (self.t("基准情景的指标值", "Metric at base"), g.base / sc if finite(g.base) else g.base,
+                   "0.00%" if m in PCT_METRICS else "#,##0.00")]
+        if len(axes) == 1:
+            stated.append((self.t("输入", "Input"), self._axis_text(axes[0])))
+        else:
+            stated.append((self.t("行", "Rows"), self._axis_text(axes[0])))
+            stated.append((self.t("列", "Columns"), self._axis_text(axes[1])))
+        r = self.write_stated(ws, r, stated)
         vals = g.values
-        nf = self.num("wan") if money else self.F(num_format="0.00%" if g.metric in PCT_METRICS else "0.00")
-        head = self.F(bold=True, bg_color=COLORS["heading_fill"], border=1, num_format="#,##0.####", align="center")
+        # a heat map reads by its colours: no red font on a red fill
+        plain = '0.00%;-0.00%' if m in PCT_METRICS else ('#,##0.00;-#,##0.00' if m in MONEY_METRICS else '0.00;-0.00')
+        nf = self.F(num_format=plain)
+        nf_base = self.F(num_format=plain, bold=True, border=2)
         scale = {"min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B", "type": "3_color_scale"}
+        na = self.metric_na(m)
+
+        def axis_fmt(ax, **extra):
+            nfm = "0.00%" if ax.path in self.path_pct else "#,##0.####"
+            return self.F(bold=True, bg_color=COLORS["heading_fill"], border=1, num_format=nfm, **extra)
+
         if len(axes) == 1:
             ax = axes[0]
-            ws.write_string(r, 0, self.path_label(ax.path), self.f_head_left)
-            ws.write_string(r, 1, metric_label(g.metric, self.zh), self.f_head)
+            u = self.path_units.get(ax.path, "")
+            ws.write_string(r, 0, self.t("输入取值", "Input value") + (self.t(f"({u})", f" ({u})") if u else ""), self.f_head_left)
+            ws.write_string(r, 1, metric_label(m, self.zh), self.f_head)
             r += 1
             first = r
-            for x, y in zip(ax.values, vals):
-                ws.write_number(r, 0, float(x), self.F(num_format=auto_number_format(x), align="left"))
-                self._num(ws, r, 1, y, sc, nf)
+            for i, (x, y) in enumerate(zip(ax.values, vals)):
+                ws.write_number(r, 0, float(x), axis_fmt(ax, align="left"))
+                self._num(ws, r, 1, y, sc, nf_base if i == ax.base_index else nf, na=na)
                 r += 1
             ws.conditional_format(first, 1, r - 1, 1, scale)
             return r + 1
         rax, cax = axes
-        ws.write_string(r, 0, self.t("行: ", "rows: ") + self.path_label(rax.path), self.F(font_size=9))
-        r += 1
-        ws.write_string(r, 0, self.t("列: ", "columns: ") + self.path_label(cax.path), self.F(font_size=9))
-        r += 1
-        ws.write_blank(r, 0, None, head)
+        ws.write_string(r, 0, self.t("行 \\ 列", "rows \\ columns"), self.F(bold=True, bg_color=COLORS["heading_fill"], border=1,
+                                                                          align="right", font_size=8))
         for j, x in enumerate(cax.values):
-            ws.write_number(r, 1 + j, float(x), head)
+            ws.write_number(r, 1 + j, float(x), axis_fmt(cax, align="center"))
         r += 1
         first = r
         for i, x in enumerate(rax.values):
-            ws.write_number(r, 0, float(x), self.F(bold=True, num_format="#,##0.####", bg_color=COLORS["heading_fill"], border=1, align="left"))
+            ws.write_number(r, 0, float(x), axis_fmt(rax, align="left"))
             for j in range(len(cax.values)):
-                self._num(ws, r, 1 + j, vals[i][j], sc, nf)
+                on_base = i == rax.base_index and j == cax.base_index
+                self._num(ws, r, 1 + j, vals[i][j], sc, nf_base if on_base else nf, na=na)
             r += 1
         ws.conditional_format(first, 1, r - 1, len(cax.values), scale)
         return r + 1
@@ -1062,8 +1614,11 @@ class Writer:
         mc = self.studies.montecarlo
         title = self.titles["montecarlo"]
         ws.write_string(0, 0, self.t("蒙特卡洛模拟(概率分析)", "Monte Carlo simulation (probability analysis)"), self.f_title)
-        r = self._static_note(ws, 1, self.t(f"静态值: {mc.n:,} 次抽样,随机种子 {mc.seed},相关方法 {mc.method}。金额单位: 万元。",
-                                            f"Static values: {mc.n:,} draws, seed {mc.seed}, correlation {mc.method}. Amounts in CNY 10,000."))
+        method = {"iman_conover": "Iman-Conover", "gaussian_copula": self.t("高斯 Copula", "Gaussian copula")}.get(mc.method, mc.method)
+        r = self._static_note(ws, 1, self.t(f"静态值: {mc.n:,} 次抽样,随机种子 {mc.seed},秩相关方法 {method},"
+                                            f"{mc.truncated:,} 次抽样截断到有效范围。金额单位: 万元。",
+                                            f"Static values: {mc.n:,} draws, seed {mc.seed}, rank correlation {method}; "
+                                            f"{mc.truncated:,} draws truncated to valid ranges. Amounts in CNY 10,000."))
         ws.set_column(0, 0, 36)
         ws.set_column(1, 1, 11)
         ws.set_column(2, 9, 12)
@@ -1072,7 +1627,8 @@ class Writer:
         r += 1
         ws.write_string(r, 0, self.t("不确定输入", "Uncertain inputs"), h2)
         r += 1
-        for col, h in enumerate([self.t("输入", "Input"), self.t("分布", "Distribution"), "min", "mode", "max", "mean", "sd",
+        for col, h in enumerate([self.t("输入", "Input"), self.t("分布", "Distribution"), self.t("最小值", "min"),
+                                 self.t("最可能值", "mode"), self.t("最大值", "max"), self.t("均值", "mean"), self.t("标准差", "sd"),
                                  self.t("抽样均值", "Draws: mean"), self.t("截断次数", "Truncated"), "", self.t("YAML 路径 / 来源", "YAML path / source")]):
             ws.write_string(r, col, h, self.f_head_left)
         r += 1
@@ -1123,27 +1679,43 @@ class Writer:
                 ws.write_number(r, 1, float(p["p"]), self.F(num_format="0.00%"))
             if finite(p.get("se")):
                 ws.write_string(r, 2, self.t(f"标准误 ±{float(p['se']):.2%}", f"s.e. ±{float(p['se']):.2%}"), self.F(font_size=8))
+            event = ""
+            if k == "npv_below_zero":
+                event = self.t("事件: 财务净现值 < 0", "event: NPV < 0")
+            elif k == "payback_beyond" and finite(p.get("years")):
+                event = self.t(f"事件: 静态投资回收期晚于 {float(p['years']):g} 年或期内未回收",
+                               f"event: payback later than {float(p['years']):g} years, or never")
+            elif k == "min_cash_below" and finite(p.get("limit")):
+                event = self.t(f"事件: 最低累计净现金流量 < {float(p['limit']) / WAN:,.2f} 万元",
+                               f"event: lowest cumulative cash < {float(p['limit']) / WAN:,.2f} (CNY 10,000)")
+            if event:
+                ws.write_string(r, 3, event, self.F(font_size=8, font_color=COLORS["helper_font"]))
             r += 1
-        edges, counts = mc_histogram(mc, "npv")
+        hist_metric = "npv" if "npv" in mc.metrics else next(iter(mc.metrics), "npv")
+        edges, counts = mc_histogram(mc, hist_metric)
         if counts:
+            hsc, _ = self.metric_fmt(hist_metric)
+            hunit = metric_unit(hist_metric, self.zh)
+            hfmt = "#,##0" if hist_metric in MONEY_METRICS else ("0.0%" if hist_metric in PCT_METRICS else "0.00")
             r += 1
-            ws.write_string(r, 0, self.t("财务净现值直方图数据", "NPV histogram"), h2)
+            ws.write_string(r, 0, self.t(f"{metric_label(hist_metric, True)}直方图数据", f"{metric_label(hist_metric, False)} histogram"), h2)
             r += 1
-            ws.write_string(r, 0, self.t("区间中点(万元)", "Bin centre (CNY 10,000)"), self.f_head_left)
+            ws.write_string(r, 0, self.t(f"区间中点({hunit})", f"Bin centre ({hunit})"), self.f_head_left)
             ws.write_string(r, 1, self.t("次数", "Count"), self.f_head_left)
             r += 1
             first = r
             for i, n in enumerate(counts):
-                ws.write_number(r, 0, (edges[i] + edges[i + 1]) / 2 / WAN, self.F(num_format="#,##0", align="left"))
+                ws.write_number(r, 0, (edges[i] + edges[i + 1]) / 2 / hsc, self.F(num_format=hfmt, align="left"))
                 ws.write_number(r, 1, int(n))
                 r += 1
             ch = self.wb.add_chart({"type": "column"})
             ch.add_series({"name": self.t("次数", "Count"), "categories": [title, first, 0, r - 1, 0],
                            "values": [title, first, 1, r - 1, 1], "fill": {"color": COLORS["chart"][0]}, "gap": 5})
             font = {"name": self.font, "size": 8}
-            ch.set_title({"name": self.t(f"财务净现值的分布({mc.n:,} 次抽样,万元)", f"NPV distribution ({mc.n:,} draws), CNY 10,000"),
+            ch.set_title({"name": self.t(f"{metric_label(hist_metric, True)}的分布({mc.n:,} 次抽样,{hunit})",
+                                         f"{metric_label(hist_metric, False)} distribution ({mc.n:,} draws), {hunit}"),
                           "name_font": {"name": self.font, "size": 11, "bold": True}})
-            ch.set_x_axis({"num_font": {**font, "rotation": -45}, "num_format": "#,##0"})
+            ch.set_x_axis({"num_font": {**font, "rotation": -45}, "num_format": hfmt})
             ch.set_y_axis({"num_font": font})
             ch.set_legend({"none": True})
             ch.set_size({"width": 640, "height": 320})
@@ -1180,6 +1752,20 @@ class Writer:
             (self.t("颜色", "Colours"), self.t("黄色: 输入;灰色: 结构性输入或常数;灰色斜体行: 中间计算;校验: 绿色=0正常,红色=异常。",
                                                "Yellow: inputs; grey: structural inputs and constants; grey italic rows: intermediate steps; checks: green 0 = ok, red = a problem.")),
         ]
+        if self.studies_only:
+            # a study workbook holds static results: no formulas to check, no Inputs to colour
+            title = a.scenario.title or ""
+            rows = rows[:1] + [(self.t("情景", "Scenario"), a.scenario.name + (f"  ({title})" if title else ""))] + rows[1:6] + [
+                (self.t("单位", "Units"), self.t("指标的金额单位为万元;输入(驱动因素)的值按其在YAML中的单位(如元);比率以百分数显示。",
+                                                 "Money metrics in CNY 10,000 (万元); input values in their YAML unit (e.g. CNY); "
+                                                 "rates shown as percentages.")),
+                (self.t("内容", "Contents"),
+                 self.t("研究结果(静态值),由上述命令按当前假设计算;修改假设后请重新运行该命令。可重算的完整模型(摘要、假设、计算、报表、校验)"
+                        "由 finmodel run 生成。",
+                        "Study results (static values) computed by the command above at these assumptions; run it again "
+                        "after changing them. The live model (Summary, Inputs, Calcs, Statements, Checks) is what "
+                        "finmodel run writes.")),
+            ]
         r = 2
         for k, v in rows:
             ws.write_string(r, 0, k, self.F(bold=True, valign="top"))
@@ -1250,20 +1836,23 @@ def write_workbook(pj, summary: dict, path: Path, loaded=None, opts: ReportOptio
 
 def write_study_workbook(a, path: Path, studies: Studies, *, language: str | None = None, loaded=None,
                          command: str | None = None) -> Path:
-    """The results of the study commands (break-even, corridor, tornado, grids, Monte Carlo) as a
-    workbook in the house style: their sheets and About, static values with their inputs stated.
+    """The results of the study commands as a workbook in the house style: their sheets and About,
+    static values with their inputs stated (seed, N, ranges, metric).
 
-    For ``finmodel breakeven/sensitivity/montecarlo -o``: call it inside ``finmodel.io.atomic_write``.
+    Break-even (single solves, the table, the corridor with its levers), Sensitivity (tornado,
+    grids as heat maps, spider, Sobol, Morris), Monte Carlo and Compare (KPIs side by side and the
+    attribution), whichever ``studies`` holds. ``language`` 'zh' or 'en' (default: the scenario's
+    ``report.language``); ``command`` is shown on About. For ``finmodel breakeven/sensitivity/
+    montecarlo/compare -o``: call it inside ``finmodel.io.atomic_write``.
     """
     from ..engine import project
     from ..summary import summarise
 
+    if studies.empty():
+        raise ValueError("no study results to write")
     pj = project(a)
     opts = ReportOptions.from_assumptions(a, language=language)
     opts.command = command
     w = Writer(pj, summarise(pj), Path(path), loaded, opts, studies)
-    if not (studies.breakeven is not None or studies.corridor is not None or studies.tornado is not None
-            or studies.grids or studies.montecarlo is not None):
-        raise ValueError("no study results to write")
     w.write(studies_only=True)
     return Path(path)
