@@ -9,6 +9,7 @@ from __future__ import annotations
 import doctest
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import numpy_financial as npf
@@ -404,6 +405,209 @@ def test_irr_roots():
     assert res.rate == pytest.approx(npf.irr(coeffs), abs=1e-12)
     with pytest.raises(ValueError, match="one series"):
         irr_roots(np.zeros((2, 3)))
+
+
+# --------------------------------------------------------------------------- IRR: Descartes cells
+# Rows with several sign changes are decided first on a few fixed cells of rates (Descartes' rule
+# of signs on exact integer products); the grid isolation above takes the rest.
+
+ROOT = Path(__file__).resolve().parents[1]
+# The Monte Carlo spread of benchmarks/bench_engine.py: realistic engine cash flows (a late refit
+# and a hand-back cost give most rows 3-4 sign changes and two IRRs, one near 0 and one near -90 %).
+ENGINE_RANGES = {
+    "support.subsidy_annual_cny": (0.0, 3e6),
+    "space.tiers.2.rent_cny_per_m2_day": (4.0, 12.0),
+    "space.tiers.1.occupancy.target": (0.6, 1.0),
+    "property_service.collection.target": (0.6, 0.95),
+    "property_service.fee_steps.0.fee_cny_per_m2_month": (0.3, 0.8),
+    "parking.fee_cny_per_space_month": (80.0, 250.0),
+    "macro.wage_inflation": (0.02, 0.07),
+    "capex.renovation_cny": (2.5e7, 3.5e7),
+}
+
+
+def engine_flows(n: int, seed: int, path=None) -> tuple[np.ndarray, np.ndarray]:
+    """Project and equity FCF (n, years) of the base case (or ``path``) over ENGINE_RANGES."""
+    from finmodel import engine
+    from finmodel.scenarios import load
+
+    a = (load(path) if path else load()).assumptions
+    rng = np.random.default_rng(seed)
+    vary = {k: rng.uniform(lo, hi, n) for k, (lo, hi) in ENGINE_RANGES.items()}
+    pj = engine.project(a, vary, detail=False)
+    return np.ascontiguousarray(pj["project_fcf"]), np.ascontiguousarray(pj["equity_fcf"])
+
+
+@pytest.fixture(scope="module")
+def engine_rows() -> np.ndarray:
+    """2,500 base-case project flows and 2,500 equity flows of the loan case (which differ)."""
+    pf, _ = engine_flows(2500, SEED + 10)
+    _, ef = engine_flows(2500, SEED + 11, ROOT / "assumptions" / "j_community_loan.yaml")
+    return np.vstack([pf, ef])
+
+
+def test_irr_engine_flows_match_numpy_financial(engine_rows):
+    # Oracle: a loop of numpy_financial.irr; the multiple flag and reasons against np.roots' own
+    # set of IRRs (irr_roots keeps the real positive roots exactly as numpy_financial does).
+    res = irr(engine_rows, return_details=True)
+    expected = npf_irr_rows(engine_rows)
+    assert (res.n_sign_changes >= 3).mean() > 0.75  # the realistic mix
+    mismatched = ~agree(res.rate, expected, 1e-9)
+    assert mismatched.sum() == 0, np.flatnonzero(mismatched)[:10]
+    n_roots = np.array([len(irr_roots(row)) for row in engine_rows])
+    np.testing.assert_array_equal(res.multiple, n_roots >= 2)
+    by_count = np.where(n_roots == 0, "no_root", np.where(n_roots >= 2, "multiple_roots", "ok"))
+    several = res.n_sign_changes >= 2
+    np.testing.assert_array_equal(res.reason[several], by_count[several])
+    assert (res.multiple.sum(), (res.reason == "no_root").sum()) > (1000, 500)
+
+
+def test_irr_engine_flows_decided_by_the_cells(engine_rows, monkeypatch):
+    # The grid path (and np.roots) is the exception: count the rows that reach it.
+    sent = []
+    grid = metrics._irr_several_sign_changes
+    monkeypatch.setattr(
+        metrics, "_irr_several_sign_changes", lambda v: sent.append(len(v)) or grid(v)
+    )
+    irr(engine_rows)
+    assert sum(sent) <= 0.002 * len(engine_rows)
+
+
+def test_irr_engine_flows_same_bits_in_any_batch(engine_rows):
+    # The same Monte Carlo must give the same bits whatever the chunk size: every row's rate,
+    # flag and reason are those of the row alone, in any order and batch.
+    whole = irr(engine_rows, return_details=True)
+    for chunk in (3, 97, 1000, 4096):
+        parts = [irr(engine_rows[i : i + chunk], return_details=True)
+                 for i in range(0, len(engine_rows), chunk)]  # fmt: skip
+        np.testing.assert_array_equal(np.concatenate([r.rate for r in parts]), whole.rate)
+        np.testing.assert_array_equal(np.concatenate([r.multiple for r in parts]), whole.multiple)
+        np.testing.assert_array_equal(np.concatenate([r.reason for r in parts]), whole.reason)
+    order = np.random.default_rng(SEED + 12).permutation(len(engine_rows))
+    np.testing.assert_array_equal(irr(engine_rows[order]), whole.rate[order])
+    alone = np.array([irr(row) for row in engine_rows[::50]])
+    np.testing.assert_array_equal(alone, whole.rate[::50])
+
+
+def test_irr_cell_products_are_exact():
+    # The screen's product must be exact (integers below 2**53) for its decisions not to depend
+    # on the BLAS blocking: check the bit budget and compare with Python integers.
+    rng = np.random.default_rng(SEED + 13)
+    for d in (2, 7, 20, 33):
+        top = metrics._top(d)
+        t_bits = metrics._t_bits(d)
+        assert t_bits + metrics._S_BITS + d.bit_length() <= 53 and d + 1 <= 2 ** d.bit_length()
+        for cell in (top.reg.cells[i] for i in top.ids):
+            assert np.all(cell.b1 == np.rint(cell.b1)) and np.abs(cell.b1).max() <= 2**metrics._S_BITS
+            assert np.all(cell.b2 == np.rint(cell.b2)) and np.abs(cell.b2).max() <= 2**metrics._S_BITS
+        c = rng.uniform(-1.0, 1.0, (5, d + 1))
+        c_hat = np.rint(np.ldexp(c, t_bits))
+        q = top.b_all_t @ c_hat.T
+        scale = np.concatenate([top.reg.cells[i].thr_exp for i in top.ids])
+        exact = [
+            [Fraction(sum(int(a) * int(b) for a, b in zip(row, col)), 2 ** int(e))
+             for row, e in zip(np.ldexp(top.b_all_t, scale[:, None]), scale)]
+            for col in c_hat
+        ]  # fmt: skip
+        assert np.array_equal(q.T, np.array(exact, dtype=float))
+
+
+def exact_cell_matrix(d: int, half: int, za: float, zb: float) -> list[list[Fraction]]:
+    """M[t][j]: coefficient j of (1 + y)**d P((za + zb y) / (1 + y)) per flow c_t, exactly.
+
+    P(z) = sum_t c_t z**t (half 0) or sum_t c_t z**(d - t) (half 1): the flow of year t
+    multiplies (za + zb y)**e (1 + y)**(d - e) with e = t, or d - t.
+    """
+
+    def times(poly, lin):
+        out = [Fraction(0)] * (len(poly) + 1)
+        for j, x in enumerate(poly):
+            out[j] += lin[0] * x
+            out[j + 1] += lin[1] * x
+        return out
+
+    a, b = Fraction(za), Fraction(zb)
+    rows = []
+    for t in range(d + 1):
+        e = t if half == 0 else d - t
+        poly = [Fraction(1)]
+        for _ in range(e):
+            poly = times(poly, (a, b))
+        for _ in range(d - e):
+            poly = times(poly, (Fraction(1), Fraction(1)))
+        rows.append(poly)
+    return rows
+
+
+def test_irr_cell_signs_are_proved(engine_rows):
+    # Wherever the screen claims the sign of a cell's coefficient, the exact coefficient (exact
+    # rational arithmetic on the scaled flows) has that sign; and it claims almost all of them.
+    rng = np.random.default_rng(SEED + 14)
+    rows = np.vstack([engine_rows[::250], rng.normal(0.0, 1.0, (10, 21))])
+    d = rows.shape[1] - 1
+    top = metrics._top(d)
+    _, e = np.frexp(np.abs(rows).max(axis=1))
+    c = np.ldexp(rows, -e[:, None])  # what the screen works on: exactly the flows over 2**e
+    q = top.b_all_t @ np.rint(np.ldexp(c, metrics._t_bits(d))).T
+    claimed = np.trunc(np.clip(q, -1.0, 1.0))  # the screen's signs: -1, 1, or 0 (not proved)
+    k = d + 1
+    for n_cell, i in enumerate(top.ids):
+        cell = top.reg.cells[i]
+        m = exact_cell_matrix(d, cell.half, cell.za, cell.zb)
+        for r in range(len(rows)):
+            ct = [Fraction(x) for x in c[r]]
+            exact = [sum(ct[t] * m[t][j] for t in range(k)) for j in range(k)]
+            sign = np.sign([float(x) for x in exact])
+            said = claimed[n_cell * k : (n_cell + 1) * k, r]
+            assert np.all((said == 0) | (said == sign)), (r, cell.key)
+    assert (claimed != 0).mean() > 0.99
+
+
+def test_irr_root_on_a_cell_edge_goes_to_the_grid(monkeypatch):
+    # A root exactly on an edge of the cells (x = 29/32, i.e. 3/29 = 10.3 %, or rate 0) leaves a
+    # coefficient of unknown sign at that end: the row goes to the grid path, with the right
+    # answer. (32 x - 29)(x - 0.5)(x + 3): roots x = 29/32 and 1/2, i.e. rates 3/29 and 1.
+    flows = np.polynomial.polynomial.polyfromroots([29 / 32, 0.5, -3.0]) * 64.0
+    sent = []
+    grid = metrics._irr_several_sign_changes
+    monkeypatch.setattr(
+        metrics, "_irr_several_sign_changes", lambda v: sent.append(len(v)) or grid(v)
+    )
+    assert irr(flows[None, :])[0] == pytest.approx(3 / 29, abs=1e-12) and sent == [1]
+    res = irr(flows, return_details=True)
+    assert res.rate == pytest.approx(3 / 29, abs=1e-12) and res.multiple
+    assert res.rate == pytest.approx(npf.irr(flows), abs=1e-12)
+    # flows summing to 0 (a root at rate 0) with a second root: 1 - 3x + x^2 + x^3
+    assert abs(irr([1.0, -3.0, 1.0, 1.0])) < 1e-12
+
+
+def test_irr_close_roots_resolved_by_cutting_cells(monkeypatch):
+    # Two IRRs 0.2 % apart in one cell (-12.6 % and -12.8 %, an engine row): the cell is cut
+    # until each part holds one root; no row reaches the grid path.
+    flows = np.array([-34909732.72563571, 2832844.51818948, 2794907.30673988, 2754540.77059688,
+                      2802502.53375755, 2238054.57771943, 1177541.16072448, 1582378.06174158,
+                      1496473.38750052, 1402385.20870929, -2644304.94744884, 1239654.05764487,
+                      1600893.62771013, 1240409.11006012, 1087618.53090075, 562799.48587247,
+                      168315.63472355, 548749.70018918, 339008.51753039, 112395.17611633,
+                      -2378760.07913098])  # fmt: skip
+    monkeypatch.setattr(metrics, "_irr_several_sign_changes", None)  # must not be called
+    res = irr(flows[None, :], return_details=True)
+    assert res.multiple[0] and res.reason[0] == "multiple_roots"
+    assert res.rate[0] == pytest.approx(npf.irr(flows), abs=1e-9)
+    assert res.rate[0] == pytest.approx(-0.1260947228085112, abs=1e-12)
+
+
+def test_irr_long_and_tied_series_match_numpy_financial():
+    # Beyond 34 years the sign codes of the cells would not be exact: the grid path decides.
+    rng = np.random.default_rng(SEED + 15)
+    long = rng.normal(0.0, 1.0, (50, 41))
+    np.testing.assert_allclose(irr(long), npf_irr_rows(long), rtol=0, atol=1e-9)
+    # Two IRRs of the same size, +10 % and -10 % (x = 1/1.1 and 1/0.9), times a factor without
+    # real root: a tie for nearest 0 is decided by np.roots, as numpy_financial decides it.
+    tied = np.polynomial.polynomial.polyfromroots([1 / 1.1, 1 / 0.9])
+    tied = np.polynomial.polynomial.polymul(tied, [2.0, 0.0, 1.0])
+    assert irr(tied) == pytest.approx(npf.irr(tied), abs=1e-12)
+    assert abs(abs(irr(tied)) - 0.1) < 1e-12 and irr(tied, return_details=True).multiple
 
 
 # Money amounts: 0 or from 0.001 to 1e6 (a flow of 1e-300 would put the IRR within rounding
