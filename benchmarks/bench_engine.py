@@ -46,13 +46,14 @@ def draws(n: int, seed: int = 1) -> dict[str, np.ndarray]:
     return {k: rng.uniform(lo, hi, n) for k, (lo, hi) in RANGES.items()}
 
 
-def run_size(n: int, chunk: int) -> dict:
+def run_size(n: int, chunk: int, workers: int) -> dict:
     a = load().assumptions
     v = draws(n)
     t0 = time.perf_counter()
-    m = engine.evaluate(a, v, chunk_size=chunk)
+    m = engine.evaluate(a, v, chunk_size=chunk, workers=workers)
     dt = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024   # parent + largest worker
     return {"n": n, "seconds": dt, "per_s": n / dt, "peak_bytes": peak,
             "npv_mean": float(np.mean(m["npv"])), "irr_defined": float(np.mean(np.isfinite(m["project_irr"])))}
 
@@ -78,22 +79,25 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--chunk", type=int, default=engine.DEFAULT_CHUNK)
     ap.add_argument("--baseline", type=int, default=1_000)
+    ap.add_argument("--workers", type=int, nargs="*", default=[1, 2],
+                    help="processes for engine.evaluate (the machine has 2 cores)")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(run_size(args.worker, args.chunk)))
+        print(json.dumps(run_size(args.worker, args.chunk, args.workers[0])))
         return
     base_rates = [baseline(args.baseline) for _ in range(3)]
     base = statistics.median(base_rates)
     print(f"baseline: one scenario at a time + numpy_financial.irr, {args.baseline} scenarios, median of 3: "
           f"{base:,.0f} scenarios/s")
-    print(f"{'scenarios':>10} {'seconds':>8} {'scenarios/s':>12} {'x baseline':>10} {'peak MiB':>9}")
-    for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--worker", str(n), "--chunk", str(args.chunk)],
-                             capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{n:>10,} {r['seconds']:>8.2f} {r['per_s']:>12,.0f} {r['per_s'] / base:>10.0f} "
-              f"{r['peak_bytes'] / 2**20:>9.0f}")
+    print(f"{'scenarios':>10} {'workers':>7} {'seconds':>8} {'scenarios/s':>12} {'x baseline':>10} {'peak MiB':>9}")
+    for w in args.workers:
+        for n in args.sizes:
+            out = subprocess.run([sys.executable, __file__, "--worker", str(n), "--chunk", str(args.chunk),
+                                  "--workers", str(w)], capture_output=True, text=True, check=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{n:>10,} {w:>7} {r['seconds']:>8.2f} {r['per_s']:>12,.0f} {r['per_s'] / base:>10.0f} "
+                  f"{r['peak_bytes'] / 2**20:>9.0f}")
 
 
 if __name__ == "__main__":

@@ -128,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         help="number of series in the numpy_financial.irr loop (default: 1000)",
     )
     parser.add_argument(
-        "--years", type=int, default=21, help="years per random series, year 0 included (default: 21)"
+        "--years",
+        type=int,
+        default=21,
+        help="years per random series, year 0 included (default: 21)",
     )
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs per figure; the median is shown (default: 3)"

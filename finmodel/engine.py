@@ -325,8 +325,10 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
         rent_i = put(f"rent_tier_{i}", contract * months / 12.0)
         rent_by_cat[a.space.tiers[i].vat_category] = rent_by_cat[a.space.tiers[i].vat_category] + rent_i
         roll_monthly = roll_monthly + contract * op / 12.0
-        occupied = occupied + area * occ
-    put("occupied_area_m2", occupied)
+        if detail:
+            occupied = occupied + area * occ
+    if detail:
+        put("occupied_area_m2", occupied)
     rent_gross = put("rent_gross", sum(rent_by_cat.values()))
     space_opex = put("cost_space", sp.opex_cny_per_m2_year * sp.total_area_m2 * cpi * op)
 
@@ -400,15 +402,18 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
     put("property_fees_collected", fees_g)
     put("parking_gross", park_g)
     put("other_gross", other_g)
-    put("owners_share_paid", owners_parking * (modes[1] == "drivers") + owners_adv * (modes[2] == "drivers"))
+    if detail:
+        put("owners_share_paid", owners_parking * (modes[1] == "drivers") + owners_adv * (modes[2] == "drivers"))
     rent_net = put("rev_rent", rent_net)
     park_net = put("rev_parking", park_net)
     fees_net = put("rev_property_fees", fees_net)
     other_net = put("rev_other", other_net)
     revenue = put("revenue", rent_net + park_net + fees_net + other_net)
-    safe_rev = np.where(revenue != 0, revenue, 1.0)
-    for stream, net in (("rent", rent_net), ("parking", park_net), ("property_fees", fees_net), ("other", other_net)):
-        put(f"mix_{stream}", np.where(revenue != 0, net / safe_rev, 0.0))
+    if detail:
+        safe_rev = np.where(revenue != 0, revenue, 1.0)
+        for stream, net in (("rent", rent_net), ("parking", park_net), ("property_fees", fees_net),
+                            ("other", other_net)):
+            put(f"mix_{stream}", np.where(revenue != 0, net / safe_rev, 0.0))
 
     # ------------------------------------------------------------ support
     su = p.support
@@ -439,7 +444,9 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
                   + credit(parking_opex, pk.opex_input_vat_rate) + credit(ov_other, ov.other_input_vat_rate))
     opex_gross = put("opex_paid", ps_team + ps_var + ps_mat + space_opex + parking_opex + own_cost + mgmt + ov_other)
     opex = put("opex", opex_gross - in_opex)
-    put("property_segment_result", fees_net - ps_team - ps_var - (ps_mat - credit(ps_mat, ps.materials_input_vat_rate)))
+    if detail:
+        put("property_segment_result",
+            fees_net - ps_team - ps_var - (ps_mat - credit(ps_mat, ps.materials_input_vat_rate)))
     preop = put("pre_operating_cost", p.capex.pre_operating_cost_cny * first)
     handback = put("handback_cost", p.capex.handback_cost_cny * cpi * last)
 
@@ -450,6 +457,8 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
     refit_gross = 0.0
     amort = 0.0
     writeoff = 0.0
+    refit_amort = 0.0           # refits apart: usually (T, 1), added to the renovation's once
+    refit_writeoff = 0.0
     renov_credit = renov_gross * cap_rate / (1 + cap_rate) * general
     a_r, w_r = _amortise(cx.renovation_cny - renov_credit[:1], 0.0, cx.life_years, t, N)
     amort, writeoff = amort + a_r, writeoff + w_r
@@ -471,7 +480,7 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
         refit_credit = refit_credit + cred_y
         net_amount = np.sum(gross_y - cred_y, axis=0, keepdims=True)
         a_i, w_i = _amortise(net_amount, year, life, t, N)
-        amort, writeoff = amort + a_i, writeoff + w_i
+        refit_amort, refit_writeoff = refit_amort + a_i, refit_writeoff + w_i
     if not grant_taxable:
         a_g, w_g = _amortise(-su.capital_grant_cny, su.capital_grant_year, np.maximum(1.0, cx.life_years - su.capital_grant_year), t, N)
         amort, writeoff = amort + a_g, writeoff + w_g
@@ -479,7 +488,8 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
     put("refits_paid", refit_gross)
     in_capex = put("vat_input_capex", renov_credit + refit_credit)
     capex_net = put("capex", capex_gross - in_capex)
-    amort = put("amortisation", amort)
+    amort = put("amortisation", amort + refit_amort)
+    writeoff = writeoff + refit_writeoff
 
     # ------------------------------------------------------------ VAT payable and credit
     vat_net = in_opex + in_capex - output_vat
@@ -593,10 +603,13 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
         Returns (taxable income, losses expiring this year).
         """
         remaining = np.maximum(x, 0.0)
-        for o in range(max(0, k - Y), k):
-            use = np.minimum(buf[o], remaining)
-            buf[o] -= use
-            remaining = remaining - use
+        if remaining.any():
+            for o in range(max(0, k - Y), k):
+                if not buf[o].any():
+                    continue
+                use = np.minimum(buf[o], remaining)
+                buf[o] -= use
+                remaining -= use
         buf[k] = np.maximum(-x, 0.0)
         expired = np.zeros(R)
         if k - Y >= 0:
@@ -604,6 +617,7 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
             buf[k - Y] = 0.0
         return remaining, expired
 
+    debt_free = not np.any(int_c)
     for k in range(T):
         year = int(cal[k, 0])
         factor = np.ones(R)
@@ -616,9 +630,12 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
         base_u = ebitda_c[k] - below_c[k] - adj_c[k]
         base_l = base_u - int_c[k]
         taxable_c[k], expired_c[k] = use_losses(loss_l, k, base_l)
-        taxable_u, _ = use_losses(loss_u, k, base_u)
         tax_l_c[k] = income_tax(taxable_c[k], k, year)
-        tax_u_c[k] = income_tax(taxable_u, k, year)
+        if debt_free:           # no interest in any scenario: the unlevered tax is the same
+            tax_u_c[k] = tax_l_c[k]
+        else:
+            taxable_u, _ = use_losses(loss_u, k, base_u)
+            tax_u_c[k] = income_tax(taxable_u, k, year)
         small_prev = taxable_c[k] <= thr
     surch, ebitda, taxable_l, expired_l, tax_l, tax_u = surch_c, ebitda_c, taxable_c, expired_c, tax_l_c, tax_u_c
     put("surcharges", surch)
@@ -727,10 +744,15 @@ def compute_metrics(pj: Projection, names: tuple[str, ...] | None = None) -> dic
     if want & {"dscr_min", "dscr_avg"}:
         # a debt service below a thousandth of a fen is no debt service (it would only make the
         # ratio overflow): DSCR is defined in the years with debt service
-        cfads, ds = it["cfads"], it["debt_service"]
-        ds = np.where(ds > 1e-5, ds, 0.0)
-        out["dscr_min"] = np.asarray(M.dscr_min(cfads, ds), dtype=float)
-        out["dscr_avg"] = np.asarray(M.dscr_avg(cfads, ds), dtype=float)
+        raw_ds = it.raw("debt_service")
+        if not np.any(raw_ds > 1e-5):        # no debt in any scenario: DSCR undefined everywhere
+            out["dscr_min"] = np.full(pj.n_scenarios, np.nan)
+            out["dscr_avg"] = np.full(pj.n_scenarios, np.nan)
+        else:
+            cfads, ds = it["cfads"], it["debt_service"]
+            ds = np.where(ds > 1e-5, ds, 0.0)
+            out["dscr_min"] = np.asarray(M.dscr_min(cfads, ds), dtype=float)
+            out["dscr_avg"] = np.asarray(M.dscr_avg(cfads, ds), dtype=float)
     if want & {"margin_avg", "subsidy_dependence"}:
         rev = _sum_operating_years(it["revenue"])
         ni = _sum_operating_years(it["net_income"])
@@ -755,8 +777,31 @@ def revenue_mix(pj: Projection, year: int | None = None) -> dict[str, np.ndarray
 DEFAULT_CHUNK = 8192
 
 
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(a, checked, own, extra) -> None:
+    from ._memory import keep_heap
+
+    keep_heap()
+    _WORKER.update(a=a, checked=checked, own=own, extra=extra)
+
+
+def _score_chunk(bounds: tuple[int, int], a=None, checked=None, own=None, extra=None) -> dict[str, np.ndarray]:
+    """Project and score scenarios lo..hi of a batch (in this process, or in a worker)."""
+    if a is None:
+        a, checked, own, extra = (_WORKER[k] for k in ("a", "checked", "own", "extra"))
+    lo, hi = bounds
+    part = {k: (v[lo:hi] if v.size > 1 else v) for k, v in checked.items()}
+    pj = project(a, None, detail=False, _checked=(part, hi - lo))
+    m = dict(compute_metrics(pj, names=own)) if (own is None or own) else {}
+    if extra is not None:
+        m.update(extra(pj, part))
+    return m
+
+
 def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_size: int = DEFAULT_CHUNK,
-             metrics: tuple[str, ...] | None = None, extra=None) -> dict[str, np.ndarray]:
+             metrics: tuple[str, ...] | None = None, extra=None, workers: int = 1) -> dict[str, np.ndarray]:
     """Project and score S scenarios in chunks: each metric as an (S,) array.
 
     The same engine and metrics as ``project(...).metrics()``, run ``chunk_size`` scenarios
@@ -764,27 +809,40 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
     ``metrics`` limits the output to the named metrics (all by default). ``extra``, a
     callable ``extra(projection, chunk_vary) -> {name: (S,) array}``, scores names the engine
     does not know (the government view uses it); the engine never imports its callers.
+    ``workers`` > 1 scores the chunks in that many forked processes; every scenario's result
+    is the same bits whatever the chunk size or the number of workers.
     """
     from ._memory import keep_heap
 
     checked, S = check_vary(a, vary)
     if chunk_size < 1:
         raise InputError("chunk_size must be at least 1", source="evaluate", key="chunk_size")
+    if workers < 1:
+        raise InputError("workers must be at least 1", source="evaluate", key="workers")
     known = set(METRIC_NAMES + FLAG_NAMES)
     own = metrics if (metrics is None or extra is None) else tuple(n for n in metrics if n in known)
-    if S > chunk_size:
+    bounds = [(lo, min(S, lo + chunk_size)) for lo in range(0, S, chunk_size)]
+    if len(bounds) > 1:
         keep_heap()
-    out: dict[str, np.ndarray] | None = None
-    for lo in range(0, S, chunk_size):
-        hi = min(S, lo + chunk_size)
-        part = {k: (v[lo:hi] if v.size > 1 else v) for k, v in checked.items()}
-        pj = project(a, None, detail=False, _checked=(part, hi - lo))
-        m = dict(compute_metrics(pj, names=own)) if (own is None or own) else {}
-        if extra is not None:
-            m.update(extra(pj, part))
-        if out is None:
-            out = {k: np.empty(S, dtype=np.asarray(v).dtype) for k, v in m.items()}
+    out: dict[str, np.ndarray] = {}
+
+    def take(lo_hi, m):
+        lo, hi = lo_hi
         for k, v in m.items():
+            if k not in out:
+                out[k] = np.empty(S, dtype=np.asarray(v).dtype)
             out[k][lo:hi] = v
-        del pj, m
+
+    import multiprocessing as mp
+
+    if workers > 1 and len(bounds) > 1 and "fork" in mp.get_all_start_methods():
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(bounds)), mp_context=mp.get_context("fork"),
+                                 initializer=_init_worker, initargs=(a, checked, own, extra)) as ex:
+            for lo_hi, m in zip(bounds, ex.map(_score_chunk, bounds)):
+                take(lo_hi, m)
+    else:
+        for lo_hi in bounds:
+            take(lo_hi, _score_chunk(lo_hi, a, checked, own, extra))
     return out

@@ -476,3 +476,13 @@ def test_owners_share_memo_follows_each_stream_mode(base):
     pj = engine.project(with_values(base, {"parking.mode": "share", "parking.share_of_revenue": 0.19}))
     adv_share = 60_000 * 0.10          # advertising 60,000 a year (base case), owners take 10 %
     assert pj["owners_share_paid"][0, 1] == pytest.approx(adv_share)
+
+
+def test_evaluate_with_workers_gives_the_same_bits(base):
+    rng = np.random.default_rng(9)
+    vary = {"support.subsidy_annual_cny": rng.uniform(0, 3e6, 3000),
+            "macro.wage_inflation": rng.uniform(0.0, 0.08, 3000)}
+    one = engine.evaluate(base, vary, chunk_size=700)
+    two = engine.evaluate(base, vary, chunk_size=500, workers=2)
+    for k in one:
+        np.testing.assert_array_equal(one[k], two[k])

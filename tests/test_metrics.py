@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import doctest
 import math
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
@@ -487,6 +488,20 @@ def test_irr_engine_flows_same_bits_in_any_batch(engine_rows):
     np.testing.assert_array_equal(irr(engine_rows[order]), whole.rate[order])
     alone = np.array([irr(row) for row in engine_rows[::50]])
     np.testing.assert_array_equal(alone, whole.rate[::50])
+    # and from two threads at once (the cells are shared; the scratch arrays are per thread)
+    with ThreadPoolExecutor(2) as pool:
+        halves = list(pool.map(irr, np.array_split(engine_rows, 2)))
+    np.testing.assert_array_equal(np.concatenate(halves), whole.rate)
+
+
+def test_irr_engine_flows_roots_of_one_series(engine_rows):
+    # One series alone: its roots listed in full, agreeing with np.roots' IRRs, the rate among them.
+    for row in engine_rows[::125]:
+        res = irr(row, return_details=True)
+        expected = irr_roots(row)
+        assert len(res.roots) == len(expected) and res.multiple == (len(expected) >= 2)
+        np.testing.assert_allclose(res.roots, expected, rtol=0, atol=1e-9)
+        assert math.isnan(res.rate) if not expected else res.rate in res.roots
 
 
 def test_irr_cell_products_are_exact():
@@ -497,13 +512,13 @@ def test_irr_cell_products_are_exact():
         top = metrics._top(d)
         t_bits = metrics._t_bits(d)
         assert t_bits + metrics._S_BITS + d.bit_length() <= 53 and d + 1 <= 2 ** d.bit_length()
-        for cell in (top.reg.cells[i] for i in top.ids):
-            assert np.all(cell.b1 == np.rint(cell.b1)) and np.abs(cell.b1).max() <= 2**metrics._S_BITS
-            assert np.all(cell.b2 == np.rint(cell.b2)) and np.abs(cell.b2).max() <= 2**metrics._S_BITS
+        for cell in top.cells:
+            for b in (cell.b1, cell.b2):
+                assert np.all(b == np.rint(b)) and np.abs(b).max() <= 2**metrics._S_BITS
         c = rng.uniform(-1.0, 1.0, (5, d + 1))
         c_hat = np.rint(np.ldexp(c, t_bits))
         q = top.b_all_t @ c_hat.T
-        scale = np.concatenate([top.reg.cells[i].thr_exp for i in top.ids])
+        scale = np.concatenate([cell.thr_exp for cell in top.cells])
         exact = [
             [Fraction(sum(int(a) * int(b) for a, b in zip(row, col)), 2 ** int(e))
              for row, e in zip(np.ldexp(top.b_all_t, scale[:, None]), scale)]
@@ -551,8 +566,7 @@ def test_irr_cell_signs_are_proved(engine_rows):
     q = top.b_all_t @ np.rint(np.ldexp(c, metrics._t_bits(d))).T
     claimed = np.trunc(np.clip(q, -1.0, 1.0))  # the screen's signs: -1, 1, or 0 (not proved)
     k = d + 1
-    for n_cell, i in enumerate(top.ids):
-        cell = top.reg.cells[i]
+    for n_cell, cell in enumerate(top.cells):
         m = exact_cell_matrix(d, cell.half, cell.za, cell.zb)
         for r in range(len(rows)):
             ct = [Fraction(x) for x in c[r]]
