@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import traceback
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import EnvironmentFault, FinmodelError, InputError
+from .errors import FinmodelError, InputError
 
 DEBUG = {"on": False}
 ARGV: list[str] = []          # the arguments of this invocation (the command line shown on a workbook's About)

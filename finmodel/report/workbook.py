@@ -34,7 +34,7 @@ from .layout import (BREAKEVEN_DRIVERS_ZH, COL_CONST, COL_LABEL, COL_PRE, COL_UN
                      HEADER_ROWS, MONEY_METRICS, NA, PCT_METRICS, PROBABILITY_LABELS, SHEET_TITLES, STUDY_UNIT_ZH,
                      VERDICT_RULE, VERDICTS, YEAR_METRICS, T, auto_number_format, metric_label, metric_unit,
                      metric_with_unit, number_format, target_label, unit_label)
-from .studies import ReportOptions, Studies, corridor_least, finite, hurdle_rate, mc_histogram, verdict
+from .studies import ReportOptions, Studies, corridor_least, finite, mc_histogram, verdict
 
 WAN = 10_000.0
 #: The statuses of a break-even solve (finmodel.breakeven.BreakEven.status) in Chinese.
@@ -542,7 +542,7 @@ class Writer:
         ws.write_string(vr, 0, self.t("结论", "Verdict"), self.F(bold=True, font_size=15, valign="vcenter",
                                                                 font_color=COLORS["title_font"]))
         r += 1
-        pf, ef = c["project_fcf"], c["equity_fcf"]
+        ef = c["equity_fcf"]
         tt = c["t"]
         rows = {}
         ws.write_string(r, 0, self.t("可持续判定的基准收益率", "Viability hurdle rate"))

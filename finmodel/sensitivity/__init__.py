@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .. import engine, government
+from .. import government
 from ..assumptions import Assumptions
 from ..engine import DEFAULT_CHUNK, METRIC_NAMES
 from ..errors import UsageError
