@@ -262,7 +262,8 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
 
     ``vary`` maps dotted assumption paths to scalars or 1-D arrays over scenarios (validated
     against the schema's ranges). ``detail=False`` skips the lines only reports need (the
-    direct cash build-up, cumulative cash): batch runs use it.
+    direct cash build-up, cumulative cash, the yearly mix, the segment result, memo lines):
+    batch runs use it; every metric is the same either way.
     """
     checked, S = _checked if _checked is not None else check_vary(a, vary)
     p = _params(a, checked, S)
@@ -684,7 +685,6 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
 METRIC_NAMES = ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years", "discounted_payback_years",
                 "min_cumulative_cash", "min_cumulative_equity_cash", "dscr_min", "dscr_avg", "margin_avg",
                 "subsidy_dependence")
-MIX_NAMES = ("rent", "parking", "property_fees", "other")
 
 
 def _sum_operating_years(x: np.ndarray) -> np.ndarray:
