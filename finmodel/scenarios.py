@@ -365,6 +365,11 @@ def validation_to_input_error(exc: ValidationError, origins: dict[str, str], def
         if cand in origins:
             src = origins[cand]
             break
+    # a cross-field check (reported on the section) failed because of an override inside it
+    inside = [k for k, o in origins.items() if o == "--set" and (not key or k.startswith(key + "."))]
+    if inside and src != "--set":
+        src = "--set"
+        msg = f"{msg} (after --set {', '.join(inside)})"
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return InputError(msg + more, source=src, key=key or None)
 

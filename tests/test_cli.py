@@ -257,3 +257,10 @@ def test_console_script_subprocess(tmp_path):
     assert p.stderr.strip().splitlines() == [f"error: {bad}: space.total_area_m2: Input should be greater than or "
                                              f"equal to 0 (got -1)"]
     assert not (tmp_path / "o").exists()
+
+
+def test_cross_field_error_from_set_names_the_override(tmp_path):
+    r = invoke("run", "--set", "space.tiers.0.share=0.5", "-o", tmp_path / "o")
+    assert r.exit_code == 2 and r.stdout == ""
+    line = r.stderr.strip()
+    assert line.startswith("error: --set: space:") and "sum to 1" in line and "space.tiers.0.share" in line
