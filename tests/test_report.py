@@ -108,7 +108,7 @@ def test_formula_rows_reproduce_every_engine_line_item(yaml, sets):
 
 def test_workbook_sheets_names_and_inputs(base_book):
     wb = load_workbook(base_book)
-    assert wb.sheetnames == ["摘要", "假设", "时间轴", "计算", "报表", "校验", "说明"]
+    assert wb.sheetnames == ["摘要", "假设", "时间轴", "计算", "报表", "政府视角", "校验", "说明"]
     names = set(wb.defined_names.keys())
     for n in ("out_npv", "out_project_irr", "out_equity_irr", "out_payback_years", "out_min_cumulative_cash",
               "out_master_check", "out_verdict", "in_support_subsidy_annual_cny", "in_space_tiers_2_rent_cny_per_m2_day",
@@ -149,7 +149,7 @@ def test_units_in_every_unit_cell_and_calendar_years(base_book):
 
 # ------------------------------------------------------------------ FAST
 def test_fast_rows_one_formula_per_row_no_constants(base_book):
-    assert audit.fast_violations(base_book, ("time", "calcs", "statements", "checks")) == []
+    assert audit.fast_violations(base_book, ("time", "calcs", "statements", "government", "checks")) == []
 
 
 def test_fast_check_catches_a_broken_row(base_book, tmp_path):
@@ -226,7 +226,7 @@ def test_report_section_adds_study_sheets(tmp_path):
                                   "--set", 'report.grids=[["support.subsidy_annual_cny=0:2e6:3"]]'], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     wb = load_workbook(tmp_path / "j_community.xlsx")
-    assert wb.sheetnames == ["Summary", "Inputs", "Time", "Calcs", "Statements", "Sensitivity", "Monte Carlo",
+    assert wb.sheetnames == ["Summary", "Inputs", "Time", "Calcs", "Statements", "Government view", "Sensitivity", "Monte Carlo",
                              "Checks", "About"]
     with zipfile.ZipFile(tmp_path / "j_community.xlsx") as z:
         assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 4   # revenue, cash, tornado, histogram

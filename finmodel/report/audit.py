@@ -18,7 +18,7 @@ from .expr import ALLOWED_NUMBERS, COL_Y0
 from .layout import HEADER_ROWS, SHEET_TITLES
 
 ERRORS = ("#REF!", "#DIV/0!", "#NAME?", "#VALUE!", "#N/A", "#NUM!", "#NULL!", "Err:", "#ERR")
-FAST_SHEETS = ("time", "calcs", "statements", "checks")
+FAST_SHEETS = ("time", "calcs", "statements", "government", "checks")
 
 
 def sheet_title(wb, key: str) -> str | None:

@@ -409,3 +409,49 @@ class VintageAmort(Node):
                 w = (1.0 if end >= t else 0.0) + ((1.0 if end < t else 0.0) * (1.0 if end > t - 1 else 0.0) * (end - t + 1))
             total += self.rate.values[v] * w
         return total
+
+
+class SumProduct(Node):
+    """SUMPRODUCT of two rows' year columns (a present value: a row against a discount-factor row)."""
+
+    prec = 9
+
+    def __init__(self, a: RowRange, b: RowRange):
+        self.a, self.b = a, b
+
+    def render(self, ctx):
+        return f"SUMPRODUCT({self.a.render(ctx)},{self.b.render(ctx)})"
+
+    def ev(self, j):
+        return math.fsum(x * y for x, y in zip(self.a.ev(j), self.b.ev(j)))
+
+
+class RangeMax(Node):
+    """MAX over a row's year columns."""
+
+    prec = 9
+
+    def __init__(self, a: RowRange):
+        self.a = a
+
+    def render(self, ctx):
+        return f"MAX({self.a.render(ctx)})"
+
+    def ev(self, j):
+        return max(self.a.ev(j))
+
+
+class Static(Node):
+    """Values computed outside the workbook (written as numbers, not formulas): a row that no
+    simple formula gives. Rendering it is an error: the writer writes its values instead."""
+
+    prec = 9
+
+    def __init__(self, values):
+        self.values = [float(v) for v in values]
+
+    def render(self, ctx):
+        raise FormulaError("a static row has no formula")
+
+    def ev(self, j):
+        return self.values[j]

@@ -51,8 +51,13 @@ def table_name(table: str, field: str) -> str:
     return "tbl_" + table.replace(".", "_") + "_" + field
 
 
-def build(a: Assumptions) -> Model:
-    """All rows of Time, Calcs, Statements and Checks for one scenario (not yet evaluated)."""
+def build(a: Assumptions, *, tax_relief_cny=None) -> Model:
+    """All rows of Time, Calcs, Statements, Government view and Checks for one scenario (not yet evaluated).
+
+    ``tax_relief_cny`` is the tax relief granted by year (CNY, ``government.compute``'s
+    ``tax_relief`` row of this scenario), the one static row of the Government view; computed
+    here from a projection when not given.
+    """
     N = a.scenario.concession_years
     m = Model(N + 1)
     I = _Inputs(a)
@@ -511,6 +516,8 @@ def build(a: Assumptions) -> Model:
 
     # ================================================================= Statements
     build_statements(m, a)
+    # ================================================================= Government view
+    build_government(m, a, tax_relief_cny)
     # ================================================================= Checks
     build_checks(m, a)
     return m
@@ -647,6 +654,128 @@ def build_statements(m: Model, a: Assumptions) -> None:
            line("u_dist", "Cash distributed to equity", "资本金分配", MAX(c["equity_fcf"], 0))]
     s_use = line("s_uses", "Uses", "资金运用合计", SUM(*use), style="total")
     line("s_diff", "Sources less uses", "来源与运用差额", s_src - s_use, style="total")
+
+
+def build_government(m: Model, a: Assumptions, tax_relief_cny=None) -> None:
+    """The street office's view (``finmodel.government.compute``) as rows, amounts in 万元.
+
+    Every row is live but the tax relief granted: it is the difference of two complete tax
+    computations (with and without the small-enterprise relief, the income-tax holiday and the
+    small-scale surcharge relief), the second one with its own loss carry-forward vintages, so
+    it is written as static values from ``government.compute`` with a note saying so.
+    """
+    from .. import engine
+    from .. import government as gov
+    from .expr import RangeMax, Static, SumProduct
+
+    if tax_relief_cny is None:
+        tax_relief_cny = gov.compute(engine.project(a), a)["tax_relief"][0]
+    S = "government"
+    c = m.by_key
+    t, op, first = c["t"], c["op"], c["first"]
+    data = a.model_dump()
+
+    def I(path: str) -> Name:
+        """An input; a null one (left blank on Inputs) evaluates as "" like the blank cell."""
+        d = data
+        for p in path.split("."):
+            d = d[int(p)] if isinstance(d, list) else d[p]
+        return Name(name_of(path), "" if d is None else d)
+
+    labels = {k: (en, zh) for k, en, zh, _ in gov.GOV_ROWS}
+
+    def line(key, expr, unit="wan", total=True, style="calc", **kw):
+        en, zh = labels[key]
+        return m.row(S, f"gov_{key}", unit, en, zh, expr, total=total and unit == "wan", style=style, **kw)
+
+    def scalar(key, unit, en, zh, expr, style="total"):
+        return m.row(S, f"gov_{key}", unit, en, zh, None, const=expr, style=style)
+
+    g = "government."
+    hh = I("scenario.households")
+
+    # ------------------------------------------------------------- fiscal commitments
+    m.heading(S, "Outlays, commitments and taxes", "政府支出、财政支出责任与税费")
+    co = line("co_investment", I(g + "co_investment_cny") / 10000 * first)
+    sub = line("subsidy_paid", c["subsidy_received"])
+    grant = line("capital_grant", c["capital_grant"])
+    outlay = line("cash_outlay", co + sub + grant, style="total")
+    relief = line("tax_relief", Static([x / 10000 for x in tax_relief_cny]), style="static")
+    m.note(S, "Tax relief: static values (not formulas), computed by finmodel as the taxes with the small-enterprise "
+              "relief, the income-tax holiday and the small-scale surcharge relief switched off, less the taxes paid: "
+              "a second complete tax computation with its own loss carry-forward. Run finmodel again after changing inputs.",
+           "税费减免: 静态数值(非公式),由 finmodel 计算: 取消小型微利企业优惠、所得税免税期与小规模纳税人附加减半后的税费,"
+           "减去实际缴纳的税费(需另行完整计算一遍税费及亏损弥补)。修改假设后请重新运行 finmodel。")
+    commit = line("commitment", outlay + relief, style="total")
+    taxes = line("taxes_paid_back", c["vat_payable"] + c["surcharges"] + c["income_tax"])
+    net = line("net_cost", outlay - taxes, style="total")
+    rent = line("foregone_rent", I(g + "market_rent_cny_per_m2_day") * I("space.total_area_m2") * 365
+                * (1 + I(g + "market_rent_escalation")) ** (t - 1) * op / 10000, style="memo")
+    df = line("discount_factor", 1 / (1 + I(g + "discount_rate")) ** t, unit="factor")
+    m.blank(S)
+
+    # ------------------------------------------------------------- present values
+    m.heading(S, "Present values at the government rate (SUMPRODUCT with the discount factors)",
+              "按政府折现率计算的现值(与折现系数逐年相乘求和)")
+    pv = {}
+    for row in (co, sub, grant, outlay, relief, commit, taxes, net, rent):
+        key = row.key[len("gov_"):]
+        pv[key] = scalar(f"pv_{key}", "wan", f"PV: {row.en}", f"现值: {row.zh}", SumProduct(row.rng(), df.rng()),
+                         style="total" if key in ("commitment", "net_cost") else "calc")
+    scalar("commitment_pv_per_household", "cny_hh", "Fiscal commitments PV per household", "户均财政支出责任现值",
+           IF(hh.gt(0), pv["commitment"].c * 10000 / hh, ""))
+    scalar("net_cost_pv_per_household", "cny_hh", "Net cost PV per household", "户均政府净支出现值",
+           IF(hh.gt(0), pv["net_cost"].c * 10000 / hh, ""), style="calc")
+    m.blank(S)
+
+    # ------------------------------------------------------------- affordability
+    m.heading(S, "Fiscal affordability (budget outlays against the district's budget expenditure)",
+              "财政承受能力(财政支出占区一般公共预算支出比例)")
+    m.note(S, gov.NOTE_FORMAL if a.government.formal_ppp else gov.NOTE_INDICATIVE,
+           "规范的PPP项目: 每年财政支出适用10%财政承受能力红线。" if a.government.formal_ppp else
+           "空间使用权授予,而非规范的PPP项目(如劲松): 10%财政承受能力测试仅供参考。")
+    budget = line("budget_expenditure", I(g + "budget_expenditure_cny_per_year") / 10000
+                  * (1 + I(g + "budget_growth")) ** (t - 1), unit="wan0")    # a level, not summed
+    share = line("budget_share", outlay / budget + I(g + "existing_commitments_share"), unit="pct")
+    peak = scalar("budget_share_peak", "pct", "Peak share of budget expenditure", "占一般公共预算支出比例峰值",
+                  RangeMax(share.rng()))
+    tol = Name("k_line_rtol", gov.LINE_RTOL)
+    scalar("red_line_ok", "flag", "Within the red line (1 = yes)", "未超过财政承受能力红线(1=是)",
+           peak.c.le(I(g + "red_line") * (1 + tol)) * 1)
+    scalar("above_warning", "flag", "Above the warning level (1 = yes)", "超过预警线(1=是)",
+           peak.c.gt(I(g + "warning_level") * (1 + tol)) * 1, style="calc")
+    m.blank(S)
+
+    # ------------------------------------------------------------- value for money
+    m.heading(S, "Value for money: public-sector comparator (the street office renovates and runs the services itself)",
+              "物有所值: 公共部门比较值(街道自行改造并运营同样的服务)")
+    psc = g + "comparator."
+    p_capex = line("psc_capex", I(psc + "capex_cny") / 10000 * first)
+    p_opex = line("psc_opex", I(psc + "opex_cny_per_year") / 10000 * (1 + I(psc + "opex_escalation")) ** (t - 1) * op)
+    p_rev = line("psc_revenue", I(psc + "revenue_factor") * (c["rent_gross"] + c["parking_gross"] + c["other_gross"])
+                 + I(psc + "collection_rate") * c["property_fees_billed"])
+    p_net = line("psc_net_cost", p_capex + p_opex - p_rev, style="total")
+    r_psc = IF(I(psc + "discount_rate").eq(""), I(g + "discount_rate"), I(psc + "discount_rate"))
+    p_df = m.row(S, "gov_psc_discount_factor", "factor", "Comparator: discount factor (its rate; blank = the government rate)",
+                 "公共部门比较值: 折现系数(空=政府折现率)", 1 / (1 + r_psc) ** t)
+    p_pv = scalar("psc_net_cost_pv", "wan", "PV: comparator's net cost", "现值: 公共部门比较值净成本",
+                  SumProduct(p_net.rng(), p_df.rng()), style="calc")
+    scalar("concession_net_cost_pv", "wan", "PV: net cost to government under the concession", "现值: 特许经营下的政府净支出",
+           pv["net_cost"].c, style="calc")
+    scalar("vfm", "wan", "Value for money (comparator - concession; > 0: the concession is better value)",
+           "物有所值量值(比较值-特许经营; >0 特许经营更优)", p_pv.c - pv["net_cost"].c)
+    m.blank(S)
+
+    # ------------------------------------------------------------- residents' burden
+    m.heading(S, "Residents' burden", "居民负担")
+    fee = line("property_fee_per_household_month",
+               IF(hh.gt(0), c["property_fee_cny_per_m2_month"] * I("property_service.base_area_m2") / hh, ""),
+               unit="cny_hh_month")
+    share_paying = I(g + "paying_household_share")
+    paying = line("paying_household_share", IF(share_paying.eq(""), c["collection_rate"], share_paying * op), unit="pct")
+    line("average_fee_per_household_month", IF(hh.gt(0), fee * paying, ""), unit="cny_hh_month")
+    line("parking_fee_per_space_month", I("parking.fee_cny_per_space_month") * (1 + I("parking.escalation")) ** (t - 1) * op,
+         unit="cny_space_month")
 
 
 def build_checks(m: Model, a: Assumptions) -> None:

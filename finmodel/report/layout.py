@@ -11,6 +11,7 @@ SHEET_TITLES = {
     "time": ("时间轴", "Time"),
     "calcs": ("计算", "Calcs"),
     "statements": ("报表", "Statements"),
+    "government": ("政府视角", "Government view"),
     "breakeven": ("盈亏平衡", "Break-even"),
     "sensitivity": ("敏感性", "Sensitivity"),
     "montecarlo": ("蒙特卡洛", "Monte Carlo"),
@@ -26,6 +27,7 @@ HEADER_ROWS = 3
 WAN_FMT = '#,##0.00;[Red]-#,##0.00;"-"'
 UNITS = {
     "wan": ("万元", "CNY 10,000", WAN_FMT),
+    "wan0": ("万元", "CNY 10,000", '#,##0;[Red]-#,##0;"-"'),
     "pct": ("%", "%", '0.00%;[Red]-0.00%;"-"'),
     "index": ("指数", "index", "0.0000"),
     "factor": ("系数", "factor", "0.0000"),
@@ -40,6 +42,9 @@ UNITS = {
     "years": ("年", "years", '0.00;[Red]-0.00;"-"'),
     "ratio": ("倍", "x", "0.00"),
     "cny": ("元", "CNY", "#,##0.00"),
+    "cny_hh": ("元/户", "CNY/household", '#,##0.00;[Red]-#,##0.00;"-"'),
+    "cny_hh_month": ("元/户/月", "CNY/household/month", '#,##0.00;[Red]-#,##0.00;"-"'),
+    "cny_space_month": ("元/车位/月", "CNY/space/month", '#,##0.00;[Red]-#,##0.00;"-"'),
     "text": ("", "", "@"),
 }
 

@@ -1,10 +1,12 @@
 """Rows of the time-based sheets and their evaluation.
 
-A :class:`Row` is a line of Time, Calcs, Statements or Checks: label (zh/en), unit, an
-expression (see :mod:`.expr`) that is both its Excel formula and its Python evaluation, an
-optional constant (column C) and an optional total. :meth:`Model.evaluate` computes every row
-year by year, in an order where each row comes after the rows it uses in the same year (rows
-may use any row's previous year: balances, the VAT credit, loss vintages).
+A :class:`Row` is a line of Time, Calcs, Statements, Government view or Checks: label (zh/en),
+unit, an expression (see :mod:`.expr`) that is both its Excel formula and its Python
+evaluation, an optional constant (column C) and an optional total. :meth:`Model.evaluate`
+computes every row year by year, in an order where each row comes after the rows it uses in the
+same year (rows may use any row's previous year: balances, the VAT credit, loss vintages). A
+scalar row (column C only, no year expression: a present value, a peak) is evaluated after all
+years, in the order the rows were defined.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Iterable
 
 from .expr import ConstRef, FormulaError, Node, Ref, RowRange, VintageAmort, Bin, Cmp, Fn, Neg
 
-SHEETS = ("time", "calcs", "statements", "checks")
+SHEETS = ("time", "calcs", "statements", "government", "checks")
 
 
 class Row(Node):
@@ -111,6 +113,12 @@ class Model:
         self.sheets[sheet].append(r)
         return r
 
+    def note(self, sheet, en, zh):
+        """A line of text under a row (what a reader must know about it), no values."""
+        r = Row(self, sheet, f"_n{len(self.rows)}", "", en, zh, kind="note", style="note")
+        self.sheets[sheet].append(r)
+        return r
+
     def blank(self, sheet):
         r = Row(self, sheet, f"_b{len(self.rows)}", "", "", "", kind="blank", style="blank")
         self.sheets[sheet].append(r)
@@ -161,7 +169,7 @@ class Model:
             r.values = [0.0] * self.T
             r.done = 0
         for r in self.rows:
-            if r.const is not None:
+            if r.const is not None and r.expr is not None:
                 r.const_value = r.const.ev(0)
         for j in range(self.T):
             for r in order:
@@ -170,6 +178,12 @@ class Model:
                 except FormulaError as exc:
                     raise FormulaError(f"{r.sheet} row {r.key}, year {j}: {exc}") from None
                 r.done = j + 1
+        for r in self.rows:                # scalar rows (column C only): over the evaluated years, in order
+            if r.const is not None and r.expr is None:
+                try:
+                    r.const_value = r.const.ev(0)
+                except FormulaError as exc:
+                    raise FormulaError(f"{r.sheet} row {r.key}: {exc}") from None
         for r in self.rows:
             if r.total:
                 r.total_value = sum(v for v in r.values if isinstance(v, float))

@@ -1,7 +1,8 @@
 """Write the workbook: live formulas with cached values, defined names, charts, print set-up.
 
-Sheets, in order: Summary, Inputs, Time, Calcs, Statements, [Break-even], [Sensitivity],
-[Monte Carlo], Checks, About. Time, Calcs, Statements and Checks share one column layout:
+Sheets, in order: Summary, Inputs, Time, Calcs, Statements, Government view, [Break-even],
+[Sensitivity], [Monte Carlo], Checks, About. Time, Calcs, Statements, Government view and Checks
+share one column layout:
 label, unit, constant (or total), a blank pre-model column, then one column per year (calendar
 years in the header). Every formula also carries its value (XlsxWriter ``write_formula(...,
 value=)``): the engine's value for the engine's line items, the row's own evaluation for the
@@ -25,9 +26,9 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .. import __version__
+from .. import __version__, government
 from ..lineitems import unit as item_unit
-from .expr import Ctx, FormulaError
+from .expr import Ctx, FormulaError, Static
 from .formulas import CHECK_TOLERANCE_CNY, a_min_ds, build, table_name
 from .inputs import SECTION_EN, SECTION_ZH, input_rows, unit_text
 from .layout import (BREAKEVEN_DRIVERS_ZH, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH,
@@ -79,7 +80,7 @@ class Writer:
         self.N = self.a.scenario.concession_years
         self.T = self.N + 1
         self.last_col = COL_Y0 + self.N
-        self.model = build(self.a)
+        self.model = build(self.a, tax_relief_cny=government.compute(pj, self.a)["tax_relief"][0])
         self.model.evaluate()
         self.titles = {k: (v[0] if self.zh else v[1]) for k, v in SHEET_TITLES.items()}
         self.fmts: dict = {}
@@ -201,7 +202,7 @@ class Writer:
         self.layout()
         st = self.studies
         self.studies_only = studies_only
-        order = [] if studies_only else ["summary", "inputs", "time", "calcs", "statements"]
+        order = [] if studies_only else ["summary", "inputs", "time", "calcs", "statements", "government"]
         # the full report shows the corridor on Summary: its sheet only for conditions and levers
         if st.breakeven is not None or st.solves or (st.corridor is not None and (
                 studies_only or st.corridor.constraints or st.corridor.levers)):
@@ -219,9 +220,10 @@ class Writer:
             _fast_formulas(ws)
         if not studies_only:
             self.write_inputs()
-            for key in ("time", "calcs", "statements", "checks"):
+            for key in ("time", "calcs", "statements", "government", "checks"):
                 self.write_time_sheet(key)
             self.write_checks_flags()
+            self.define_government_names()
         if "breakeven" in self.ws:
             self.write_breakeven()
         if "sensitivity" in self.ws:
@@ -248,7 +250,7 @@ class Writer:
         name = self.a.scenario.name.replace("&", "&&")
         page = self.t("第 &P 页 / 共 &N 页", "Page &P of &N")
         ws.set_footer(f"&L{name}  {self.titles[key]}&R{page}")
-        if key in ("time", "calcs", "statements", "checks"):
+        if key in ("time", "calcs", "statements", "government", "checks"):
             ws.repeat_rows(0, HEADER_ROWS - 1)
             ws.repeat_columns(0, COL_UNIT)
         elif key == "inputs":
@@ -315,6 +317,9 @@ class Writer:
              self.t("收入结构等比例之和的容差", "tolerance of sums of shares")),
             ("k_min_debt_service", a_min_ds(), "cny", self.t("计算偿债备付率的最低还本付息额", "Least debt service counted for DSCR"),
              self.t("低于千分之一分的还本付息不计(与引擎一致)", "below a thousandth of a fen there is no debt service (as the engine)")),
+            ("k_line_rtol", government.LINE_RTOL, "text", self.t("红线与预警线比较的相对容差", "Relative tolerance of the red-line test"),
+             self.t("名义上恰为10%的比例不因求和的舍入而判为超线(与 finmodel.government 一致)",
+                    "a share of 10 % on paper is not failed by the rounding of a sum (as finmodel.government)")),
         ]
         for name, value, u, label, note in consts:
             ws.write_string(r, 0, label)
@@ -359,7 +364,9 @@ class Writer:
     # ------------------------------------------------------------------ time-based sheets
     def year_headers(self, key, ws, third: str):
         title = {"time": self.t("时间轴", "Time axis"), "calcs": self.t("计算(与Python引擎逐行对应)", "Calculations (line by line as the Python engine)"),
-                 "statements": self.t("财务评价报表", "Financial statements"), "checks": self.t("校验", "Checks")}[key]
+                 "statements": self.t("财务评价报表", "Financial statements"),
+                 "government": self.t("政府视角", "Government view"),
+                 "checks": self.t("校验", "Checks")}[key]
         ws.write_string(0, 0, title, self.f_title)
         ws.write_string(0, 2, self.t("金额单位: 万元", "Amounts in CNY 10,000"), self.f_sub)
         ws.write_string(1, COL_LABEL, self.t("项目", "Line item"), self.f_head_left)
@@ -380,7 +387,8 @@ class Writer:
     def write_time_sheet(self, key):
         ws = self.ws[key]
         third = {"time": self.t("常数", "Constant"), "calcs": self.t("常数", "Constant"),
-                 "statements": self.t("合计", "Total"), "checks": self.t("校验(0=正常)", "Flag (0 = ok)")}[key]
+                 "statements": self.t("合计", "Total"), "government": self.t("合计/数值", "Total / value"),
+                 "checks": self.t("校验(0=正常)", "Flag (0 = ok)")}[key]
         self.year_headers(key, ws, third)
         label_w = 24.0
         last = self.last_col
@@ -393,6 +401,10 @@ class Writer:
                 continue
             if row.kind == "blank":
                 continue
+            if row.kind == "note":
+                ws.write_string(r, COL_LABEL, row.label(self.zh), self.F(italic=True, font_color=COLORS["helper_font"],
+                                                                      font_size=9))
+                continue
             label = row.label(self.zh)
             label_w = max(label_w, _width(label))
             helper = not row.item and key == "calcs"
@@ -402,10 +414,18 @@ class Writer:
             ws.write_string(r, COL_UNIT, unit_label(row.unit, self.zh), self.f_unit)
             nf = self.num(row.unit, total=total, helper=helper)
             if row.const is not None:
-                ws.write_formula(r, COL_CONST, "=" + row.const.render(self.ctx(key)), nf, row.const_value)
+                cv = row.const_value
+                ws.write_formula(r, COL_CONST, "=" + row.const.render(self.ctx(key)), nf, "" if cv == "" else cv)
             elif row.total:
                 rng = row.rng().render(self.ctx(key))
                 ws.write_formula(r, COL_CONST, f"=SUM({rng})", nf, row.total_value)
+            if row.expr is None:               # a scalar row: column C only
+                continue
+            if isinstance(row.expr, Static):  # values computed outside the workbook (a note says why)
+                sf = self.F(num_format=number_format(row.unit), bg_color=COLORS["structural_fill"], italic=True)
+                for j in range(self.T):
+                    ws.write_number(r, COL_Y0 + j, row.values[j], sf)
+                continue
             for j in range(self.T):
                 try:
                     formula = "=" + row.expr.render(self.ctx(key, j))
@@ -448,6 +468,20 @@ class Writer:
             used += size
         if breaks:
             ws.set_h_pagebreaks(breaks)
+
+    def define_government_names(self):
+        """out_gov_*: the Government view's headline figures (万元, fraction)."""
+        c = self.model.by_key
+        for name, key in (("out_gov_commitment_pv", "gov_pv_commitment"), ("out_gov_vfm", "gov_vfm"),
+                          ("out_gov_budget_share_peak", "gov_budget_share_peak")):
+            self.define(name, "government", c[key].r, COL_CONST)
+        ws = self.ws["government"]
+        red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
+        green = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
+        for key, good in (("gov_red_line_ok", 1), ("gov_above_warning", 0)):
+            r = c[key].r
+            ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "==", "value": good, "format": green})
+            ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "!=", "value": good, "format": red})
 
     # ------------------------------------------------------------------ Checks: flags and master check
     def write_checks_flags(self):
