@@ -14,22 +14,29 @@ class FinmodelError(Exception):
 
 
 class InputError(FinmodelError):
-    """Bad input: a YAML file, a key in it, a ``--set`` override or a command argument.
+    """Bad input: a YAML file, a key in it, an override or an argument of a library call.
 
-    ``source`` is the file (or ``--set``), ``key`` the dotted YAML path where there is one.
-    ``str(err)`` is the single line the CLI prints.
+    ``source`` is the file the value came from (a path, or a logical origin such as
+    ``override``), ``key`` the dotted YAML path where there is one, ``param`` the name of the
+    library argument that carried the bad value (``vary``, ``target``, ``sets``, ...). The
+    library never names a command-line flag: the CLI maps ``param`` to its flag
+    (``finmodel.cli`` keeps that table). ``str(err)`` is one line.
     """
 
     exit_code = 2
 
-    def __init__(self, message: str, *, source: str | None = None, key: str | None = None):
+    def __init__(self, message: str, *, source: str | None = None, key: str | None = None,
+                 param: str | None = None):
         self.message = message
         self.source = source
         self.key = key
+        self.param = param
         super().__init__(self.line())
 
-    def line(self) -> str:
-        parts = [p for p in (self.source, self.key) if p]
+    def line(self, param_label: str | None = None) -> str:
+        """``<source or param>: <key>: <message>``; ``param_label`` replaces the param's name (a CLI flag)."""
+        origin = self.source or (param_label or self.param if self.param else None)
+        parts = [p for p in (origin, self.key) if p]
         prefix = ": ".join(parts)
         return f"{prefix}: {self.message}" if prefix else self.message
 
