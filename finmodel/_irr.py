@@ -1217,7 +1217,28 @@ def _bisect_cells(c_t, rare, pairs, n_sign, reg):
     return rate, count, ok & ~stuck
 
 
-_OK, _NO_SIGN_CHANGE, _NO_ROOT, _MULTIPLE, _EMPTY, _NONFINITE = range(6)  # IRR_REASONS order
+# Reason codes: indices into finmodel.metrics.IRR_REASONS, in its order.
+_OK, _NO_SIGN_CHANGE, _NO_ROOT, _MULTIPLE, _EMPTY, _NONFINITE = range(6)
+
+
+def _irr_by_rows(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """IRR of each row of v (S, n), by chunks of ``_IRR_CHUNK`` rows.
+
+    Returns the rate nearest 0 (NaN where none), the sign changes, whether there are several
+    roots, and the reason code (int8, see above) of each row, all (S,).
+    """
+    s, n = v.shape
+    rate = np.full(s, np.nan)
+    n_sign = np.zeros(s, dtype=np.int64)
+    multiple = np.zeros(s, dtype=bool)
+    why = np.zeros(s, dtype=np.int8)  # index into IRR_REASONS
+    if n == 0:
+        why[:] = _EMPTY
+    else:
+        for lo in range(0, s, _IRR_CHUNK):
+            rows = slice(lo, min(lo + _IRR_CHUNK, s))
+            _irr_rows(v[rows], rate[rows], n_sign[rows], multiple[rows], why[rows])
+    return rate, n_sign, multiple, why
 
 
 def _transposed(a: np.ndarray) -> np.ndarray:

@@ -46,7 +46,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._irr import _EMPTY, _IRR_CHUNK, _irr_rows, _roots_by_np_roots, _roots_of_one
+from ._irr import _irr_by_rows, _roots_by_np_roots, _roots_of_one
 
 __all__ = [
     "IRR_REASONS",
@@ -311,19 +311,14 @@ def irr(flows, *, return_details: bool = False):
     (0.1, True, 'multiple_roots', [0.1, 0.2])
     """
     v, one = _as_flows(flows)
-    s, n = v.shape
-    rate = np.full(s, np.nan)
-    n_sign = np.zeros(s, dtype=np.int64)
-    multiple = np.zeros(s, dtype=bool)
-    why = np.zeros(s, dtype=np.int8)  # index into IRR_REASONS
-    if n == 0:
-        why[:] = _EMPTY
-    else:
-        for lo in range(0, s, _IRR_CHUNK):
-            rows = slice(lo, min(lo + _IRR_CHUNK, s))
-            _irr_rows(v[rows], rate[rows], n_sign[rows], multiple[rows], why[rows])
+    rate, n_sign, multiple, why = _irr_by_rows(v)
     if not return_details:
         return _out(rate, one)
+    return _irr_details(v, one, rate, n_sign, multiple, why)
+
+
+def _irr_details(v: np.ndarray, one: bool, rate, n_sign, multiple, why) -> IRRResult:
+    """:func:`irr`'s IRRResult from its per-row results; ``why`` indexes :data:`IRR_REASONS`."""
     reason = np.array(IRR_REASONS)[why]
     return IRRResult(
         rate=_out(rate, one),
