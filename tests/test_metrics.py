@@ -10,7 +10,6 @@ import doctest
 import math
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import numpy_financial as npf
@@ -36,6 +35,8 @@ from finmodel.metrics import (
     payback,
     ratio_of_sums,
 )
+
+from .conftest import ENGINE_RANGES, ROOT
 
 SEED = 20240517
 
@@ -412,19 +413,8 @@ def test_irr_roots():
 # Rows with several sign changes are decided first on a few fixed cells of rates (Descartes' rule
 # of signs on exact integer products); the grid isolation above takes the rest.
 
-ROOT = Path(__file__).resolve().parents[1]
-# The Monte Carlo spread of benchmarks/bench_engine.py: realistic engine cash flows (a late refit
-# and a hand-back cost give most rows 3-4 sign changes and two IRRs, one near 0 and one near -90 %).
-ENGINE_RANGES = {
-    "support.subsidy_annual_cny": (0.0, 3e6),
-    "space.tiers.2.rent_cny_per_m2_day": (4.0, 12.0),
-    "space.tiers.1.occupancy.target": (0.6, 1.0),
-    "property_service.collection.target": (0.6, 0.95),
-    "property_service.fee_steps.0.fee_cny_per_m2_month": (0.3, 0.8),
-    "parking.fee_cny_per_space_month": (80.0, 250.0),
-    "macro.wage_inflation": (0.02, 0.07),
-    "capex.renovation_cny": (2.5e7, 3.5e7),
-}
+# Realistic engine cash flows over ENGINE_RANGES (conftest): a late refit and a hand-back cost
+# give most rows 3-4 sign changes and two IRRs, one near 0 and one near -90 %.
 
 
 def engine_flows(n: int, seed: int, path=None) -> tuple[np.ndarray, np.ndarray]:
