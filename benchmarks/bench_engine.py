@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 from finmodel import engine  # noqa: E402
 from finmodel.scenarios import load  # noqa: E402
 
-# a Monte-Carlo-like spread over the inputs that move the whole projection
+# a Monte-Carlo-like spread over the inputs that move the whole projection (tests/conftest.py
+# keeps a copy, ENGINE_RANGES: tests do not import benchmarks)
 RANGES = {
     "support.subsidy_annual_cny": (0.0, 3e6),
     "space.tiers.2.rent_cny_per_m2_day": (4.0, 12.0),

@@ -12,6 +12,19 @@ from finmodel.scenarios import validate_data
 ROOT = Path(__file__).resolve().parents[1]
 BASE_YAML = ROOT / "assumptions" / "j_community.yaml"
 
+# A Monte Carlo spread over the inputs that move the whole projection: the same ranges as RANGES
+# in benchmarks/bench_engine.py, kept here too because tests do not import benchmarks.
+ENGINE_RANGES = {
+    "support.subsidy_annual_cny": (0.0, 3e6),
+    "space.tiers.2.rent_cny_per_m2_day": (4.0, 12.0),
+    "space.tiers.1.occupancy.target": (0.6, 1.0),
+    "property_service.collection.target": (0.6, 0.95),
+    "property_service.fee_steps.0.fee_cny_per_m2_month": (0.3, 0.8),
+    "parking.fee_cny_per_space_month": (80.0, 250.0),
+    "macro.wage_inflation": (0.02, 0.07),
+    "capex.renovation_cny": (2.5e7, 3.5e7),
+}
+
 
 def merge(base: dict, over: dict) -> dict:
     out = copy.deepcopy(base)

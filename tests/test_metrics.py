@@ -10,7 +10,6 @@ import doctest
 import math
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import numpy_financial as npf
@@ -18,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finmodel import metrics
+from finmodel import _irr, metrics
 from finmodel.metrics import (
     IRR_REASONS,
     IRRResult,
@@ -36,6 +35,8 @@ from finmodel.metrics import (
     payback,
     ratio_of_sums,
 )
+
+from .conftest import ENGINE_RANGES, ROOT
 
 SEED = 20240517
 
@@ -173,7 +174,7 @@ def test_irr_bracketing_fallback_alone_matches(monkeypatch):
     # With Newton given no iterations every row goes to the vectorised bisection.
     rng = np.random.default_rng(SEED + 1)
     flows = conventional_series(rng, 300)
-    monkeypatch.setattr(metrics, "_NEWTON_MAXITER", 0)
+    monkeypatch.setattr(_irr, "_NEWTON_MAXITER", 0)
     np.testing.assert_allclose(irr(flows), npf_irr_rows(flows), rtol=0, atol=1e-9)
 
 
@@ -412,19 +413,8 @@ def test_irr_roots():
 # Rows with several sign changes are decided first on a few fixed cells of rates (Descartes' rule
 # of signs on exact integer products); the grid isolation above takes the rest.
 
-ROOT = Path(__file__).resolve().parents[1]
-# The Monte Carlo spread of benchmarks/bench_engine.py: realistic engine cash flows (a late refit
-# and a hand-back cost give most rows 3-4 sign changes and two IRRs, one near 0 and one near -90 %).
-ENGINE_RANGES = {
-    "support.subsidy_annual_cny": (0.0, 3e6),
-    "space.tiers.2.rent_cny_per_m2_day": (4.0, 12.0),
-    "space.tiers.1.occupancy.target": (0.6, 1.0),
-    "property_service.collection.target": (0.6, 0.95),
-    "property_service.fee_steps.0.fee_cny_per_m2_month": (0.3, 0.8),
-    "parking.fee_cny_per_space_month": (80.0, 250.0),
-    "macro.wage_inflation": (0.02, 0.07),
-    "capex.renovation_cny": (2.5e7, 3.5e7),
-}
+# Realistic engine cash flows over ENGINE_RANGES (conftest): a late refit and a hand-back cost
+# give most rows 3-4 sign changes and two IRRs, one near 0 and one near -90 %.
 
 
 def engine_flows(n: int, seed: int, path=None) -> tuple[np.ndarray, np.ndarray]:
@@ -466,9 +456,9 @@ def test_irr_engine_flows_match_numpy_financial(engine_rows):
 def test_irr_engine_flows_decided_by_the_cells(engine_rows, monkeypatch):
     # The grid path (and np.roots) is the exception: count the rows that reach it.
     sent = []
-    grid = metrics._irr_several_sign_changes
+    grid = _irr._irr_several_sign_changes
     monkeypatch.setattr(
-        metrics, "_irr_several_sign_changes", lambda v: sent.append(len(v)) or grid(v)
+        _irr, "_irr_several_sign_changes", lambda v: sent.append(len(v)) or grid(v)
     )
     irr(engine_rows)
     assert sum(sent) <= 0.002 * len(engine_rows)
@@ -509,12 +499,12 @@ def test_irr_cell_products_are_exact():
     # on the BLAS blocking: check the bit budget and compare with Python integers.
     rng = np.random.default_rng(SEED + 13)
     for d in (2, 7, 20, 33):
-        top = metrics._top(d)
-        t_bits = metrics._t_bits(d)
-        assert t_bits + metrics._S_BITS + d.bit_length() <= 53 and d + 1 <= 2 ** d.bit_length()
+        top = _irr._top(d)
+        t_bits = _irr._t_bits(d)
+        assert t_bits + _irr._S_BITS + d.bit_length() <= 53 and d + 1 <= 2 ** d.bit_length()
         for cell in top.cells:
             for b in (cell.b1, cell.b2):
-                assert np.all(b == np.rint(b)) and np.abs(b).max() <= 2**metrics._S_BITS
+                assert np.all(b == np.rint(b)) and np.abs(b).max() <= 2**_irr._S_BITS
         c = rng.uniform(-1.0, 1.0, (5, d + 1))
         c_hat = np.rint(np.ldexp(c, t_bits))
         q = top.b_all_t @ c_hat.T
@@ -560,10 +550,10 @@ def test_irr_cell_signs_are_proved(engine_rows):
     rng = np.random.default_rng(SEED + 14)
     rows = np.vstack([engine_rows[::250], rng.normal(0.0, 1.0, (10, 21))])
     d = rows.shape[1] - 1
-    top = metrics._top(d)
+    top = _irr._top(d)
     _, e = np.frexp(np.abs(rows).max(axis=1))
     c = np.ldexp(rows, -e[:, None])  # what the screen works on: exactly the flows over 2**e
-    q = top.b_all_t @ np.rint(np.ldexp(c, metrics._t_bits(d))).T
+    q = top.b_all_t @ np.rint(np.ldexp(c, _irr._t_bits(d))).T
     claimed = np.trunc(np.clip(q, -1.0, 1.0))  # the screen's signs: -1, 1, or 0 (not proved)
     k = d + 1
     for n_cell, cell in enumerate(top.cells):
@@ -583,9 +573,9 @@ def test_irr_root_on_a_cell_edge_goes_to_the_grid(monkeypatch):
     # answer. (32 x - 29)(x - 0.5)(x + 3): roots x = 29/32 and 1/2, i.e. rates 3/29 and 1.
     flows = np.polynomial.polynomial.polyfromroots([29 / 32, 0.5, -3.0]) * 64.0
     sent = []
-    grid = metrics._irr_several_sign_changes
+    grid = _irr._irr_several_sign_changes
     monkeypatch.setattr(
-        metrics, "_irr_several_sign_changes", lambda v: sent.append(len(v)) or grid(v)
+        _irr, "_irr_several_sign_changes", lambda v: sent.append(len(v)) or grid(v)
     )
     assert irr(flows[None, :])[0] == pytest.approx(3 / 29, abs=1e-12) and sent == [1]
     res = irr(flows, return_details=True)
@@ -604,7 +594,7 @@ def test_irr_close_roots_resolved_by_cutting_cells(monkeypatch):
                       1600893.62771013, 1240409.11006012, 1087618.53090075, 562799.48587247,
                       168315.63472355, 548749.70018918, 339008.51753039, 112395.17611633,
                       -2378760.07913098])  # fmt: skip
-    monkeypatch.setattr(metrics, "_irr_several_sign_changes", None)  # must not be called
+    monkeypatch.setattr(_irr, "_irr_several_sign_changes", None)  # must not be called
     res = irr(flows[None, :], return_details=True)
     assert res.multiple[0] and res.reason[0] == "multiple_roots"
     assert res.rate[0] == pytest.approx(npf.irr(flows), abs=1e-9)
