@@ -103,4 +103,3 @@ def corridor_range(a: Assumptions) -> tuple[float, float]:
     n_years = max(1, min(a.support.subsidy_last_year, a.scenario.concession_years) - a.support.subsidy_first_year + 1)
     upfront = a.capex.renovation_cny + a.capex.pre_operating_cost_cny
     return 0.0, float(min(hi_s, max(11.0 * a.support.subsidy_annual_cny, 2.0 * upfront / n_years, 1e6)))
-

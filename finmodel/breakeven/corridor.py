@@ -130,4 +130,3 @@ def subsidy_corridor(a: Assumptions, lo: float | None = None, hi: float | None =
                     dscr_floor=c.dscr_floor if a.financing.loan.amount_cny > 0 else None, caps=caps,
                     base_subsidy=base, lo=lo, hi=hi, least_binding=str(lb), most_binding=str(mb), constraints=cons,
                     levers=lever_rows, message=msg, evaluations=evaluations)
-

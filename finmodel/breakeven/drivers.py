@@ -253,4 +253,3 @@ def table_drivers(a: Assumptions) -> list[tuple[str, str, str]]:
     """(key, label, path spec) of the break-even table's drivers for this scenario."""
     c = str(commercial_tier(a))
     return [(k, lbl, spec.replace("{c}", c)) for k, lbl, spec in TABLE_DRIVERS]
-

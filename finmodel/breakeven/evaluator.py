@@ -109,4 +109,3 @@ def _set_copy(node: Any, parts: Sequence[str], value: Any) -> Any:
     out = dict(node)
     out[parts[0]] = _set_copy(node[parts[0]], parts[1:], value)
     return out
-

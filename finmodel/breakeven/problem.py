@@ -76,4 +76,3 @@ def _scale(t: Target, base_metric: float, metric: np.ndarray) -> float:
         if finite.size:
             fin.append(float(np.median(finite)))
     return max(max(fin), _UNIT_FLOOR.get(t.unit, 1e-6))
-

@@ -203,4 +203,3 @@ def _solved_message(t: Target, d: Driver, bd: _Bound, x: float) -> str:
     if t.op == "=":
         return f"{t} at {v}"
     return f"{t} holds {'at and above' if bd.direction == 'floor' else 'at and below'} {v} ({bd.direction})"
-

@@ -336,4 +336,3 @@ def solve_many(a: Assumptions, specs: Sequence[tuple], *, pick: Pick = "nearest"
         problems.append(_problem(a, vary, target, lo, hi, pick))
     outcomes, _ = _solve_problems(a, problems)
     return [_result(p, o) for p, o in zip(problems, outcomes)]
-

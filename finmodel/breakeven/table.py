@@ -91,4 +91,3 @@ def breakeven_table(a: Assumptions, target: str | Target = "npv=0", drivers: Seq
     df.attrs["target"] = str(t)
     df.attrs["base_metric"] = results[0].base_metric if results else math.nan
     return df
-
