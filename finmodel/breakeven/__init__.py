@@ -57,7 +57,8 @@ from .drivers import (MAX_WHOLE, OPERATING_COST_PATHS, TABLE_DRIVERS, Driver, co
 from .levers import LEVER_ROUNDS, LEVER_RTOL, LEVER_STEP, LEVER_XTOL
 from .problem import MAX_BRACKETS, Pick
 from .results import BreakEven, fmt_metric, fmt_value
-from .solver import ACCEPT, FTOL, MAX_ITER, solve, solve_many
+from .refine import ACCEPT, FTOL, MAX_ITER
+from .solver import solve, solve_many
 from .table import breakeven_table
 from .targets import METRIC_UNITS, NEVER_IS_INFINITE, Op, Target, parse_range, parse_target
 

@@ -82,13 +82,7 @@ def subsidy_corridor(a: Assumptions, lo: float | None = None, hi: float | None =
     lo, hi = probs[0].lo, probs[0].hi
     outs, ev = _solve_problems(ac, probs)
     least, most, lb, mb, fl, ce = _corridor_bounds(probs, outs, nf)
-    results = [_result(p, o) for p, o in zip(probs, outs)]
-    cons = []
-    for k, (p, r) in enumerate(zip(probs, results)):
-        bound, how = (fl[k] if k < nf else ce[k - nf])
-        cons.append({"target": str(p.target), "role": "viability" if k < nf else "micro_profit", "bound": bound,
-                     "how": how, "metric_at_lo": r.metric_at_lo, "metric_at_hi": r.metric_at_hi,
-                     "metric_at_base": r.base_metric})
+    cons = _constraint_rows(probs, outs, nf, fl, ce)
     evaluations = ev.scenarios
     c = ac.corridor
     hurdle = ac.discount.equity_hurdle_rate
@@ -96,37 +90,58 @@ def subsidy_corridor(a: Assumptions, lo: float | None = None, hi: float | None =
     caps = {t.metric: t.value for t in _corridor_targets(ac)[1]}
     state = _gap_state(least, most)
     exists = state == "closed"
-    unit = d.unit
+    msg = _corridor_message(state, least, most, lb, mb, lo, hi, years, d.unit)
     lever_rows: list[dict] = []
-    if state == "overshoot":
-        viable = "is viable" if math.isfinite(least) and least <= lo else "is not yet viable"
-        msg = (f"no corridor: even at {fmt_value(lo, unit)} the operator earns more than a micro profit ({mb} "
-               f"fails there) and {viable}; no subsidy is due on the micro-profit test")
-    elif state == "unviable":
-        msg = (f"no subsidy up to {fmt_value(hi, unit)} makes the operator viable ({lb} not reached); "
-               f"widen the range or see the break-even table")
-    elif exists:
-        msg = (f"corridor: pay at least {fmt_value(least, unit)} ({lb}) and at most "
-               f"{fmt_value(most, unit)} ({mb}), flat, in operating years {years[0]}-{years[1]}")
-    else:
-        msg = (f"no corridor: the deal cannot be both viable and micro-profit at these assumptions; the least "
-               f"viable subsidy {fmt_value(least, unit)} ({lb}) is above the most {fmt_value(most, unit)} "
-               f"({mb}) by {fmt_value(least - most, unit)}")
     if levers and state == "gap":
         lever_rows, n_ev = _levers(a, ac, lo, hi, least, least - most)
         evaluations += n_ev
-        closing = [r for r in lever_rows if r["closes"]]
-        if closing:
-            best = closing[0]
-            msg += (f"; the lever that closes the gap fastest: {best['label']} {best['change_pct']:+.1f} % "
-                    f"({fmt_value(best['base'], best['unit'])} -> {fmt_value(best['value'], best['unit'])})")
-        elif lever_rows and lever_rows[0]["narrows"]:
-            best = lever_rows[0]
-            msg += (f"; no single lever closes it: {best['label']} narrows it most ({best['change_pct']:+.1f} % "
-                    f"leaves {fmt_value(best['gap'], unit)}; {best['note']})")
-        elif lever_rows:
-            msg += "; no single lever of the break-even table narrows it"
+        msg += _levers_message(lever_rows, d.unit)
     return Corridor(least=least, most=most, exists=exists, years=years, hurdle_rate=hurdle,
                     dscr_floor=c.dscr_floor if a.financing.loan.amount_cny > 0 else None, caps=caps,
                     base_subsidy=base, lo=lo, hi=hi, least_binding=str(lb), most_binding=str(mb), constraints=cons,
                     levers=lever_rows, message=msg, evaluations=evaluations)
+
+
+def _constraint_rows(probs, outs, nf: int, fl, ce) -> list[dict]:
+    """One row per condition: its bound on the subsidy, how it was found, the metric at the ends and at base."""
+    results = [_result(p, o) for p, o in zip(probs, outs)]
+    cons = []
+    for k, (p, r) in enumerate(zip(probs, results)):
+        bound, how = (fl[k] if k < nf else ce[k - nf])
+        cons.append({"target": str(p.target), "role": "viability" if k < nf else "micro_profit", "bound": bound,
+                     "how": how, "metric_at_lo": r.metric_at_lo, "metric_at_hi": r.metric_at_hi,
+                     "metric_at_base": r.base_metric})
+    return cons
+
+
+def _corridor_message(state: str, least: float, most: float, lb, mb, lo: float, hi: float,
+                      years: tuple[int, int], unit: str) -> str:
+    if state == "overshoot":
+        viable = "is viable" if math.isfinite(least) and least <= lo else "is not yet viable"
+        return (f"no corridor: even at {fmt_value(lo, unit)} the operator earns more than a micro profit ({mb} "
+                f"fails there) and {viable}; no subsidy is due on the micro-profit test")
+    if state == "unviable":
+        return (f"no subsidy up to {fmt_value(hi, unit)} makes the operator viable ({lb} not reached); "
+                f"widen the range or see the break-even table")
+    if state == "closed":
+        return (f"corridor: pay at least {fmt_value(least, unit)} ({lb}) and at most "
+                f"{fmt_value(most, unit)} ({mb}), flat, in operating years {years[0]}-{years[1]}")
+    return (f"no corridor: the deal cannot be both viable and micro-profit at these assumptions; the least "
+            f"viable subsidy {fmt_value(least, unit)} ({lb}) is above the most {fmt_value(most, unit)} "
+            f"({mb}) by {fmt_value(least - most, unit)}")
+
+
+def _levers_message(lever_rows: list[dict], unit: str) -> str:
+    """What the levers say, appended to the message of a corridor with a gap."""
+    closing = [r for r in lever_rows if r["closes"]]
+    if closing:
+        best = closing[0]
+        return (f"; the lever that closes the gap fastest: {best['label']} {best['change_pct']:+.1f} % "
+                f"({fmt_value(best['base'], best['unit'])} -> {fmt_value(best['value'], best['unit'])})")
+    if lever_rows and lever_rows[0]["narrows"]:
+        best = lever_rows[0]
+        return (f"; no single lever closes it: {best['label']} narrows it most ({best['change_pct']:+.1f} % "
+                f"leaves {fmt_value(best['gap'], unit)}; {best['note']})")
+    if lever_rows:
+        return "; no single lever of the break-even table narrows it"
+    return ""
