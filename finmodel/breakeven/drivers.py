@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
 from .. import engine
+from .. import paths as dotted
 from ..assumptions import Assumptions
 from ..errors import UsageError
 from ..scenarios import did_you_mean, field_bounds, field_info, is_numeric_path, schema_node
@@ -104,12 +105,6 @@ class Driver:
         return {self.paths[0]: x}
 
 
-def _dump_get(data: Any, parts: Sequence[str]):
-    for p in parts:
-        data = data[int(p)] if isinstance(data, list) else data[p]
-    return data
-
-
 def _expand(data: dict, path: str) -> list[str]:
     """Expand ``*`` over the list indices present in the scenario; check every path exists."""
     parts = path.split(".")
@@ -119,8 +114,8 @@ def _expand(data: dict, path: str) -> list[str]:
         for pre in out:
             if part == "*":
                 try:
-                    node = _dump_get(data, pre)
-                except (KeyError, IndexError, ValueError, TypeError):
+                    node = dotted.get(data, pre)
+                except dotted.PathError:
                     raise UsageError("not present in this scenario", source="--vary", key=".".join(pre)) from None
                 if not isinstance(node, list):
                     raise UsageError("'*' stands for list items, and this is not a list", source="--vary",
@@ -163,8 +158,8 @@ def _leaf_paths(data: dict, spec_path: str) -> list[str]:
     paths = _expand(data, spec_path)
     for p in paths:
         try:
-            v = _dump_get(data, p.split("."))
-        except (KeyError, IndexError, ValueError, TypeError):
+            v = dotted.get(data, p)
+        except dotted.PathError:
             raise UsageError("not present in this scenario (list index out of range?)", source="--vary",
                              key=p) from None
         if v is None:
@@ -188,7 +183,7 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
         paths.extend(_leaf_paths(data, item))
     if len(set(paths)) != len(paths):
         raise UsageError("a path is named twice", source="--vary", key=spec)
-    bases = tuple(_base_number(_dump_get(data, p.split(".")), p) for p in paths)
+    bases = tuple(_base_number(dotted.get(data, p), p) for p in paths)
     structural = any(engine.STRUCTURAL.match(p) for p in paths)
     is_int = [schema_node(p.split(".")) is int for p in paths]
     single = len(paths) == 1 and "*" not in spec and "," not in spec and not _is_list_spec(spec)

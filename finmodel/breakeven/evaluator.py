@@ -7,10 +7,11 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .. import government
+from .. import paths as dotted
 from ..assumptions import Assumptions
 from ..errors import InputError
 from ..scenarios import validate_data
-from .drivers import Driver, _base_number, _dump_get
+from .drivers import Driver, _base_number
 
 
 class _Evaluator:
@@ -31,7 +32,7 @@ class _Evaluator:
         self.invalid: dict[tuple[str, float], str] = {}    # (driver spec, x) -> why the scenario is not valid
 
     def _base(self, path: str) -> float:
-        return _base_number(_dump_get(self.data, path.split(".")), path)
+        return _base_number(dotted.get(self.data, path), path)
 
     def run(self, items: Sequence[tuple[Driver, np.ndarray, dict[str, float]]]) -> list[dict[str, np.ndarray]]:
         out: list[dict[str, np.ndarray] | None] = [None] * len(items)
@@ -89,23 +90,10 @@ class _Evaluator:
             values["scenario.calibration_year"] = min(self.a.scenario.calibration_year, n)
         data = self.data
         for path, v in values.items():
-            data = _set_copy(data, path.split("."), v)
+            data = dotted.replaced(data, path, v)
         try:
             return validate_data(data, {k: "breakeven" for k in values}, "breakeven")
         except InputError as exc:
             self.invalid.setdefault((d.spec, x), exc.message)
             return None
 
-
-def _set_copy(node: Any, parts: Sequence[str], value: Any) -> Any:
-    """A copy of ``node`` with ``value`` at ``parts``, sharing every branch it does not change."""
-    if not parts:
-        return value
-    if isinstance(node, list):
-        out = list(node)
-        i = int(parts[0])
-        out[i] = _set_copy(node[i], parts[1:], value)
-        return out
-    out = dict(node)
-    out[parts[0]] = _set_copy(node[parts[0]], parts[1:], value)
-    return out

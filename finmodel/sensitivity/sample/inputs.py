@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
+from ... import paths as dotted
 from ... import scenarios as sc
 from ...assumptions import Assumptions, numeric_path_problem
 from ...engine import STRUCTURAL
@@ -42,10 +43,7 @@ def check_path(a: Assumptions, path: str, source: str = "--driver") -> str:
 
 def value_at(a: BaseModel, path: str) -> float:
     """The scenario's value at a dotted path (checked with :func:`check_path`)."""
-    node: Any = a
-    for part in path.split("."):
-        node = node[int(part)] if isinstance(node, list) else getattr(node, part)
-    return float(node)
+    return float(dotted.get(a, path))
 
 
 def is_integer(path: str) -> bool:

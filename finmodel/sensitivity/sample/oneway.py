@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from ... import paths as dotted
 from ...assumptions import Assumptions, numeric_path_problem
 from ...errors import UsageError
 from .inputs import _clip, check_path, rows_to_vary, value_at
@@ -55,11 +56,10 @@ def _expand(a: Assumptions, pattern: str) -> list[str]:
     if "*" not in pattern:
         return [pattern]
     head, _, tail = pattern.partition(".*.")
-    node: Any = a
-    for part in head.split("."):
-        node = getattr(node, part, None)
-        if node is None:
-            return []
+    try:
+        node = dotted.get(a, head)
+    except dotted.PathError:
+        return []
     return [f"{head}.{i}.{tail}" for i in range(len(node))] if isinstance(node, list) else []
 
 
