@@ -21,8 +21,8 @@ MAX_WHOLE = 400
 
 def _base_number(v, path: str) -> float:
     if v is None:
-        raise UsageError("has no value in this scenario (null): set it with --set before varying it",
-                         source="--vary", key=path)
+        raise UsageError("has no value in this scenario (null): give it one before varying it",
+                         param="vary", key=path)
     return float(v)
 
 
@@ -116,9 +116,9 @@ def _expand(data: dict, path: str) -> list[str]:
                 try:
                     node = dotted.get(data, pre)
                 except dotted.PathError:
-                    raise UsageError("not present in this scenario", source="--vary", key=".".join(pre)) from None
+                    raise UsageError("not present in this scenario", param="vary", key=".".join(pre)) from None
                 if not isinstance(node, list):
-                    raise UsageError("'*' stands for list items, and this is not a list", source="--vary",
+                    raise UsageError("'*' stands for list items, and this is not a list", param="vary",
                                      key=".".join(pre))
                 nxt.extend(pre + [str(i)] for i in range(len(node)))
             else:
@@ -136,7 +136,7 @@ def _leaf_paths(data: dict, spec_path: str) -> list[str]:
     except KeyError as exc:
         pos = exc.args[0]
         hint = did_you_mean(probe[: pos + 1])
-        raise UsageError(f"no such assumption '{parts[pos]}'{hint}", source="--vary", key=spec_path) from None
+        raise UsageError(f"no such assumption '{parts[pos]}'{hint}", param="vary", key=spec_path) from None
     import typing
 
     from pydantic import BaseModel
@@ -147,23 +147,23 @@ def _leaf_paths(data: dict, spec_path: str) -> list[str]:
             if len(floats) == 1:
                 return _leaf_paths(data, f"{spec_path}.*.{floats[0]}")
             example = f"{spec_path}.*.{floats[0] if floats else 'FIELD'}"
-            raise UsageError(f"a list of several numbers; name one, e.g. {example}", source="--vary", key=spec_path)
-        raise UsageError("is a list; name an item by index or use '*'", source="--vary", key=spec_path)
+            raise UsageError(f"a list of several numbers; name one, e.g. {example}", param="vary", key=spec_path)
+        raise UsageError("is a list; name an item by index or use '*'", param="vary", key=spec_path)
     if isinstance(node, type) and issubclass(node, BaseModel):
         nums = [n for n in node.model_fields if is_numeric_path(f"{'.'.join(probe)}.{n}")]
-        raise UsageError(f"is a section, not a number; name a field ({', '.join(nums)})", source="--vary",
+        raise UsageError(f"is a section, not a number; name a field ({', '.join(nums)})", param="vary",
                          key=spec_path)
     if node not in (int, float):
-        raise UsageError("is not a numeric assumption", source="--vary", key=spec_path)
+        raise UsageError("is not a numeric assumption", param="vary", key=spec_path)
     paths = _expand(data, spec_path)
     for p in paths:
         try:
             v = dotted.get(data, p)
         except dotted.PathError:
-            raise UsageError("not present in this scenario (list index out of range?)", source="--vary",
+            raise UsageError("not present in this scenario (list index out of range?)", param="vary",
                              key=p) from None
         if v is None:
-            raise UsageError("is empty (null) in this scenario; set it first with --set", source="--vary", key=p)
+            raise UsageError("is empty (null) in this scenario; give it a value first", param="vary", key=p)
     return paths
 
 
@@ -171,7 +171,7 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
     """A :class:`Driver` from a path, a comma list of paths, a wildcard, a list, or a table name."""
     spec = (spec or "").strip()
     if not spec:
-        raise UsageError("empty path", source="--vary")
+        raise UsageError("empty path", param="vary")
     label = spec
     names = {k: (lbl, p) for k, lbl, p in TABLE_DRIVERS}
     if spec in names:
@@ -182,7 +182,7 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
     for item in items:
         paths.extend(_leaf_paths(data, item))
     if len(set(paths)) != len(paths):
-        raise UsageError("a path is named twice", source="--vary", key=spec)
+        raise UsageError("a path is named twice", param="vary", key=spec)
     bases = tuple(_base_number(dotted.get(data, p), p) for p in paths)
     structural = any(engine.STRUCTURAL.match(p) for p in paths)
     is_int = [schema_node(p.split(".")) is int for p in paths]
@@ -194,11 +194,11 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
         return Driver(spec, label, (path,), bases, kind, lo, hi, _unit_of(path), structural)
     if structural or any(is_int):
         bad = next(p for p, i in zip(paths, is_int) if i or engine.STRUCTURAL.match(p))
-        raise UsageError("whole-number or time-axis inputs cannot be scaled together with others", source="--vary",
+        raise UsageError("whole-number or time-axis inputs cannot be scaled together with others", param="vary",
                          key=bad)
     if not any(b != 0 for b in bases):
         raise UsageError("every value is 0 in this scenario: scaling cannot move them; vary one path instead",
-                         source="--vary", key=spec)
+                         param="vary", key=spec)
     flo, fhi = 0.0, math.inf
     leaf_bounds = []
     for p, b in zip(paths, bases):
@@ -209,7 +209,7 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
         elif b < 0:
             flo, fhi = max(flo, hi / b), min(fhi, lo / b)
     if not flo < fhi:
-        raise UsageError("no factor keeps every value within its valid range", source="--vary", key=spec)
+        raise UsageError("no factor keeps every value within its valid range", param="vary", key=spec)
     return Driver(spec, label, tuple(paths), bases, "scale", flo, fhi, "x base", False, tuple(leaf_bounds))
 
 

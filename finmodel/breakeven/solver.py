@@ -168,36 +168,36 @@ def _problem(a: Assumptions, vary: str | Driver, target: str | Target, lo=None, 
     dlo, dhi = default_range(d)
     base = d.base_value
 
-    def end(v, default):
+    def end(v, default, param):
         if v is None:
             return default
         if isinstance(v, str):
-            val, pct = _number(v, "range end", "--range")
+            val, pct = _number(v, "range end", param)
             if pct:
                 if base == 0:
-                    raise UsageError("a relative range end needs a non-zero base value", source="--range")
+                    raise UsageError("a relative range end needs a non-zero base value", param=param)
                 return base * (1.0 + val)
             return val
         v = float(v)
         if not math.isfinite(v):
-            raise UsageError(f"range end {v} must be finite", source="--range")
+            raise UsageError(f"range end {v} must be finite", param=param)
         return v
 
-    rlo, rhi = end(lo, dlo), end(hi, dhi)
+    rlo, rhi = end(lo, dlo, "lo"), end(hi, dhi, "hi")
     if not rlo < rhi:
-        raise UsageError(f"LO must be below HI, got {rlo:g}:{rhi:g}", source="--range")
+        raise UsageError(f"LO must be below HI, got {rlo:g}:{rhi:g}", param="lo")
     clo, chi = max(rlo, d.lo), min(rhi, d.hi)
     if d.kind == "scale":
         clo = max(clo, 0.0)
     if d.kind == "whole":
         clo, chi = math.ceil(clo), math.floor(chi)
         if chi - clo > MAX_WHOLE:
-            raise UsageError(f"range of {chi - clo:g} whole values is too wide (at most {MAX_WHOLE})", source="--range")
+            raise UsageError(f"range of {chi - clo:g} whole values is too wide (at most {MAX_WHOLE})", param="lo")
     if not clo < chi:
         raise UsageError(f"range {rlo:g}:{rhi:g} is outside the valid range [{d.lo:g}, {d.hi:g}] of {d.spec}",
-                         source="--range")
+                         param="lo")
     if pick not in ("nearest", "lowest", "highest"):
-        raise UsageError(f"pick must be nearest, lowest or highest, got '{pick}'", source="pick")
+        raise UsageError(f"pick must be nearest, lowest or highest, got '{pick}'", param="pick")
     return _Problem(d, t, float(clo), float(chi), pick, dict(fixed or {}),
                     driver_calibration_year=a.scenario.calibration_year)
 

@@ -57,7 +57,7 @@ def _table_problems(a: Assumptions, t: Target, drivers: Sequence[str] | None) ->
         unknown = [k for k in drivers if k not in {r[0] for r in rows}]
         if unknown:
             raise UsageError(f"unknown driver(s) {', '.join(unknown)}; known: {', '.join(r[0] for r in rows)}",
-                             source="table")
+                             param="drivers")
         rows = [r for r in rows if r[0] in drivers]
     problems, keys = [], []
     for key, label, spec in rows:

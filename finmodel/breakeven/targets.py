@@ -51,8 +51,8 @@ class Target:
 _TARGET_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|=|<|>|=<|=>)\s*(\S.*?)\s*$")
 
 
-def _number(text: str, what: str, source: str) -> tuple[float, bool]:
-    """A float from text; ``x%`` is x / 100. Returns (value, was_percent)."""
+def _number(text: str, what: str, param: str) -> tuple[float, bool]:
+    """A float from text; ``x%`` is x / 100. Returns (value, was_percent); errors name ``param``."""
     t = text.strip().replace("_", "")
     pct = t.endswith("%")
     if pct:
@@ -60,9 +60,9 @@ def _number(text: str, what: str, source: str) -> tuple[float, bool]:
     try:
         v = float(t)
     except ValueError:
-        raise UsageError(f"{what}: '{text}' is not a number", source=source) from None
+        raise UsageError(f"{what}: '{text}' is not a number", param=param) from None
     if not math.isfinite(v):
-        raise UsageError(f"{what}: '{text}' must be finite", source=source)
+        raise UsageError(f"{what}: '{text}' must be finite", param=param)
     return (v / 100.0 if pct else v), pct
 
 
@@ -78,16 +78,16 @@ def parse_target(text: str | Target) -> Target:
         return text
     m = _TARGET_RE.match(str(text or ""))
     if not m:
-        raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}'", source="--target")
+        raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}'", param="target")
     metric, op, value = m.group(1), m.group(2), m.group(3)
     if metric not in government.ALL_METRIC_NAMES:
         import difflib
         close = difflib.get_close_matches(metric, government.ALL_METRIC_NAMES, n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(government.ALL_METRIC_NAMES)}"
-        raise UsageError(f"unknown metric '{metric}'{hint}", source="--target")
+        raise UsageError(f"unknown metric '{metric}'{hint}", param="target")
     if op in ("<", ">", "=<", "=>"):
-        raise UsageError(f"use '<=' or '>=' (not '{op}') in '{text}'", source="--target")
-    v, _ = _number(value, f"target value of {metric}", "--target")
+        raise UsageError(f"use '<=' or '>=' (not '{op}') in '{text}'", param="target")
+    v, _ = _number(value, f"target value of {metric}", "target")
     return Target(metric, "=" if op == "==" else op, v)  # type: ignore[arg-type]
 
 
@@ -105,17 +105,17 @@ def parse_range(text: str, base: float) -> tuple[float, float]:
     parts = str(text).split(":")
     if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
         raise UsageError(f"expected LO:HI (absolute, or relative to the base like -50%:+200%), got '{text}'",
-                         source="--range")
+                         param="range")
     ends = []
     for part in parts:
-        v, pct = _number(part, "range end", "--range")
+        v, pct = _number(part, "range end", "range")
         if pct:
             if base == 0:
                 raise UsageError(f"relative end '{part.strip()}' needs a non-zero base value; give absolute values",
-                                 source="--range")
+                                 param="range")
             v = base * (1.0 + v)
         ends.append(float(v))
     lo, hi = ends
     if not lo < hi:
-        raise UsageError(f"LO must be below HI, got {lo:g}:{hi:g}", source="--range")
+        raise UsageError(f"LO must be below HI, got {lo:g}:{hi:g}", param="range")
     return lo, hi

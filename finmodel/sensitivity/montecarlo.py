@@ -130,11 +130,11 @@ def run_montecarlo(a: Assumptions, n: int, seed: int = DEFAULT_SEED, *, metrics:
     """
     metrics = tuple(metrics)
     for m in metrics:
-        sample.check_metric(m)
+        sample.check_metric(m, param="metrics")
     if chunk_size < 1:
-        raise UsageError(f"chunk size must be at least 1, got {chunk_size}", source="--chunk-size")
+        raise UsageError(f"chunk size must be at least 1, got {chunk_size}", param="chunk_size")
     if workers < 1:
-        raise UsageError(f"workers must be at least 1, got {workers}", source="--workers")
+        raise UsageError(f"workers must be at least 1, got {workers}", param="workers")
     design = sample.montecarlo(a, n, seed, method)
     if payback_years is None:
         payback_years = float(a.scenario.concession_years)

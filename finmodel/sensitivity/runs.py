@@ -68,7 +68,7 @@ def run_compare(variants: Sequence[Variant], reference: str | None = None, metri
     names = [v.name for v in variants]
     ref_name = reference or names[0]
     if ref_name not in names:
-        raise UsageError(f"reference '{ref_name}' is not one of {', '.join(names)}", source="--reference")
+        raise UsageError(f"reference '{ref_name}' is not one of {', '.join(names)}", param="reference")
     ref = variants[names.index(ref_name)]
     a = ref.assumptions
     rows: list[dict[str, float]] = [{}]
@@ -114,7 +114,7 @@ def _global_y(a: Assumptions, d, metric: str, chunk_size: int) -> np.ndarray:
     if bad:
         raise UsageError(f"'{metric}' is undefined in {bad:,} of {y.size:,} runs; "
                          "Sobol and Morris need a metric defined everywhere (npv, min_cumulative_cash, ...)",
-                         source="--metric", key=metric)
+                         param="metric", key=metric)
     return y
 
 

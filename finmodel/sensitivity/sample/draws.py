@@ -21,7 +21,7 @@ DRAW_BLOCK = 65_536          # draws made together: the unit of reproducibility,
 
 def marginal(a: Assumptions, d, source: str = "uncertainty.inputs") -> Marginal:
     """A :class:`Marginal` of a declared :class:`~finmodel.assumptions.Distribution`, truncated to the valid range."""
-    check_path(a, d.path, source)
+    check_path(a, d.path, source=source)
     lo, hi = sc.field_bounds(d.path)
     params = {k: getattr(d, k) for k in ("min", "mode", "max", "mean", "sd", "lamb", "values", "probs")}
     return Marginal(d.path, d.dist, params, lo, hi, is_integer(d.path), d.source)
@@ -115,13 +115,13 @@ def iman_conover(u: np.ndarray, chol: np.ndarray, rng: np.random.Generator) -> n
 def montecarlo(a: Assumptions, n: int, seed: int = DEFAULT_SEED, method: str | None = None) -> MonteCarloDesign:
     """The Monte Carlo design of the scenario's ``uncertainty`` section (checked: paths, ranges, correlations)."""
     if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise UsageError(f"the number of draws must be a positive whole number, got {n}", source="-n")
+        raise UsageError(f"the number of draws must be a positive whole number, got {n}", param="n")
     if n > MAX_DRAWS:
         raise UsageError(f"{n:,} draws is too many: the limit is {MAX_DRAWS:,} (about "
                          f"{MAX_DRAWS * 8 * len(METRIC_NAMES) // 2**20:,} MiB of metric values kept for the percentiles)",
-                         source="-n")
+                         param="n")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise UsageError(f"the seed must be a whole number >= 0, got {seed}", source="--seed")
+        raise UsageError(f"the seed must be a whole number >= 0, got {seed}", param="seed")
     u = a.uncertainty
     if not u.inputs:
         raise UsageError("the scenario declares no uncertain inputs: add an 'uncertainty: inputs:' section "

@@ -37,9 +37,9 @@ def _grid_number(text: str, spec: str, path: str) -> tuple[float, bool]:
         x = float(t[:-1] if rel else t)
     except ValueError:
         raise UsageError(f"'{t}' is not a number or a percentage in '{spec}' (expected LO:HI:N, "
-                         "e.g. 5:10:11 or -20%:+20%:41)", source="--grid", key=path) from None
+                         "e.g. 5:10:11 or -20%:+20%:41)", param="specs", key=path) from None
     if not math.isfinite(x):
-        raise UsageError(f"'{t}' is not finite", source="--grid", key=path)
+        raise UsageError(f"'{t}' is not finite", param="specs", key=path)
     return (x / 100.0 if rel else x), rel
 
 
@@ -51,28 +51,28 @@ def grid_axis(a: Assumptions, spec: str) -> GridAxis:
     """
     m = _GRID.match(spec)
     if not m:
-        raise UsageError(f"expected PATH=LO:HI:N, got '{spec}'", source="--grid")
+        raise UsageError(f"expected PATH=LO:HI:N, got '{spec}'", param="specs")
     path, lo_t, hi_t, n_t = m.groups()
-    check_path(a, path, "--grid")
+    check_path(a, path, "specs")
     lo, rel_lo = _grid_number(lo_t, spec, path)
     hi, rel_hi = _grid_number(hi_t, spec, path)
     if rel_lo != rel_hi:
-        raise UsageError("LO and HI must both be values or both be percentages", source="--grid", key=path)
+        raise UsageError("LO and HI must both be values or both be percentages", param="specs", key=path)
     try:
         n = int(n_t.strip())
     except ValueError:
-        raise UsageError(f"N must be a whole number, got '{n_t.strip()}'", source="--grid", key=path) from None
+        raise UsageError(f"N must be a whole number, got '{n_t.strip()}'", param="specs", key=path) from None
     if n < 2:
-        raise UsageError(f"N must be at least 2, got {n}", source="--grid", key=path)
+        raise UsageError(f"N must be at least 2, got {n}", param="specs", key=path)
     if n > MAX_GRID_POINTS:
         raise UsageError(f"N = {n:,} is too large: a grid has at most {MAX_GRID_POINTS:,} points",
-                         source="--grid", key=path)
+                         param="specs", key=path)
     if lo > hi:
-        raise UsageError(f"LO {lo_t.strip()} is above HI {hi_t.strip()}", source="--grid", key=path)
+        raise UsageError(f"LO {lo_t.strip()} is above HI {hi_t.strip()}", param="specs", key=path)
     base = value_at(a, path)
     if rel_lo:
         if base == 0:
-            raise UsageError("a percentage of a zero base is zero: give absolute values", source="--grid", key=path)
+            raise UsageError("a percentage of a zero base is zero: give absolute values", param="specs", key=path)
         f = lo + (hi - lo) * (np.arange(n) / (n - 1))
         f[0], f[-1] = lo, hi
         if n % 2 == 1 and lo == -hi:
@@ -84,7 +84,7 @@ def grid_axis(a: Assumptions, spec: str) -> GridAxis:
     bad = values[(values < vlo) | (values > vhi)]
     if bad.size:
         raise UsageError(f"grid value {bad[0]:g} is outside the valid range [{vlo:g}, {vhi:g}]",
-                         source="--grid", key=path)
+                         param="specs", key=path)
     if is_integer(path):
         values = np.rint(values)
     hit = np.flatnonzero(values == base)
@@ -106,16 +106,16 @@ class GridDesign:
 def grid(a: Assumptions, specs: Sequence[str]) -> GridDesign:
     """A one-way (one spec) or two-way (two specs) grid over any numeric inputs."""
     if not 1 <= len(specs) <= 2:
-        raise UsageError(f"give --grid once (a one-way table) or twice (a two-way table), not {len(specs)} times",
-                         source="--grid")
+        raise UsageError(f"give one spec (a one-way table) or two (a two-way table), not {len(specs)}",
+                         param="specs")
     axes = tuple(grid_axis(a, s) for s in specs)
     if len(axes) == 2 and axes[0].path == axes[1].path:
-        raise UsageError("the two grid axes are the same input", source="--grid", key=axes[0].path)
+        raise UsageError("the two grid axes are the same input", param="specs", key=axes[0].path)
     total = math.prod(ax.values.size for ax in axes)
     if total > MAX_GRID_POINTS:
         raise UsageError(f"the grid has {total:,} points; the limit is {MAX_GRID_POINTS:,} "
                          f"(about {MAX_GRID_POINTS * 8 // 2**20} MiB per metric); use fewer points",
-                         source="--grid")
+                         param="specs")
     if len(axes) == 1:
         ax = axes[0]
         vary = {ax.path: np.concatenate([[ax.base], ax.values])}

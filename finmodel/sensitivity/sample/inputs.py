@@ -18,15 +18,20 @@ from ...government import ALL_METRIC_NAMES
 DEFAULT_SEED = 0
 
 
-def check_metric(name: str) -> str:
-    """A metric name of ``finmodel run --json``, or a one-line error listing them."""
+def check_metric(name: str, param: str = "metric") -> str:
+    """A metric name of ``finmodel run --json``, or a one-line error listing them (naming ``param``)."""
     if name not in ALL_METRIC_NAMES:
-        raise UsageError(f"unknown metric '{name}'; choose one of: {', '.join(ALL_METRIC_NAMES)}", source="--metric")
+        raise UsageError(f"unknown metric '{name}'; choose one of: {', '.join(ALL_METRIC_NAMES)}", param=param)
     return name
 
 
-def check_path(a: Assumptions, path: str, source: str = "--driver") -> str:
-    """``path`` is a numeric assumption present in ``a`` that may vary across scenarios."""
+def check_path(a: Assumptions, path: str, param: str | None = "drivers", *, source: str | None = None) -> str:
+    """``path`` is a numeric assumption present in ``a`` that may vary across scenarios.
+
+    An error names the argument ``param`` that carried the path, or ``source`` where it came from a
+    scenario's own section (``sensitivity.drivers``, ``uncertainty.inputs.3.path``).
+    """
+    where = {"source": source} if source else {"param": param}
     why = numeric_path_problem(a, path)
     if why:
         parts = path.split(".")
@@ -34,10 +39,10 @@ def check_path(a: Assumptions, path: str, source: str = "--driver") -> str:
             sc.schema_node(parts)
         except KeyError as exc:
             why += sc.did_you_mean(parts[: exc.args[0] + 1])
-        raise UsageError(why, source=source, key=path)
+        raise UsageError(why, key=path, **where)
     if STRUCTURAL.match(path):
         raise UsageError("shapes the time axis or the tax tables; it cannot vary across scenarios in one run",
-                         source=source, key=path)
+                         key=path, **where)
     return path
 
 

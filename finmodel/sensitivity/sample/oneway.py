@@ -64,17 +64,17 @@ def _expand(a: Assumptions, pattern: str) -> list[str]:
 
 
 def driver_paths(a: Assumptions, paths: Sequence[str] | None = None) -> list[str]:
-    """Drivers named on the command line, else the scenario's ``sensitivity.drivers``, else :data:`DEFAULT_DRIVERS`."""
+    """The drivers named in ``paths``, else the scenario's ``sensitivity.drivers``, else :data:`DEFAULT_DRIVERS`."""
     if paths:
         out = []
         for p in paths:
             check_path(a, p)
             if p in out:
-                raise UsageError("driver given twice", source="--driver", key=p)
+                raise UsageError("driver given twice", param="drivers", key=p)
             out.append(p)
         return out
     if a.sensitivity.drivers:
-        return [check_path(a, d.path, "sensitivity.drivers") for d in a.sensitivity.drivers]
+        return [check_path(a, d.path, source="sensitivity.drivers") for d in a.sensitivity.drivers]
     out = []
     for pattern in DEFAULT_DRIVERS:
         for p in _expand(a, pattern):
@@ -92,7 +92,7 @@ def swings(a: Assumptions, paths: Sequence[str] | None = None, swing: float | No
     range are clipped to it and flagged; integer inputs are rounded.
     """
     if swing is not None and not (0.0 < swing <= 1.0):
-        raise UsageError(f"swing must be a fraction in (0, 1], e.g. 0.2 for -/+20 %, got {swing:g}", source="--swing")
+        raise UsageError(f"swing must be a fraction in (0, 1], e.g. 0.2 for -/+20 %, got {swing:g}", param="swing")
     declared = {d.path: d for d in a.sensitivity.drivers}
     sw = a.sensitivity.swing if swing is None else swing
     out = []
@@ -108,7 +108,7 @@ def swings(a: Assumptions, paths: Sequence[str] | None = None, swing: float | No
         hi_c, ch = _clip(p, hi)
         out.append(Swing(p, base, lo_c, hi_c, how, cl, ch, src))
     if not out:
-        raise UsageError("no drivers: name some with --driver PATH", source="--driver")
+        raise UsageError("no drivers: name some, or declare them in the scenario's sensitivity.drivers", param="drivers")
     return out
 
 
@@ -150,7 +150,7 @@ def spider(a: Assumptions, paths: Sequence[str] | None = None, steps: Sequence[f
     """Each driver moved by each relative step, the others at base (clipped to valid ranges)."""
     st = np.asarray(a.sensitivity.spider_steps if steps is None else steps, dtype=float)
     if st.size < 2 or np.any(np.diff(st) <= 0) or np.any(st <= -1.0):
-        raise UsageError("spider steps must increase and stay above -100 %", source="--steps")
+        raise UsageError("spider steps must increase and stay above -100 %", param="steps")
     ps = driver_paths(a, paths)
     base = np.array([value_at(a, p) for p in ps])
     vals = np.empty((len(ps), st.size))

@@ -42,21 +42,21 @@ def global_inputs(a: Assumptions, paths: Sequence[str] | None = None, swing: flo
                   inputs: str = "auto") -> tuple[list[Marginal], str]:
     """The inputs of a global study: declared distributions, or uniform over the tornado ranges.
 
-    ``inputs='auto'`` uses the distributions when the scenario declares some and no ``--driver``
-    is named, the drivers' ranges otherwise. Correlations are not used (Sobol and Morris assume
+    ``inputs='auto'`` uses the distributions when the scenario declares some and no driver is
+    named in ``paths``, the drivers' ranges otherwise. Correlations are not used (Sobol and Morris assume
     independent inputs).
     """
     if inputs not in ("auto", "ranges", "distributions"):
-        raise UsageError(f"inputs must be auto, ranges or distributions, got '{inputs}'", source="--inputs")
+        raise UsageError(f"inputs must be auto, ranges or distributions, got '{inputs}'", param="inputs")
     declared = {d.path: d for d in a.uncertainty.inputs}
     use_dist = inputs == "distributions" or (inputs == "auto" and not paths and declared)
     if use_dist:
         if not declared:
-            raise UsageError("the scenario declares no uncertain inputs (uncertainty.inputs)", source="--inputs")
+            raise UsageError("the scenario declares no uncertain inputs (uncertainty.inputs)", param="inputs")
         chosen = list(paths) if paths else list(declared)
         missing = [p for p in chosen if p not in declared]
         if missing:
-            raise UsageError("has no distribution in uncertainty.inputs", source="--driver", key=missing[0])
+            raise UsageError("has no distribution in uncertainty.inputs", param="drivers", key=missing[0])
         return [marginal(a, declared[p]) for p in chosen], "distributions"
     out = []
     for s in swings(a, paths, swing):
@@ -64,9 +64,9 @@ def global_inputs(a: Assumptions, paths: Sequence[str] | None = None, swing: flo
     return out, "ranges"
 
 
-def _check_runs(runs: int, what: str) -> None:
+def _check_runs(runs: int, what: str, param: str) -> None:
     if runs > MAX_GLOBAL_RUNS:
-        raise UsageError(f"{what} needs {runs:,} model runs; the limit is {MAX_GLOBAL_RUNS:,}", source="-n")
+        raise UsageError(f"{what} needs {runs:,} model runs; the limit is {MAX_GLOBAL_RUNS:,}", param=param)
 
 
 def _problem(margs: list[Marginal]) -> dict:
@@ -93,11 +93,11 @@ def sobol(a: Assumptions, n: int = 1024, seed: int = DEFAULT_SEED, paths: Sequen
     from SALib.sample import sobol as salib_sobol
 
     if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise UsageError(f"N must be a positive power of two, got {n}", source="-n")
+        raise UsageError(f"N must be a positive power of two, got {n}", param="n")
     if n < 16 or n & (n - 1):
-        raise UsageError(f"N must be a power of two of at least 16 (Sobol sequences), got {n}", source="-n")
+        raise UsageError(f"N must be a power of two of at least 16 (Sobol sequences), got {n}", param="n")
     margs, origin = global_inputs(a, paths, swing, inputs)
-    _check_runs(n * (len(margs) + 2), f"Sobol with N = {n} and {len(margs)} inputs")
+    _check_runs(n * (len(margs) + 2), f"Sobol with N = {n} and {len(margs)} inputs", "n")
     problem = _problem(margs)
     X = salib_sobol.sample(problem, n, calc_second_order=False, seed=seed)
     return GlobalDesign("sobol", problem, X, margs, origin, n, seed, vary=_to_inputs(margs, X))
@@ -112,11 +112,12 @@ def morris(a: Assumptions, trajectories: int = 20, seed: int = DEFAULT_SEED, lev
     from SALib.sample import morris as salib_morris
 
     if not isinstance(trajectories, (int, np.integer)) or trajectories < 2:
-        raise UsageError(f"Morris needs at least 2 trajectories, got {trajectories}", source="-n")
+        raise UsageError(f"Morris needs at least 2 trajectories, got {trajectories}", param="trajectories")
     if levels < 2 or levels % 2:
-        raise UsageError(f"Morris levels must be an even number >= 2, got {levels}", source="--levels")
+        raise UsageError(f"Morris levels must be an even number >= 2, got {levels}", param="levels")
     margs, origin = global_inputs(a, paths, swing, inputs)
-    _check_runs(trajectories * (len(margs) + 1), f"Morris with {trajectories} trajectories and {len(margs)} inputs")
+    _check_runs(trajectories * (len(margs) + 1), f"Morris with {trajectories} trajectories and {len(margs)} inputs",
+                "trajectories")
     problem = _problem(margs)
     X = salib_morris.sample(problem, trajectories, num_levels=levels, seed=seed)
     return GlobalDesign("morris", problem, X, margs, origin, trajectories, seed, levels,

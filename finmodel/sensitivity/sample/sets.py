@@ -53,9 +53,9 @@ def _unique_names(names: list[str]) -> list[str]:
 
 
 def variants_from_files(paths: Sequence[str], sets: Sequence[str] = ()) -> list[Variant]:
-    """Each scenario file (with the same ``--set`` overrides), named by its ``scenario.name``."""
+    """Each scenario file (with the same overrides ``sets``), named by its ``scenario.name``."""
     if len(paths) < 2:
-        raise UsageError("compare needs at least two scenario files, or --set-file FILE", source="compare")
+        raise UsageError("compare needs at least two scenario files, or a scenario-set file", param="paths")
     loaded = [sc.load(p, sets) for p in paths]
     names = _unique_names([ld.assumptions.scenario.name for ld in loaded])
     return [Variant(n, ld.assumptions.scenario.title, ld.assumptions, str(ld.path)) for n, ld in zip(names, loaded)]
@@ -66,7 +66,7 @@ def variants_from_set_file(path: str | Path, sets: Sequence[str] = (), base: str
     """The scenarios of a scenario-set file and the name of its reference.
 
     Each scenario is the base (the file's ``base``, or ``base`` given here, or the packaged J case)
-    with the command line's ``--set`` overrides and then its own ``set`` overrides applied.
+    with the overrides ``sets`` and then its own ``set`` overrides applied.
     """
     path = Path(path)
     raw = sc.read_yaml_file(path)
