@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from finmodel import breakeven as B  # noqa: E402
+from finmodel.breakeven.conditions import _corridor_assumptions, _corridor_targets  # noqa: E402
 from finmodel import engine  # noqa: E402
 from finmodel.scenarios import load, with_values  # noqa: E402
 
@@ -99,11 +100,11 @@ def baseline(a) -> tuple[float, dict[str, float], dict[str, float], int, dict[st
             if f_lo * f_hi < 0 else math.nan
         parts["drivers"] += time.perf_counter() - t1
     t1 = time.perf_counter()
-    ac = B._corridor_assumptions(a)
+    ac = _corridor_assumptions(a)
     d = B.resolve_driver(ac, B.SUBSIDY)
     lo, hi = B.corridor_range(a)
     corridor: dict[str, float] = {}
-    floors, caps = B._corridor_targets(ac)
+    floors, caps = _corridor_targets(ac)
     for t in floors + caps:
         f = f_of(d, t.metric, t.value, at=ac)
         f_lo, f_hi = f(lo), f(hi)

@@ -23,6 +23,15 @@ from .errors import FinmodelError, InputError
 DEBUG = {"on": False}
 ARGV: list[str] = []          # the arguments of this invocation (the command line shown on a workbook's About)
 
+# TEMPORARY (until the CLI maps them itself): the flag that passes each library argument named by
+# InputError.param, so that an error reads "--vary: ..." and not "vary: ...".
+PARAM_FLAGS = {
+    "vary": "--vary", "target": "--target", "range": "--range", "lo": "--range", "hi": "--range", "pick": "--pick",
+    "metric": "--metric", "metrics": "--metric", "drivers": "--driver", "swing": "--swing", "specs": "--grid",
+    "n": "-n", "trajectories": "-n", "seed": "--seed", "inputs": "--inputs", "levels": "--levels",
+    "chunk_size": "--chunk-size", "workers": "--workers", "reference": "--reference", "paths": "compare",
+}
+
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
@@ -59,7 +68,9 @@ class FinmodelGroup(click.Group):
         except FinmodelError as exc:
             if DEBUG["on"]:
                 traceback.print_exc()
-            _fail(exc.line() if hasattr(exc, "line") else str(exc), exc.exit_code)
+            line = (exc.line(param_label=PARAM_FLAGS.get(exc.param)) if isinstance(exc, InputError)
+                    else exc.line() if hasattr(exc, "line") else str(exc))
+            _fail(line, exc.exit_code)
         except MemoryError:
             _fail("out of memory: reduce the number of scenarios or the chunk size", 1)
         except OSError as exc:

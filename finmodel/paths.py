@@ -41,7 +41,7 @@ def _step(node: Any, part: str, path: str, depth: int) -> Any:
         if part not in node:
             raise PathError(path, depth, f"no key '{part}'")
         return node[part]
-    if node is not None and hasattr(node, "model_fields") and part in type(node).model_fields:
+    if node is not None and hasattr(type(node), "model_fields") and part in type(node).model_fields:
         return getattr(node, part)
     raise PathError(path, depth, f"'{part}' cannot be read inside a {type(node).__name__}")
 

@@ -1,0 +1,147 @@
+"""The subsidy corridor: the least and the most flat annual subsidy."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..assumptions import Assumptions
+from .conditions import (SUBSIDY, _corridor_assumptions, _corridor_bounds, _corridor_problems, _corridor_targets,
+                         _gap_state, corridor_range)
+from .drivers import resolve_driver
+from .levers import _levers
+from .results import _result, fmt_value
+from .solver import _solve_problems
+
+
+@dataclass(frozen=True)
+class Corridor:
+    """The subsidy corridor: the least flat annual subsidy that makes the operator viable and the
+    most that still leaves it a micro profit, tax recomputed at every value.
+
+    ``least`` and ``most`` are flat annual subsidies [CNY/year] paid in operating years
+    ``years``; ``exists`` is least <= most. ``levers`` (when there is no corridor) rank the
+    break-even table's drivers by the change that closes the gap.
+    """
+
+    least: float
+    most: float
+    exists: bool
+    years: tuple[int, int]
+    hurdle_rate: float
+    dscr_floor: float | None
+    caps: dict[str, float]
+    base_subsidy: float
+    lo: float
+    hi: float
+    least_binding: str | None
+    most_binding: str | None
+    constraints: list[dict]
+    levers: list[dict]
+    message: str
+    evaluations: int
+
+    @property
+    def gap(self) -> float:
+        return self.least - self.most
+
+    def to_dict(self) -> dict:
+        return {"least": self.least, "most": self.most, "exists": self.exists, "gap": self.gap,
+                "subsidy_years": list(self.years), "hurdle_rate": self.hurdle_rate, "dscr_floor": self.dscr_floor,
+                "caps": dict(self.caps), "base_subsidy": self.base_subsidy, "range": [self.lo, self.hi],
+                "least_binding": self.least_binding, "most_binding": self.most_binding,
+                "constraints": self.constraints, "levers": self.levers, "message": self.message,
+                "evaluations": self.evaluations}
+
+
+def subsidy_corridor(a: Assumptions, lo: float | None = None, hi: float | None = None, *,
+                     levers: bool = True) -> Corridor:
+    """The least and the most flat annual subsidy (``corridor`` section of the YAML).
+
+    The subsidy is paid flat (no step-down) in operating years subsidy_first_year..subsidy_last_year;
+    tax is recomputed at every value (the income-tax cliff makes profit jump).
+
+    *Least*: the lowest subsidy at which equity NPV >= 0 at the hurdle (``corridor.equity_hurdle_rate``,
+    else ``discount.equity_hurdle_rate``) and, with a loan, DSCR min >= ``corridor.dscr_floor``.
+    *Most*: the highest subsidy before the operator first earns more than a micro profit, counting up
+    from the bottom of the range: equity IRR <= ``max_equity_irr`` and average net margin <=
+    ``max_margin_avg``. Above the first breach the income-tax cliff can pull profit back under a cap
+    for a while; paying there only hands more to the tax office, so the first breach is the answer.
+
+    When least > most there is no corridor. With ``levers``, each driver of the break-even table
+    (subsidy and concession length aside) is moved the way that lowers the least viable subsidy,
+    10 % first and then by secant steps on the gap, to find the smallest change that closes it.
+    """
+    ac = _corridor_assumptions(a)
+    d = resolve_driver(ac, SUBSIDY)
+    base = a.support.subsidy_annual_cny
+    dlo, dhi = corridor_range(a)
+    lo = dlo if lo is None else float(lo)
+    hi = dhi if hi is None else float(hi)
+    probs, nf = _corridor_problems(ac, lo, hi)
+    lo, hi = probs[0].lo, probs[0].hi
+    outs, ev = _solve_problems(ac, probs)
+    least, most, lb, mb, fl, ce = _corridor_bounds(probs, outs, nf)
+    cons = _constraint_rows(probs, outs, nf, fl, ce)
+    evaluations = ev.scenarios
+    c = ac.corridor
+    hurdle = ac.discount.equity_hurdle_rate
+    years = (a.support.subsidy_first_year, min(a.support.subsidy_last_year, a.scenario.concession_years))
+    caps = {t.metric: t.value for t in _corridor_targets(ac)[1]}
+    state = _gap_state(least, most)
+    exists = state == "closed"
+    msg = _corridor_message(state, least, most, lb, mb, lo, hi, years, d.unit)
+    lever_rows: list[dict] = []
+    if levers and state == "gap":
+        lever_rows, n_ev = _levers(a, ac, lo, hi, least, least - most)
+        evaluations += n_ev
+        msg += _levers_message(lever_rows, d.unit)
+    return Corridor(least=least, most=most, exists=exists, years=years, hurdle_rate=hurdle,
+                    dscr_floor=c.dscr_floor if a.financing.loan.amount_cny > 0 else None, caps=caps,
+                    base_subsidy=base, lo=lo, hi=hi, least_binding=str(lb), most_binding=str(mb), constraints=cons,
+                    levers=lever_rows, message=msg, evaluations=evaluations)
+
+
+def _constraint_rows(probs, outs, nf: int, fl, ce) -> list[dict]:
+    """One row per condition: its bound on the subsidy, how it was found, the metric at the ends and at base."""
+    results = [_result(p, o) for p, o in zip(probs, outs)]
+    cons = []
+    for k, (p, r) in enumerate(zip(probs, results)):
+        bound, how = (fl[k] if k < nf else ce[k - nf])
+        cons.append({"target": str(p.target), "role": "viability" if k < nf else "micro_profit", "bound": bound,
+                     "how": how, "metric_at_lo": r.metric_at_lo, "metric_at_hi": r.metric_at_hi,
+                     "metric_at_base": r.base_metric})
+    return cons
+
+
+def _corridor_message(state: str, least: float, most: float, lb, mb, lo: float, hi: float,
+                      years: tuple[int, int], unit: str) -> str:
+    if state == "overshoot":
+        viable = "is viable" if math.isfinite(least) and least <= lo else "is not yet viable"
+        return (f"no corridor: even at {fmt_value(lo, unit)} the operator earns more than a micro profit ({mb} "
+                f"fails there) and {viable}; no subsidy is due on the micro-profit test")
+    if state == "unviable":
+        return (f"no subsidy up to {fmt_value(hi, unit)} makes the operator viable ({lb} not reached); "
+                f"widen the range or see the break-even table")
+    if state == "closed":
+        return (f"corridor: pay at least {fmt_value(least, unit)} ({lb}) and at most "
+                f"{fmt_value(most, unit)} ({mb}), flat, in operating years {years[0]}-{years[1]}")
+    return (f"no corridor: the deal cannot be both viable and micro-profit at these assumptions; the least "
+            f"viable subsidy {fmt_value(least, unit)} ({lb}) is above the most {fmt_value(most, unit)} "
+            f"({mb}) by {fmt_value(least - most, unit)}")
+
+
+def _levers_message(lever_rows: list[dict], unit: str) -> str:
+    """What the levers say, appended to the message of a corridor with a gap."""
+    closing = [r for r in lever_rows if r["closes"]]
+    if closing:
+        best = closing[0]
+        return (f"; the lever that closes the gap fastest: {best['label']} {best['change_pct']:+.1f} % "
+                f"({fmt_value(best['base'], best['unit'])} -> {fmt_value(best['value'], best['unit'])})")
+    if lever_rows and lever_rows[0]["narrows"]:
+        best = lever_rows[0]
+        return (f"; no single lever closes it: {best['label']} narrows it most ({best['change_pct']:+.1f} % "
+                f"leaves {fmt_value(best['gap'], unit)}; {best['note']})")
+    if lever_rows:
+        return "; no single lever of the break-even table narrows it"
+    return ""

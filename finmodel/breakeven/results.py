@@ -1,0 +1,238 @@
+"""The answer to a break-even problem, and how it is said."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .drivers import Driver
+from .problem import _Bound, _Outcome, _Problem
+from .targets import METRIC_UNITS, NEVER_IS_INFINITE, Target
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """The answer to one break-even problem.
+
+    ``value`` is in the driver's unit (the factor for a scaled driver); ``change`` is value -
+    base_value and ``change_rel`` that change over |base_value| (None where the base is 0).
+    ``direction`` is ``floor`` (the target holds at and above value) or ``ceiling`` (at and
+    below) for an inequality, None for ``=``. ``feasible`` False means no value in [lo, hi]
+    meets the target: ``value`` and ``achieved`` are NaN and ``metric_at_lo/hi`` say why.
+    """
+
+    vary: str
+    label: str
+    paths: tuple[str, ...]
+    kind: str
+    unit: str
+    target: Target
+    value: float
+    achieved: float
+    base_value: float
+    base_metric: float
+    change: float
+    change_rel: float | None
+    direction: str | None
+    feasible: bool
+    status: str                    # solved, jump, always, unreachable, undefined
+    iterations: int
+    evaluations: int
+    lo: float
+    hi: float
+    metric_at_lo: float
+    metric_at_hi: float
+    message: str
+    other_values: tuple[float, ...] = ()
+    leaf_values: dict[str, float] = field(default_factory=dict)
+    closest_value: float = math.nan        # when not feasible: the candidate nearest the target
+    closest_metric: float = math.nan
+
+    def to_dict(self) -> dict:
+        """Plain types for JSON (NaN becomes null through ``finmodel.io.jsonable``)."""
+        return {
+            "vary": self.vary, "label": self.label, "paths": list(self.paths), "kind": self.kind, "unit": self.unit,
+            "target": str(self.target), "metric": self.target.metric, "op": self.target.op,
+            "target_value": self.target.value, "value": self.value, "achieved": self.achieved,
+            "base_value": self.base_value, "base_metric": self.base_metric, "change": self.change,
+            "change_rel": self.change_rel, "direction": self.direction, "feasible": self.feasible,
+            "status": self.status, "iterations": self.iterations, "evaluations": self.evaluations,
+            "range": [self.lo, self.hi], "metric_at_lo": self.metric_at_lo, "metric_at_hi": self.metric_at_hi,
+            "other_values": list(self.other_values), "leaf_values": dict(self.leaf_values),
+            "closest_value": self.closest_value, "closest_metric": self.closest_metric, "message": self.message,
+        }
+
+    def sets(self) -> list[str]:
+        """``--set`` arguments that reproduce the answer with ``finmodel run``."""
+        return [f"{p}={v!r}" for p, v in self.leaf_values.items()]
+
+
+def fmt_metric(metric: str, v: float | None) -> str:
+    """A metric value for people: money in 万元, rates in %, years, ratios."""
+    if v is None or not math.isfinite(v):
+        if metric in NEVER_IS_INFINITE and v is not None and not math.isnan(v):
+            return "never"
+        return "never (not within the concession)" if metric in NEVER_IS_INFINITE else "n/a"
+    u = METRIC_UNITS.get(metric, "")
+    if u == "CNY":
+        return f"{v / 1e4:,.2f} 万元"
+    if u in ("fraction", "fraction/year"):
+        return f"{v * 100:.4g} %"
+    if u == "years":
+        return f"{v:.4f} years"
+    return f"{v:.4g}"
+
+
+def fmt_value(v: float, unit: str) -> str:
+    if v is None or not math.isfinite(v):
+        return "n/a"
+    if unit == "x base":
+        return f"x{v:.6g}"
+    if unit.startswith("fraction"):
+        return f"{v:.6g} ({v * 100:.4g} %)"
+    if abs(v) >= 1e4:
+        return f"{v:,.0f} {unit}".rstrip()
+    return f"{v:.6g} {unit}".rstrip()
+
+
+def _describe_ends(t: Target, lo: float, hi: float, m_lo: float, m_hi: float, unit: str) -> str:
+    return (f"{t.metric} is {fmt_metric(t.metric, m_lo)} at {fmt_value(lo, unit)} and "
+            f"{fmt_metric(t.metric, m_hi)} at {fmt_value(hi, unit)}")
+
+
+# --------------------------------------------------------------------------- results of problems
+def _valid_span(p: _Problem, o: _Outcome) -> tuple[_Problem, _Outcome, str]:
+    """Whole values that are not valid scenarios (a refit after a short concession): the valid span, a note."""
+    if not o.invalid:
+        return p, o, ""
+    d = p.driver
+    valid = ~np.isin(o.grid, [x for x, _ in o.invalid])
+    xs_bad = [x for x, _ in o.invalid]
+    note = (f"; {fmt_value(min(xs_bad), d.unit)} to {fmt_value(max(xs_bad), d.unit)} not valid here "
+            f"({len(xs_bad)} values; e.g. {o.invalid[0][1]})") if len(xs_bad) > 1 else \
+        f"; {fmt_value(xs_bad[0], d.unit)} is not valid here ({o.invalid[0][1]})"
+    if valid.any():
+        k = np.flatnonzero(valid)
+        p = replace(p, lo=float(o.grid[k[0]]), hi=float(o.grid[k[-1]]))
+        o = replace(o, grid=o.grid[k[0]:k[-1] + 1], metric=o.metric[k[0]:k[-1] + 1], h=o.h[k[0]:k[-1] + 1])
+    return p, o, note
+
+
+def _leaves_at(p: _Problem, x: float, whole: bool = False) -> dict:
+    """The leaf values at driver value ``x`` (whole values as ints, the calibration year pulled in as searched)."""
+    d = p.driver
+    leaf = {pth: float(np.asarray(v).item()) for pth, v in d.leaves(np.asarray(x)).items()}
+    if whole:
+        leaf = {pth: int(v) for pth, v in leaf.items()}
+        n = leaf.get("scenario.concession_years")
+        if n is not None and n < p.driver_calibration_year:   # as the search did: calibration within N
+            leaf["scenario.calibration_year"] = n
+    return leaf
+
+
+def _solved(p: _Problem, o: _Outcome, good: list[_Bound], jumps: list[_Bound], common: dict) -> BreakEven:
+    """The answer the pick prefers among the roots or bounds found, the others listed."""
+    t, d = p.target, p.driver
+    key = {"nearest": lambda bd: (abs(bd.x - p.x0), bd.x), "lowest": lambda bd: bd.x,
+           "highest": lambda bd: -bd.x}[p.pick]
+    good.sort(key=key)
+    best = good[0]
+    others = tuple(sorted(bd.x for bd in good[1:]))
+    x = best.x
+    change = x - d.base_value
+    rel = change / abs(d.base_value) if d.base_value != 0 else None
+    leaf = _leaves_at(p, x, whole=d.kind == "whole")
+    msg = _solved_message(t, d, best, x)
+    if others:
+        msg += f"; other solutions in range: {', '.join(fmt_value(v, d.unit) for v in others)}"
+    if jumps and t.op == "=":
+        msg += f"; the metric also jumps across the target (no solution there) near {fmt_value(jumps[0].x, d.unit)}"
+    return BreakEven(**common, value=float(x), achieved=float(best.metric), change=float(change), change_rel=rel,
+                     direction=best.direction, feasible=True, status="solved" if best.exact else "jump",
+                     iterations=best.iterations, evaluations=o.evaluations, message=msg, other_values=others,
+                     leaf_values=leaf)
+
+
+def _unreachable(p: _Problem, o: _Outcome, common: dict, nan: dict, ends: str) -> BreakEven:
+    """No bound and no jump: the metric stays on one side of the target; the closest candidate."""
+    t, d = p.target, p.driver
+    ok = ~np.isnan(o.h)
+    defined = o.metric[ok]
+    if t.metric in NEVER_IS_INFINITE:
+        defined = np.where(np.isnan(o.metric), np.inf, o.metric)[ok]
+    lo_m, hi_m = float(np.nanmin(defined)), float(np.nanmax(defined))
+    side = "below" if hi_m < t.value else ("above" if lo_m > t.value else "on both sides of, but never crosses,")
+    partly = "" if ok.all() else "; undefined over part of the range"
+    hk = np.where(ok, np.abs(o.h) if t.op == "=" else -o.h, np.inf)
+    k = int(np.argmin(hk))
+    closest = f"; closest: {fmt_metric(t.metric, float(o.metric[k]))} at {fmt_value(float(o.grid[k]), d.unit)}"
+    return BreakEven(**common, **nan, feasible=False, status="unreachable", closest_value=float(o.grid[k]),
+                     closest_metric=float(o.metric[k]),
+                     message=(f"no value in range reaches {t}: {t.metric} stays {side} {t.value:g}{partly}"
+                              f"{closest}; {ends}"))
+
+
+def _unsolved(p: _Problem, o: _Outcome, jumps: list[_Bound], common: dict, ends: str) -> BreakEven:
+    """No root or bound: the target holds everywhere, or is undefined, jumped over or out of reach."""
+    t, d = p.target, p.driver
+    ok = ~np.isnan(o.h)
+    nan = dict(value=math.nan, achieved=math.nan, change=math.nan, change_rel=None, direction=None,
+               iterations=max([bd.iterations for bd in o.bounds], default=0), evaluations=o.evaluations,
+               leaf_values={})
+    if t.is_inequality and ok.any() and np.all(o.h[ok] >= 0):
+        x0 = p.x0
+        nan.update(value=float(x0), achieved=o.base_metric if x0 == d.base_value else math.nan,
+                   change=float(x0 - d.base_value), change_rel=0.0 if d.base_value != 0 else None,
+                   leaf_values=_leaves_at(p, x0))
+        where = "" if ok.all() else " (wherever it is defined)"
+        return BreakEven(**common, **nan, feasible=True, status="always",
+                         message=(f"{t} holds over the whole range{where}: there is no floor or ceiling inside "
+                                  f"it; {ends}"))
+    if not ok.any():
+        return BreakEven(**common, **nan, feasible=False, status="undefined",
+                         message=f"{t.metric} is undefined over the whole range; {ends}")
+    if jumps:
+        j = min(jumps, key=lambda bd: abs(bd.x - p.x0))
+        m1, m2 = (j.metric, j.other_metric) if j.x < j.other_x else (j.other_metric, j.metric)
+        return BreakEven(**common, **nan, feasible=False, status="jump",
+                         message=(f"no value meets {t}: {t.metric} jumps from {fmt_metric(t.metric, m1)} to "
+                                  f"{fmt_metric(t.metric, m2)} at {fmt_value(j.x, d.unit)} without taking "
+                                  f"the target value; {ends}"))
+    if o.undefined_inside:
+        return BreakEven(**common, **nan, feasible=False, status="undefined",
+                         message=f"{t.metric} is undefined inside the only bracket of the target; {ends}")
+    return _unreachable(p, o, common, nan, ends)
+
+
+def _result(p: _Problem, o: _Outcome) -> BreakEven:
+    """The answer to a problem from what its search found."""
+    p, o, invalid_note = _valid_span(p, o)
+    t, d = p.target, p.driver
+    m_lo, m_hi = float(o.metric[0]), float(o.metric[-1])   # the candidates start at lo and end at hi
+    ends = _describe_ends(t, p.lo, p.hi, m_lo, m_hi, d.unit) + invalid_note
+    good = [bd for bd in o.bounds if bd.exact or t.is_inequality]
+    jumps = [bd for bd in o.bounds if not bd.exact]
+    common = dict(vary=d.spec, label=d.label, paths=d.paths, kind=d.kind, unit=d.unit, target=t,
+                  base_value=d.base_value, base_metric=o.base_metric, lo=p.lo, hi=p.hi,
+                  metric_at_lo=m_lo, metric_at_hi=m_hi)
+    if good:
+        return _solved(p, o, good, jumps, common)
+    return _unsolved(p, o, jumps, common, ends)
+
+
+def _solved_message(t: Target, d: Driver, bd: _Bound, x: float) -> str:
+    v = fmt_value(x, d.unit)
+    if d.kind == "whole":
+        if t.op == "=":
+            return (f"whole values only: {t.metric} passes {t.value:g} between {fmt_value(min(x, bd.other_x), d.unit)} "
+                    f"and {fmt_value(max(x, bd.other_x), d.unit)}; first whole value at or past it: {v}")
+        return f"{t} holds {'from' if bd.direction == 'floor' else 'up to'} {v} (whole values)"
+    if not bd.exact:
+        m1, m2 = (bd.metric, bd.other_metric) if bd.x < bd.other_x else (bd.other_metric, bd.metric)
+        return (f"{t.metric} jumps from {fmt_metric(t.metric, m1)} to {fmt_metric(t.metric, m2)} "
+                f"at {v}: {t} holds {'at and above' if bd.direction == 'floor' else 'at and below'} it")
+    if t.op == "=":
+        return f"{t} at {v}"
+    return f"{t} holds {'at and above' if bd.direction == 'floor' else 'at and below'} {v} ({bd.direction})"
