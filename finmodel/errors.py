@@ -1,7 +1,7 @@
 """The domain's named errors.
 
 The library raises these; the CLI turns each into one line on stderr and an exit code
-(see ``finmodel.cli``). Nothing here prints.
+(see ``finmodel.cli.errors``). Nothing here prints.
 """
 
 from __future__ import annotations

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from ..cli import emit_json, json_option, load_scenario, scenario_argument, set_option
 from ..engine import DEFAULT_CHUNK, METRIC_NAMES
 from ..government import ALL_METRIC_NAMES
 from ..errors import UsageError
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
+from .options import emit_json, json_option, load_scenario, scenario_argument, set_option
 
 MONEY = {"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash", "gov_commitment_pv", "gov_net_cost_pv", "gov_tax_relief_pv", "gov_foregone_rent_pv", "gov_vfm"}
 PERCENT = {"project_irr", "equity_irr", "margin_avg", "subsidy_dependence", "gov_budget_share_peak"}
@@ -450,9 +450,3 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
     for f in files[:-1]:
         click.echo(f"wrote {f}")
     echo_workbook(book)
-
-
-def register(group) -> None:
-    group.add_command(sensitivity_cmd)
-    group.add_command(compare_cmd)
-    group.add_command(montecarlo_cmd)

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from .options import command_line
 
 
 def output_option(f):
@@ -39,7 +40,6 @@ def check_output(outdir, scenario: str | None = None, study: str | None = None) 
 
 def write_workbook(outdir, a, studies, study: str, loaded=None) -> str:
     """Write ``studies`` to ``<outdir>/<scenario>_<study>.xlsx`` atomically; return its path."""
-    from ..cli import command_line
     from ..io import atomic_write
     from ..report import write_study_workbook
 

@@ -11,9 +11,9 @@ import math
 
 import click
 
-from ..cli import emit_json, json_option, load_scenario, scenario_argument, set_option
 from ..errors import UsageError
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
+from .options import emit_json, json_option, load_scenario, scenario_argument, set_option
 
 DEFAULT_VARY = "support.subsidy_annual_cny"
 DEFAULT_TARGET = "npv=0"
@@ -227,7 +227,3 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
         for line in lines:
             click.echo(line)
         echo_workbook(book)
-
-
-def register(group) -> None:
-    group.add_command(breakeven_cmd)
