@@ -118,6 +118,25 @@ def test_commands_never_import_the_group():
             assert not g[name] & {"finmodel.cli", "finmodel.cli.main"}, name
 
 
+def test_the_report_runs_no_study():
+    """finmodel.report writes results it is given: it imports neither the orchestration above it nor
+    the sensitivity studies, and its options and results module imports no model at all."""
+    g = import_graph()
+    report = [m for m in g if m == "finmodel.report" or m.startswith("finmodel.report.")]
+    for name in report:
+        assert not g[name] & {"finmodel.studies", "finmodel.sensitivity", "finmodel.cli"}, name
+    for name in ("finmodel.report", "finmodel.report.studies"):
+        assert not g[name] & {"finmodel.engine", "finmodel.breakeven", "finmodel.government"}, name
+
+
+def test_write_report_requires_the_studies():
+    import inspect
+
+    from finmodel.report import write_report
+
+    assert inspect.signature(write_report).parameters["studies"].default is inspect.Parameter.empty
+
+
 @pytest.mark.parametrize("module", CLI_MODULES)
 def test_importing_a_command_module_first_registers_every_command(module):
     """A fresh interpreter imports one module of finmodel.cli first; ``finmodel --help`` lists every command."""

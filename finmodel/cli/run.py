@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -75,19 +76,15 @@ def _kpi_lines(s: dict) -> list[str]:
               help="Add the Monte Carlo sheet with N draws of the scenario's uncertainty section.")
 @click.option("--seed", type=click.IntRange(0, None), default=None, help="Seed of the Monte Carlo draws (default 0).")
 def run_cmd(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, breakeven_table, tornado, grids,
-        mc_draws, seed):
+            mc_draws, seed):
     """Project a scenario, print its KPIs and verdict and write its workbook to DIR.
 
     The YAML's report: section chooses what goes into the workbook; the flags add to it.
 
     Example: finmodel run assumptions/j_community.yaml --set support.subsidy_annual_cny=1.5e6 --pdf
     """
-    import shlex
-
-    from ..engine import project
     from ..errors import UsageError
-    from ..report.studies import ReportOptions, corridor_dict, run_studies, verdict
-    from ..summary import summarise
+    from ..studies import run_scenario
 
     if pdf and no_report:
         raise UsageError("--pdf prints the workbook: it cannot go with --no-report", source="--pdf")
@@ -96,13 +93,38 @@ def run_cmd(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, 
         require_soffice("--pdf")
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
-    words = ["finmodel", "run"] + ([str(scenario)] if scenario else [])
-    for item in sets:
-        words += ["--set", item]
-    words += ["-o", str(outdir)] + (["--lang", lang] if lang else []) + (["--pdf"] if pdf else [])
-    words += (["--no-corridor"] if no_corridor else []) + (["--breakeven-table"] if breakeven_table else [])
-    words += (["--tornado"] if tornado else []) + [w for g in grids for w in ("--grid", g)]
-    words += (["--montecarlo", str(mc_draws)] if mc_draws else []) + (["--seed", str(seed)] if seed is not None else [])
+    opts = _report_options(a, lang, no_corridor, no_report, breakeven_table, tornado, grids, mc_draws, seed)
+    opts.command = _command(scenario, sets, outdir, lang, pdf, no_corridor, breakeven_table, tornado, grids,
+                            mc_draws, seed)
+    done = run_scenario(a, opts)
+    s = done.summary
+    s["report"] = None
+    s["pdf"] = None
+    if not no_report:
+        s["report"], s["pdf"] = _write(done, ld, opts, Path(outdir), pdf)
+    if as_json:
+        emit_json(s)
+        return
+    for line in _kpi_lines(s):
+        click.echo(line)
+    if s.get("government"):
+        from ..government import summary_lines
+        for line in summary_lines(s["government"]):
+            click.echo(line)
+    if done.studies.corridor is not None:
+        click.echo(f"Subsidy corridor        {done.studies.corridor.message}")
+    if s["verdict"] is not None:
+        click.echo(f"Verdict                 {s['verdict']['en']} ({s['verdict']['zh']})")
+    if s["report"]:
+        click.echo(f"Report: {s['report']}")
+    if s["pdf"]:
+        click.echo(f"PDF: {s['pdf']}")
+
+
+def _report_options(a, lang, no_corridor, no_report, breakeven_table, tornado, grids, mc_draws, seed):
+    """The YAML's report: section with the flags added; --no-report keeps only the corridor (the verdict's)."""
+    from ..studies import ReportOptions
+
     opts = ReportOptions.from_assumptions(
         a, language=lang, breakeven_table=breakeven_table, tornado=tornado, grids=[list(grids)] if grids else None,
         montecarlo_draws=mc_draws or None, montecarlo_seed=seed)
@@ -111,44 +133,36 @@ def run_cmd(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, 
     if no_report:
         opts.breakeven_table = opts.tornado = False
         opts.grids, opts.montecarlo_draws = [], 0
-    opts.command = shlex.join(words)
-    pj = project(a)
-    s = summarise(pj)
-    studies = run_studies(a, opts)
-    v = verdict(pj, s, studies.corridor) if opts.corridor else None
-    s["verdict"] = v
-    s["corridor"] = corridor_dict(studies.corridor)
-    s["report"] = None
-    s["pdf"] = None
-    if not no_report:
-        from ..io import atomic_write, ensure_dir
-        from ..report import write_report
-        folder = ensure_dir(Path(outdir))
-        path = folder / f"{a.scenario.name}.xlsx"
-        atomic_write(path, lambda tmp: write_report(pj, s, tmp, ld, options=opts, studies=studies))
-        s["report"] = str(path)
-        if pdf:
-            from ..io import check_not_locked
-            from ..report.recalc import to_pdf
-            pdf_path = path.with_suffix(".pdf")
-            check_not_locked(pdf_path)
-            to_pdf(path, pdf_path)
-            s["pdf"] = str(pdf_path)
-    if as_json:
-        emit_json(s)
-    else:
-        for line in _kpi_lines(s):
-            click.echo(line)
-        if s.get("government"):
-            from ..government import summary_lines
-            for line in summary_lines(s["government"]):
-                click.echo(line)
-        c = studies.corridor
-        if c is not None:
-            click.echo(f"Subsidy corridor        {c.message}")
-        if v is not None:
-            click.echo(f"Verdict                 {v['en']} ({v['zh']})")
-        if s["report"]:
-            click.echo(f"Report: {s['report']}")
-        if s["pdf"]:
-            click.echo(f"PDF: {s['pdf']}")
+    return opts
+
+
+def _command(scenario, sets, outdir, lang, pdf, no_corridor, breakeven_table, tornado, grids, mc_draws,
+             seed) -> str:
+    """The command line shown on the workbook's About: the options that shape it, in a fixed order."""
+    words = ["finmodel", "run"] + ([str(scenario)] if scenario else [])
+    for item in sets:
+        words += ["--set", item]
+    words += ["-o", str(outdir)] + (["--lang", lang] if lang else []) + (["--pdf"] if pdf else [])
+    words += (["--no-corridor"] if no_corridor else []) + (["--breakeven-table"] if breakeven_table else [])
+    words += (["--tornado"] if tornado else []) + [w for g in grids for w in ("--grid", g)]
+    words += (["--montecarlo", str(mc_draws)] if mc_draws else []) + (["--seed", str(seed)] if seed is not None else [])
+    return shlex.join(words)
+
+
+def _write(done, ld, opts, outdir: Path, pdf: bool) -> tuple[str, str | None]:
+    """The workbook ``<DIR>/<scenario>.xlsx`` and, with --pdf, its PDF beside it; their paths."""
+    from ..io import atomic_write, ensure_dir
+    from ..report import write_report
+
+    folder = ensure_dir(outdir)
+    path = folder / f"{ld.assumptions.scenario.name}.xlsx"
+    atomic_write(path, lambda tmp: write_report(done.projection, done.summary, tmp, ld, options=opts,
+                                                studies=done.studies))
+    if not pdf:
+        return str(path), None
+    from ..io import check_not_locked
+    from ..report.recalc import to_pdf
+    pdf_path = path.with_suffix(".pdf")
+    check_not_locked(pdf_path)
+    to_pdf(path, pdf_path)
+    return str(path), str(pdf_path)
