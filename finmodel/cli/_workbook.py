@@ -32,7 +32,7 @@ def check_output(outdir, scenario: str | None = None, study: str | None = None) 
         return
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder}: output path exists and is not a folder", source="-o")
+        raise UsageError(f"{folder}: output path exists and is not a folder", param="outdir")
     if scenario is not None and study is not None:
         from ..io import check_not_locked
         check_not_locked(workbook_path(outdir, scenario, study))

@@ -169,14 +169,14 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
     from ..report import Studies
 
     if (table or corridor) and vary is not None:
-        raise UsageError("applies to a single solve, not to --table or --corridor", source="--vary")
+        raise UsageError("applies to a single solve, not to --table or --corridor", param="vary")
     if corridor and target is not None and not table:
         raise UsageError("the corridor's conditions come from the YAML's corridor section, not --target",
-                         source="--target")
+                         param="target")
     if table and range_ is not None:
-        raise UsageError("applies to a single solve or to --corridor alone, not to --table", source="--range")
+        raise UsageError("applies to a single solve or to --corridor alone, not to --table", param="range")
     if table and pick != "nearest":
-        raise UsageError("applies to a single solve only", source="--pick")
+        raise UsageError("applies to a single solve only", param="pick")
     parsed_target = B.parse_target(target or DEFAULT_TARGET)   # a bad target fails before loading
     check_output(outdir)
     ld = load_scenario(scenario, sets)

@@ -1,14 +1,54 @@
 """Failures as the command line shows them: one line on stderr and an exit code.
 
 Bad input or usage exits 2, an environment fault (unwritable folder, full disk, locked report)
-exits 1, Ctrl-C exits 130.
+exits 1, Ctrl-C exits 130. The library names the argument that carried a bad value
+(``InputError.param``: ``vary``, ``sets``, ...); :data:`PARAM_FLAGS` turns it into the flag the
+user typed, so ``InputError("no such assumption 'x'", param="sets", key="x.y")`` prints as
+``error: --set: x.y: no such assumption 'x'``.
 """
 
 from __future__ import annotations
 
 import click
 
-from ..errors import FinmodelError
+from ..errors import FinmodelError, InputError
+
+# The library argument (InputError.param) -> the command-line flag that passes it.
+PARAM_FLAGS: dict[str, str] = {
+    # every command that loads a scenario (finmodel.scenarios.load)
+    "sets": "--set",
+    # finmodel breakeven (finmodel.breakeven)
+    "vary": "--vary",
+    "target": "--target",
+    "range": "--range",
+    "lo": "--range",
+    "hi": "--range",
+    "pick": "--pick",
+    # finmodel sensitivity / compare / montecarlo (finmodel.sensitivity)
+    "metric": "--metric",
+    "metrics": "--metric",
+    "drivers": "--driver",
+    "swing": "--swing",
+    "grids": "--grid",
+    "n": "-n",
+    "trajectories": "-n",
+    "seed": "--seed",
+    "inputs": "--inputs",
+    "levels": "--levels",
+    "chunk_size": "--chunk-size",
+    "workers": "--workers",
+    "method": "--method",
+    "bins": "--bins",
+    "payback_years": "--payback-years",
+    "cash_limit": "--cash-limit",
+    "reference": "--reference",
+    "set_file": "--set-file",
+    "draws_format": "--draws-format",
+    # finmodel run and the study commands' workbooks (finmodel.io.ensure_dir: the output folder)
+    "outdir": "-o",
+    "folder": "-o",
+    "pdf": "--pdf",
+}
 
 
 def one_line(text) -> str:
@@ -23,6 +63,8 @@ def describe(exc: BaseException) -> tuple[str, int, bool]:
         return exc.format_message(), 2, True
     if isinstance(exc, click.exceptions.ClickException):
         return exc.format_message(), 2, False
+    if isinstance(exc, InputError):
+        return exc.line(param_label=PARAM_FLAGS.get(exc.param)), exc.exit_code, True
     if isinstance(exc, FinmodelError):
         return (exc.line() if hasattr(exc, "line") else str(exc)), exc.exit_code, True
     if isinstance(exc, MemoryError):

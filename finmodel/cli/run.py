@@ -87,7 +87,7 @@ def run_cmd(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, 
     from ..studies import run_scenario
 
     if pdf and no_report:
-        raise UsageError("--pdf prints the workbook: it cannot go with --no-report", source="--pdf")
+        raise UsageError("--pdf prints the workbook: it cannot go with --no-report", param="pdf")
     if pdf:
         from ..report.recalc import require_soffice
         require_soffice("--pdf")

@@ -224,9 +224,9 @@ def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, dri
     mode = modes[0] if modes else "--tornado"
     S.sample.check_metric(metric)
     if n is not None and mode not in ("--sobol", "--morris"):
-        raise UsageError("-n applies to --sobol and --morris only", source="-n")
+        raise UsageError("-n applies to --sobol and --morris only", param="n")
     if chunk_size < 1:
-        raise UsageError(f"chunk size must be at least 1, got {chunk_size}", source="--chunk-size")
+        raise UsageError(f"chunk size must be at least 1, got {chunk_size}", param="chunk_size")
     study = mode[2:]
     check_output(outdir)
     ld = load_scenario(scenario, sets)
@@ -393,7 +393,7 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
     from .. import sensitivity as S
 
     if n <= 0:
-        raise UsageError(f"the number of draws must be positive, got {n}", source="-n")
+        raise UsageError(f"the number of draws must be positive, got {n}", param="n")
     for m in metrics:
         S.sample.check_metric(m)
     if save_draws and draws_format == "parquet":
@@ -401,7 +401,7 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
             import pyarrow  # noqa: F401
         except ImportError:
             raise UsageError("Parquet needs pyarrow (pip install pyarrow); or use --draws-format csv",
-                             source="--draws-format") from None
+                             param="draws_format") from None
     check_output(outdir)
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
