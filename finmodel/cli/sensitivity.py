@@ -310,6 +310,11 @@ def compare_cmd(files, set_file, reference, metric, chunk_size, sets, as_json, o
     if as_json:
         emit_json({**r.to_dict(), "workbook": book})
         return
+    _print_compare(r, book)
+
+
+def _print_compare(r, book: str | None) -> None:
+    """The metrics side by side, then each change in a metric split by assumption."""
     d = r.to_dict()
     names = [s["name"] for s in d["scenarios"]]
     click.echo(f"Scenarios compared (reference: {d['reference']}); money in 万元, rates in %, paybacks in years")
@@ -422,6 +427,11 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
     if as_json:
         emit_json({**doc, "files": files, "workbook": book})
         return
+    _print_montecarlo(res, doc, files, book)
+
+
+def _print_montecarlo(res, doc: dict, files: list[str], book: str | None) -> None:
+    """Percentiles of each metric, the risks with their standard errors, the files written."""
     meth = "Iman-Conover" if res.method == "iman_conover" else "Gaussian copula"
     click.echo(f"Monte Carlo of {res.scenario}: {res.n:,} draws, seed {res.seed}, {len(res.inputs)} uncertain inputs "
                f"({meth} rank correlation); {res.truncated:,} draws truncated to valid ranges")
