@@ -1,7 +1,7 @@
 """The domain's named errors.
 
 The library raises these; the CLI turns each into one line on stderr and an exit code
-(see ``finmodel.cli``). Nothing here prints.
+(see ``finmodel.cli.errors``). Nothing here prints.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class InputError(FinmodelError):
     ``override``), ``key`` the dotted YAML path where there is one, ``param`` the name of the
     library argument that carried the bad value (``vary``, ``target``, ``sets``, ...). The
     library never names a command-line flag: the CLI maps ``param`` to its flag
-    (``finmodel.cli`` keeps that table). ``str(err)`` is one line.
+    (``finmodel.cli.errors.PARAM_FLAGS`` is that table). ``str(err)`` is one line.
     """
 
     exit_code = 2

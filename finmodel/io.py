@@ -38,7 +38,7 @@ def check_not_locked(path: Path) -> None:
 def ensure_dir(folder: Path) -> Path:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder}: output path exists and is not a folder", source="-o")
+        raise UsageError(f"{folder}: output path exists and is not a folder", param="folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

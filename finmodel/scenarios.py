@@ -34,6 +34,15 @@ SOURCE_KEYS = {"value", "source"}
 DEFAULT_SCENARIO = "j_community"
 
 
+class Argument(str):
+    """An origin that is a library argument rather than a file: errors name it as ``param``."""
+
+
+# The origin of a value given in ``load(..., sets=...)`` (the command line's overrides), in the
+# ``origins`` that :func:`validate_data` takes; any other origin is the file a value came from.
+SETS_ORIGIN = Argument("sets")
+
+
 def packaged_dir() -> Path:
     """Folder of the assumption files shipped inside the package."""
     return Path(str(resources.files("finmodel") / "data"))
@@ -60,16 +69,19 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def parse_yaml_text(text: str, source: str) -> Any:
-    """Parse YAML text safely; refuse alias bombs and unknown tags with one line."""
+def parse_yaml_text(text: str, source: str | None, *, param: str | None = None) -> Any:
+    """Parse YAML text safely; refuse alias bombs and unknown tags with one line.
+
+    ``source`` is the file the text came from; ``param`` the library argument that carried it instead.
+    """
     y = _yaml()
     try:
         aliases = sum(1 for ev in y.parse(text) if type(ev).__name__ == "AliasEvent")
     except YAMLError as exc:
-        raise InputError(f"YAML syntax error: {_first_line(exc)}", source=source) from None
+        raise InputError(f"YAML syntax error: {_first_line(exc)}", source=source, param=param) from None
     if aliases > MAX_ALIASES:
         raise InputError(f"too many YAML aliases ({aliases} > {MAX_ALIASES}); refusing a possible alias bomb",
-                         source=source)
+                         source=source, param=param)
     try:
         return y.load(text)
     except YAMLError as exc:
@@ -77,12 +89,12 @@ def parse_yaml_text(text: str, source: str) -> Any:
         if "Duplicate" in name:
             key = getattr(exc, "problem", "") or ""
             return_msg = f"duplicate key: {key}" if key else "duplicate key"
-            raise InputError(return_msg, source=source) from None
+            raise InputError(return_msg, source=source, param=param) from None
         if "Constructor" in name:
-            raise InputError(f"tag not allowed: {_first_line(exc)}", source=source) from None
-        raise InputError(f"YAML syntax error: {_first_line(exc)}", source=source) from None
+            raise InputError(f"tag not allowed: {_first_line(exc)}", source=source, param=param) from None
+        raise InputError(f"YAML syntax error: {_first_line(exc)}", source=source, param=param) from None
     except RecursionError:
-        raise InputError("YAML nesting too deep", source=source) from None
+        raise InputError("YAML nesting too deep", source=source, param=param) from None
 
 
 def read_yaml_file(path: Path) -> dict:
@@ -280,15 +292,15 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[str,
 # --------------------------------------------------------------------------- --set
 def parse_set(item: str) -> tuple[str, Any]:
     if "=" not in item:
-        raise InputError(f"expected dotted.path=value, got '{item}'", source="--set")
+        raise InputError(f"expected dotted.path=value, got '{item}'", param="sets")
     key, _, text = item.partition("=")
     key = key.strip()
     if not key:
-        raise InputError(f"empty path in '{item}'", source="--set")
+        raise InputError(f"empty path in '{item}'", param="sets")
     text = text.strip()
     if text == "":
-        raise InputError("empty value", source="--set", key=key)
-    value = parse_yaml_text(text, "--set") if text else None
+        raise InputError("empty value", param="sets", key=key)
+    value = parse_yaml_text(text, None, param="sets") if text else None
     return key, value
 
 
@@ -300,7 +312,7 @@ def apply_set(data: dict, key: str, value: Any) -> dict:
     except KeyError as exc:
         pos = exc.args[0]
         hint = did_you_mean(parts[: pos + 1])
-        raise InputError(f"no such assumption '{parts[pos]}'{hint}", source="--set", key=key) from None
+        raise InputError(f"no such assumption '{parts[pos]}'{hint}", param="sets", key=key) from None
     out = copy.deepcopy(data)
     node: Any = out
     for i, part in enumerate(parts[:-1]):
@@ -308,26 +320,26 @@ def apply_set(data: dict, key: str, value: Any) -> dict:
             idx = int(part)
             if not -len(node) <= idx < len(node):
                 raise InputError(f"index {idx} out of range (the list has {len(node)} items)",
-                                 source="--set", key=".".join(parts[: i + 1]))
+                                 param="sets", key=".".join(parts[: i + 1]))
             node = node[idx]
         else:
             if part not in node or node[part] is None:
                 nxt = schema_node(parts[: i + 1])
                 if typing.get_origin(nxt) is list:
                     raise InputError("list is empty in this scenario; set the whole list instead",
-                                     source="--set", key=".".join(parts[: i + 1]))
+                                     param="sets", key=".".join(parts[: i + 1]))
                 node[part] = {}
             node = node[part]
     last = parts[-1]
     if isinstance(node, list):
         idx = int(last)
         if not -len(node) <= idx < len(node):
-            raise InputError(f"index {idx} out of range (the list has {len(node)} items)", source="--set", key=key)
+            raise InputError(f"index {idx} out of range (the list has {len(node)} items)", param="sets", key=key)
         node[idx] = value
     elif isinstance(node, dict):
         node[last] = value
     else:
-        raise InputError("cannot set inside a value that is not a mapping", source="--set", key=key)
+        raise InputError("cannot set inside a value that is not a mapping", param="sets", key=key)
     return out
 
 
@@ -354,6 +366,34 @@ def _format_error(err: dict) -> tuple[str, str]:
     return key, msg
 
 
+class OverrideConflict(InputError):
+    """A check across fields, reported on a section, that failed because of overrides inside it.
+
+    The overrides are named after the problem by their origin, as the line names it:
+    ``--set: space: tiers: shares sum to 1.2, must sum to 1 (after --set space.tiers.0.share)``.
+    """
+
+    def __init__(self, problem: str, overrides: typing.Sequence[str], *, more: str = "",
+                 source: str | None = None, key: str | None = None, param: str | None = None):
+        self.problem = problem
+        self.overrides = tuple(overrides)
+        self.more = more
+        super().__init__(self._text(source or param), source=source, key=key, param=param)
+
+    def _text(self, origin: str | None) -> str:
+        return f"{self.problem} (after {origin} {', '.join(self.overrides)}){self.more}"
+
+    def line(self, param_label: str | None = None) -> str:
+        origin = self.source or (param_label or self.param if self.param else None)
+        return ": ".join([p for p in (origin, self.key) if p] + [self._text(origin)])
+
+
+def _is_set(origin) -> bool:
+    # SETS_ORIGIN, or the string "--set" with which finmodel.sensitivity.sample still marks the same
+    # overrides in the origins it passes (its errors keep that string as their source)
+    return origin is SETS_ORIGIN or origin == "--set"
+
+
 def validation_to_input_error(exc: ValidationError, origins: dict[str, str], default_source: str) -> InputError:
     errors = exc.errors()
     key, msg = _format_error(errors[0])
@@ -365,12 +405,15 @@ def validation_to_input_error(exc: ValidationError, origins: dict[str, str], def
         if cand in origins:
             src = origins[cand]
             break
-    # a cross-field check (reported on the section) failed because of an override inside it
-    inside = [k for k, o in origins.items() if o == "--set" and (not key or k.startswith(key + "."))]
-    if inside and src != "--set":
-        src = "--set"
-        msg = f"{msg} (after --set {', '.join(inside)})"
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    # a cross-field check (reported on the section) failed because of an override inside it
+    inside = [k for k, o in origins.items() if _is_set(o) and (not key or k.startswith(key + "."))]
+    if inside and not _is_set(src):
+        src = origins[inside[0]]
+        origin = {"param": str(src)} if isinstance(src, Argument) else {"source": src}
+        return OverrideConflict(msg, inside, more=more, key=key or None, **origin)
+    if isinstance(src, Argument):
+        return InputError(msg + more, param=str(src), key=key or None)
     return InputError(msg + more, source=src, key=key or None)
 
 
@@ -412,7 +455,7 @@ def load(scenario: str | Path | None = None, sets: typing.Sequence[str] = ()) ->
     for item in sets:
         key, value = parse_set(item)
         data = apply_set(data, key, value)
-        origins[key] = "--set"
+        origins[key] = SETS_ORIGIN
     if notes:
         data = dict(data)
         data["sources"] = {**notes, **(data.get("sources") or {})}

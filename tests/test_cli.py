@@ -264,3 +264,29 @@ def test_cross_field_error_from_set_names_the_override(tmp_path):
     assert r.exit_code == 2 and r.stdout == ""
     line = r.stderr.strip()
     assert line.startswith("error: --set: space:") and "sum to 1" in line and "space.tiers.0.share" in line
+
+
+# ------------------------------------------------------------------ library arguments, command-line flags
+def test_the_library_names_the_argument_and_the_cli_its_flag(tmp_path):
+    from finmodel.errors import InputError
+    from finmodel.scenarios import load
+
+    with pytest.raises(InputError) as e:
+        load(BASE_YAML, ["space.tiers.9.share=1"])
+    assert (e.value.param, e.value.key, e.value.source) == ("sets", "space.tiers.9", None)
+    assert str(e.value) == "sets: space.tiers.9: index 9 out of range (the list has 3 items)"
+    assert e.value.line(param_label="--set") == "--set: space.tiers.9: index 9 out of range (the list has 3 items)"
+    with pytest.raises(InputError) as e:
+        load(BASE_YAML, ["space.tiers.0.share=0.5"])        # a check across the section, broken by the override
+    assert e.value.param == "sets" and e.value.key == "space"
+    assert e.value.line(param_label="--set").endswith("must sum to 1 (after --set space.tiers.0.share)")
+    r = invoke("run", "--set", "space.tiers.0.share=0.5", "-o", tmp_path / "o")
+    assert r.stderr == ("error: --set: space: tiers: shares sum to 1.2, must sum to 1 "
+                        "(after --set space.tiers.0.share)\n")
+
+
+def test_param_flags_are_options_of_the_commands():
+    from finmodel.cli.errors import PARAM_FLAGS
+
+    flags = {opt for cmd in main.commands.values() for p in cmd.params for opt in getattr(p, "opts", [])}
+    assert set(PARAM_FLAGS.values()) <= flags, set(PARAM_FLAGS.values()) - flags

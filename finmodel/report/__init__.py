@@ -2,16 +2,17 @@
 
 ``write_report`` is what ``finmodel run`` calls (inside ``finmodel.io.atomic_write``): it writes
 the scenario's workbook to ``path``: Summary, Inputs, Time, Calcs, Statements, the studies
-asked for, Checks and About, with live formulas that carry their values.
+asked for, Checks and About, with live formulas that carry their values. The report writes
+results it is given: :func:`finmodel.studies.run_studies` computes the studies.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .studies import ReportOptions, Studies, run_studies, verdict
+from .studies import ReportOptions, Studies, verdict
 
-__all__ = ["write_report", "write_study_workbook", "ReportOptions", "Studies", "run_studies", "verdict"]
+__all__ = ["write_report", "write_study_workbook", "ReportOptions", "Studies", "verdict"]
 
 
 def write_study_workbook(a, path: Path, studies: Studies, **kw) -> Path:
@@ -21,14 +22,15 @@ def write_study_workbook(a, path: Path, studies: Studies, **kw) -> Path:
     return _w(a, path, studies, **kw)
 
 
-def write_report(pj, summary: dict, path: Path, loaded=None, *, options: ReportOptions | None = None,
-                 studies: Studies | None = None, language: str | None = None, command: str | None = None) -> None:
+def write_report(pj, summary: dict, path: Path, loaded=None, *, studies: Studies,
+                 options: ReportOptions | None = None, language: str | None = None,
+                 command: str | None = None) -> None:
     """Write the scenario's workbook to ``path`` (the caller renames it into place).
 
-    ``options`` say what goes in (default: the YAML ``report:`` section); ``studies`` are results
-    already computed (the corridor of ``finmodel run``); the ones asked for and missing are
-    computed here. ``language`` ('zh' or 'en') and ``command`` (the command line shown on About)
-    override the options.
+    ``studies`` are the results the workbook shows (:func:`finmodel.studies.run_studies` computes
+    the ones the options ask for; an empty :class:`Studies` for none); ``options`` say what goes in
+    (default: the YAML ``report:`` section). ``language`` ('zh' or 'en') and ``command`` (the
+    command line shown on About) override the options.
     """
     from .workbook import write_workbook
 
@@ -38,6 +40,4 @@ def write_report(pj, summary: dict, path: Path, loaded=None, *, options: ReportO
         opts.language = language
     if command is not None:
         opts.command = command
-    if studies is None:
-        studies = run_studies(a, opts)
     write_workbook(pj, summary, Path(path), loaded, opts, studies)

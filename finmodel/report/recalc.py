@@ -55,7 +55,7 @@ def soffice_binary(exe: str) -> str:
     return str(binary) if binary.exists() and os.access(binary, os.X_OK) else exe
 
 
-def require_soffice(what: str = "--pdf") -> str:
+def require_soffice(what: str = "PDF") -> str:
     exe = find_soffice()
     if exe is None:
         raise EnvironmentFault(f"{what}: LibreOffice (soffice) is not installed or not on PATH; install "

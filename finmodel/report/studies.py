@@ -1,7 +1,6 @@
-"""What goes into a report besides the projection: the options, the studies, the verdict.
+"""What goes into a report besides the projection: the options, the study results, the verdict.
 
-The break-even and sensitivity modules are imported lazily, only when a study is asked for, so
-that a plain ``finmodel run`` stays fast and works even where they are missing.
+Plain data and the verdict's rule; nothing here runs a study (:mod:`finmodel.studies` does).
 """
 
 from __future__ import annotations
@@ -78,30 +77,6 @@ class Studies:
                     or self.compare is not None)
 
 
-def run_studies(a, opts: ReportOptions) -> Studies:
-    """Compute the studies the options ask for (lazy imports)."""
-    st = Studies()
-    if opts.corridor:
-        try:
-            from .. import breakeven
-        except ImportError as exc:   # pragma: no cover - the module ships with finmodel
-            st.corridor_error = f"break-even module unavailable: {exc}"
-        else:
-            st.corridor = breakeven.subsidy_corridor(a)
-    if opts.breakeven_table:
-        from .. import breakeven
-        st.breakeven = breakeven.breakeven_table(a)
-    if opts.tornado or opts.grids or opts.montecarlo_draws:
-        from .. import sensitivity
-        if opts.tornado:
-            st.tornado = sensitivity.run_tornado(a, metric=opts.metric)
-        for specs in opts.grids:
-            st.grids.append(sensitivity.run_grid(a, list(specs), metric=opts.metric))
-        if opts.montecarlo_draws:
-            st.montecarlo = sensitivity.run_montecarlo(a, int(opts.montecarlo_draws), seed=int(opts.montecarlo_seed))
-    return st
-
-
 # --------------------------------------------------------------------------- verdict
 def hurdle_rate(a) -> float:
     h = a.corridor.equity_hurdle_rate
@@ -171,4 +146,4 @@ def finite(x) -> bool:
         return False
 
 
-__all__ = ["ReportOptions", "Studies", "run_studies", "verdict", "hurdle_rate", "corridor_least"]
+__all__ = ["ReportOptions", "Studies", "verdict", "hurdle_rate", "corridor_least"]

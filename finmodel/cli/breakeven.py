@@ -11,9 +11,9 @@ import math
 
 import click
 
-from ..cli import emit_json, json_option, load_scenario, scenario_argument, set_option
 from ..errors import UsageError
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
+from .options import emit_json, json_option, load_scenario, scenario_argument, set_option
 
 DEFAULT_VARY = "support.subsidy_annual_cny"
 DEFAULT_TARGET = "npv=0"
@@ -166,45 +166,65 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
       finmodel breakeven --table --corridor -o outputs
     """
     from .. import breakeven as B
-    from ..report import Studies
 
     if (table or corridor) and vary is not None:
-        raise UsageError("applies to a single solve, not to --table or --corridor", source="--vary")
+        raise UsageError("applies to a single solve, not to --table or --corridor", param="vary")
     if corridor and target is not None and not table:
         raise UsageError("the corridor's conditions come from the YAML's corridor section, not --target",
-                         source="--target")
+                         param="target")
     if table and range_ is not None:
-        raise UsageError("applies to a single solve or to --corridor alone, not to --table", source="--range")
+        raise UsageError("applies to a single solve or to --corridor alone, not to --table", param="range")
     if table and pick != "nearest":
-        raise UsageError("applies to a single solve only", source="--pick")
+        raise UsageError("applies to a single solve only", param="pick")
     parsed_target = B.parse_target(target or DEFAULT_TARGET)   # a bad target fails before loading
     check_output(outdir)
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
+    check_output(outdir, a.scenario.name, "breakeven")
+    if table or corridor:
+        _table_and_corridor(a, ld, parsed_target, range_, table, corridor, as_json, outdir)
+    else:
+        _single(a, ld, vary or DEFAULT_VARY, parsed_target, range_, pick, as_json, outdir, _given(scenario, sets))
+
+
+def _given(scenario, sets) -> str:
+    """The scenario and overrides of this command, as the start of the check command line."""
+    import shlex
+    given = ([shlex.quote(str(scenario))] if scenario else []) + [f"--set {shlex.quote(s)}" for s in sets]
+    return "".join(g + " " for g in given)
+
+
+def _single(a, ld, vary, target, range_, pick, as_json, outdir, given: str) -> None:
+    """One solve: the value of ``vary`` that meets ``target``."""
+    from .. import breakeven as B
+    from ..report import Studies
+
     name = a.scenario.name
-    check_output(outdir, name, "breakeven")
-    if not (table or corridor):
-        driver = B.resolve_driver(a, vary or DEFAULT_VARY)
-        lo = hi = None
-        if range_ is not None:
-            lo, hi = B.parse_range(range_, driver.base_value)
-        r = B.solve(a, driver, parsed_target, lo, hi, pick=pick)
-        book = write_workbook(outdir, a, Studies(solves=[r]), "breakeven", ld) if outdir is not None else None
-        if as_json:
-            emit_json({"scenario": name, **r.to_dict(), "workbook": book})
-        else:
-            import shlex
-            given = ([shlex.quote(str(scenario))] if scenario else []) + \
-                [f"--set {shlex.quote(s)}" for s in sets]
-            for line in _single_lines(r, name, "".join(g + " " for g in given)):
-                click.echo(line)
-            echo_workbook(book)
+    driver = B.resolve_driver(a, vary)
+    lo = hi = None
+    if range_ is not None:
+        lo, hi = B.parse_range(range_, driver.base_value)
+    r = B.solve(a, driver, target, lo, hi, pick=pick)
+    book = write_workbook(outdir, a, Studies(solves=[r]), "breakeven", ld) if outdir is not None else None
+    if as_json:
+        emit_json({"scenario": name, **r.to_dict(), "workbook": book})
         return
+    for line in _single_lines(r, name, given):
+        click.echo(line)
+    echo_workbook(book)
+
+
+def _table_and_corridor(a, ld, target, range_, table: bool, corridor: bool, as_json: bool, outdir) -> None:
+    """The break-even table (--table), the subsidy corridor (--corridor), or both."""
+    from .. import breakeven as B
+    from ..report import Studies
+
+    name = a.scenario.name
     out = {}
     lines: list[str] = []
     studies = Studies()
     if table:
-        df = B.breakeven_table(a, parsed_target)
+        df = B.breakeven_table(a, target)
         studies.breakeven = df
         rows = df.reset_index().to_dict(orient="records")
         out["table"] = {"scenario": name, "target": df.attrs["target"], "base_metric": df.attrs["base_metric"],
@@ -223,11 +243,7 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
     book = write_workbook(outdir, a, studies, "breakeven", ld) if outdir is not None else None
     if as_json:
         emit_json({**(out["table"] if not corridor else out["corridor"] if not table else out), "workbook": book})
-    else:
-        for line in lines:
-            click.echo(line)
-        echo_workbook(book)
-
-
-def register(group) -> None:
-    group.add_command(breakeven_cmd)
+        return
+    for line in lines:
+        click.echo(line)
+    echo_workbook(book)

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from .options import command_line
 
 
 def output_option(f):
@@ -31,7 +32,7 @@ def check_output(outdir, scenario: str | None = None, study: str | None = None) 
         return
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder}: output path exists and is not a folder", source="-o")
+        raise UsageError(f"{folder}: output path exists and is not a folder", param="outdir")
     if scenario is not None and study is not None:
         from ..io import check_not_locked
         check_not_locked(workbook_path(outdir, scenario, study))
@@ -39,7 +40,6 @@ def check_output(outdir, scenario: str | None = None, study: str | None = None) 
 
 def write_workbook(outdir, a, studies, study: str, loaded=None) -> str:
     """Write ``studies`` to ``<outdir>/<scenario>_<study>.xlsx`` atomically; return its path."""
-    from ..cli import command_line
     from ..io import atomic_write
     from ..report import write_study_workbook
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from ..cli import emit_json, json_option, load_scenario, scenario_argument, set_option
 from ..engine import DEFAULT_CHUNK, METRIC_NAMES
 from ..government import ALL_METRIC_NAMES
 from ..errors import UsageError
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
+from .options import emit_json, json_option, load_scenario, scenario_argument, set_option
 
 MONEY = {"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash", "gov_commitment_pv", "gov_net_cost_pv", "gov_tax_relief_pv", "gov_foregone_rent_pv", "gov_vfm"}
 PERCENT = {"project_irr", "equity_irr", "margin_avg", "subsidy_dependence", "gov_budget_share_peak"}
@@ -224,9 +224,9 @@ def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, dri
     mode = modes[0] if modes else "--tornado"
     S.sample.check_metric(metric)
     if n is not None and mode not in ("--sobol", "--morris"):
-        raise UsageError("-n applies to --sobol and --morris only", source="-n")
+        raise UsageError("-n applies to --sobol and --morris only", param="n")
     if chunk_size < 1:
-        raise UsageError(f"chunk size must be at least 1, got {chunk_size}", source="--chunk-size")
+        raise UsageError(f"chunk size must be at least 1, got {chunk_size}", param="chunk_size")
     study = mode[2:]
     check_output(outdir)
     ld = load_scenario(scenario, sets)
@@ -310,6 +310,11 @@ def compare_cmd(files, set_file, reference, metric, chunk_size, sets, as_json, o
     if as_json:
         emit_json({**r.to_dict(), "workbook": book})
         return
+    _print_compare(r, book)
+
+
+def _print_compare(r, book: str | None) -> None:
+    """The metrics side by side, then each change in a metric split by assumption."""
     d = r.to_dict()
     names = [s["name"] for s in d["scenarios"]]
     click.echo(f"Scenarios compared (reference: {d['reference']}); money in 万元, rates in %, paybacks in years")
@@ -393,7 +398,7 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
     from .. import sensitivity as S
 
     if n <= 0:
-        raise UsageError(f"the number of draws must be positive, got {n}", source="-n")
+        raise UsageError(f"the number of draws must be positive, got {n}", param="n")
     for m in metrics:
         S.sample.check_metric(m)
     if save_draws and draws_format == "parquet":
@@ -401,7 +406,7 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
             import pyarrow  # noqa: F401
         except ImportError:
             raise UsageError("Parquet needs pyarrow (pip install pyarrow); or use --draws-format csv",
-                             source="--draws-format") from None
+                             param="draws_format") from None
     check_output(outdir)
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
@@ -422,6 +427,11 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
     if as_json:
         emit_json({**doc, "files": files, "workbook": book})
         return
+    _print_montecarlo(res, doc, files, book)
+
+
+def _print_montecarlo(res, doc: dict, files: list[str], book: str | None) -> None:
+    """Percentiles of each metric, the risks with their standard errors, the files written."""
     meth = "Iman-Conover" if res.method == "iman_conover" else "Gaussian copula"
     click.echo(f"Monte Carlo of {res.scenario}: {res.n:,} draws, seed {res.seed}, {len(res.inputs)} uncertain inputs "
                f"({meth} rank correlation); {res.truncated:,} draws truncated to valid ranges")
@@ -450,9 +460,3 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
     for f in files[:-1]:
         click.echo(f"wrote {f}")
     echo_workbook(book)
-
-
-def register(group) -> None:
-    group.add_command(sensitivity_cmd)
-    group.add_command(compare_cmd)
-    group.add_command(montecarlo_cmd)

@@ -1,0 +1,76 @@
+"""Failures as the command line shows them: one line on stderr and an exit code.
+
+Bad input or usage exits 2, an environment fault (unwritable folder, full disk, locked report)
+exits 1, Ctrl-C exits 130. The library names the argument that carried a bad value
+(``InputError.param``: ``vary``, ``sets``, ...); :data:`PARAM_FLAGS` turns it into the flag the
+user typed, so ``InputError("no such assumption 'x'", param="sets", key="x.y")`` prints as
+``error: --set: x.y: no such assumption 'x'``.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import FinmodelError, InputError
+
+# The library argument (InputError.param) -> the command-line flag that passes it.
+PARAM_FLAGS: dict[str, str] = {
+    # every command that loads a scenario (finmodel.scenarios.load)
+    "sets": "--set",
+    # finmodel breakeven (finmodel.breakeven)
+    "vary": "--vary",
+    "target": "--target",
+    "range": "--range",
+    "lo": "--range",
+    "hi": "--range",
+    "pick": "--pick",
+    # finmodel sensitivity / compare / montecarlo (finmodel.sensitivity)
+    "metric": "--metric",
+    "metrics": "--metric",
+    "drivers": "--driver",
+    "swing": "--swing",
+    "grids": "--grid",
+    "n": "-n",
+    "trajectories": "-n",
+    "seed": "--seed",
+    "inputs": "--inputs",
+    "levels": "--levels",
+    "chunk_size": "--chunk-size",
+    "workers": "--workers",
+    "method": "--method",
+    "bins": "--bins",
+    "payback_years": "--payback-years",
+    "cash_limit": "--cash-limit",
+    "reference": "--reference",
+    "set_file": "--set-file",
+    "draws_format": "--draws-format",
+    # finmodel run and the study commands' workbooks (finmodel.io.ensure_dir: the output folder)
+    "outdir": "-o",
+    "folder": "-o",
+    "pdf": "--pdf",
+}
+
+
+def one_line(text) -> str:
+    return " ".join(str(text).split())
+
+
+def describe(exc: BaseException) -> tuple[str, int, bool]:
+    """``(line, exit code, show the traceback with --debug)`` of a failure; ``line`` without ``error: ``."""
+    if isinstance(exc, (click.exceptions.Abort, KeyboardInterrupt)):
+        return "interrupted", 130, False
+    if isinstance(exc, click.exceptions.UsageError):
+        return exc.format_message(), 2, True
+    if isinstance(exc, click.exceptions.ClickException):
+        return exc.format_message(), 2, False
+    if isinstance(exc, InputError):
+        return exc.line(param_label=PARAM_FLAGS.get(exc.param)), exc.exit_code, True
+    if isinstance(exc, FinmodelError):
+        return (exc.line() if hasattr(exc, "line") else str(exc)), exc.exit_code, True
+    if isinstance(exc, MemoryError):
+        return "out of memory: reduce the number of scenarios or the chunk size", 1, False
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return f"{where}{exc.strerror or exc}", 1, True
+    # an internal error: one line, the traceback on request
+    return f"internal error ({type(exc).__name__}): {exc}; run again with --debug for the traceback", 1, True

@@ -1,0 +1,71 @@
+"""The ``finmodel`` group: every command registered here, every failure turned into one line.
+
+Errors: bad input or usage exits 2, an environment fault (unwritable folder, full disk, locked
+report) exits 1, Ctrl-C exits 130; each prints exactly one line on stderr,
+``error: <file>: <yaml.key>: <what is wrong>``, and no traceback unless ``--debug``
+(see :mod:`finmodel.cli.errors`).
+
+The commands live in their own modules and import :mod:`finmodel.cli.options`, never this
+module; this module imports them and adds them to the group, so importing any of them first
+still leaves every command registered.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from .. import __version__
+from . import options
+from .breakeven import breakeven_cmd
+from .errors import describe, one_line
+from .init import init_cmd
+from .run import run_cmd
+from .schema import schema_cmd
+from .sensitivity import compare_cmd, montecarlo_cmd, sensitivity_cmd
+from .validate import validate_cmd
+
+DEBUG = {"on": False}
+COMMANDS = (run_cmd, validate_cmd, schema_cmd, init_cmd, breakeven_cmd, sensitivity_cmd, compare_cmd,
+            montecarlo_cmd)
+
+
+class FinmodelGroup(click.Group):
+    """A click group that turns every failure into one line on stderr and an exit code."""
+
+    def main(self, args=None, prog_name=None, **kw):  # noqa: D401
+        argv = list(sys.argv[1:] if args is None else args)
+        options.ARGV[:] = [str(x) for x in argv]
+        DEBUG["on"] = "--debug" in argv
+        try:
+            rv = super().main(args=argv, prog_name=prog_name or "finmodel", standalone_mode=False, **kw)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except (Exception, KeyboardInterrupt) as exc:
+            line, code, has_trace = describe(exc)
+            if has_trace and DEBUG["on"]:
+                traceback.print_exc()
+            click.echo(f"error: {one_line(line)}", err=True)
+            sys.exit(code)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
+        sys.exit(0)
+
+
+@click.group(cls=FinmodelGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="finmodel")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def main(debug: bool) -> None:
+    """finmodel: is renovating and operating an old community 'micro-profit but sustainable'?
+
+    Projects 20-year cash flows from YAML assumptions, solves break-evens, runs sensitivity
+    studies and writes Excel reports in 万元. SCENARIO is a YAML file or a packaged scenario
+    name; the default is the J-community base case.
+    """
+    DEBUG["on"] = DEBUG["on"] or debug
+
+
+for _command in COMMANDS:
+    main.add_command(_command)

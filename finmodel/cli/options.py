@@ -1,0 +1,47 @@
+"""What the commands share: the SCENARIO argument, ``--set``, ``--json``, ``-o``, printing JSON,
+loading a scenario and the command line of this invocation.
+
+Every command module imports this module (and the library), never :mod:`finmodel.cli.main`.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+import click
+
+ARGV: list[str] = []          # the arguments of this invocation (the command line shown on a workbook's About)
+
+
+def scenario_argument(f):
+    return click.argument("scenario", required=False, metavar="[SCENARIO]")(f)
+
+
+def set_option(f):
+    return click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+                        help="Override an assumption (repeatable): dotted YAML path, list items by index, "
+                             "e.g. --set space.tiers.2.rent_cny_per_m2_day=8")(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object (NaN as null).")(f)
+
+
+def outdir_option(f):
+    return click.option("-o", "--output", "outdir", default="outputs", show_default=True, metavar="DIR",
+                        help="Folder for the workbook.")(f)
+
+
+def command_line() -> str:
+    """This invocation as a shell command line: ``finmodel sensitivity --tornado -o out``."""
+    return shlex.join(["finmodel"] + ARGV)
+
+
+def load_scenario(scenario, sets):
+    from ..scenarios import load
+    return load(scenario, sets)
+
+
+def emit_json(obj) -> None:
+    from ..io import dumps
+    click.echo(dumps(obj))
