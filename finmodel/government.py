@@ -1,49 +1,13 @@
-"""The street office's view of the deal: fiscal commitments, affordability, value for money, residents' burden.
+"""The street office's view of the deal as plain data: fiscal commitments, affordability, value
+for money, residents' burden.
 
-The operator's cash flows are half of the deal; this module computes the other half, what the
-public purse gives up and pays, from the same projection and the ``government`` section of the
-assumptions. Every function is vectorised over scenarios: line items come in as (S, N+1) arrays
-(years 0..N on the last axis), results go out as (S, N+1) arrays by year or (S,) arrays.
+The figures are rows of the model (:mod:`finmodel.model.government`, where each is defined);
+this module reads them from a projection for ``finmodel run --json`` and the terminal, and
+names the government metrics for break-even targets and sensitivity studies.
 
-Definitions (year t = 0..N; ``op`` = 1 in operating years; CNY unless stated):
-
-* **Cash outlays** ``cash_outlay_t = co_investment_t + subsidy_paid_t + capital_grant_t``:
-  the government's own renovation spending (``government.co_investment_cny``, year 0), the
-  subsidy as the government pays it (``subsidy_received``, VAT included when it is a purchased
-  service) and capital grants (``capital_grant``).
-* **Tax relief** ``tax_relief_t = taxes_t(reliefs off) - taxes_t``, taxes = VAT payable +
-  surcharges + income tax, from a second projection with the small low-profit enterprise
-  relief, the income-tax holiday and the small-scale surcharge relief switched off
-  (:data:`RELIEF_OFF`). Forgone tax revenue, not an outlay.
-* **Fiscal commitments** ``commitment_t = cash_outlay_t + tax_relief_t``.
-* **Taxes paid back** ``taxes_paid_back_t = vat_payable_t + surcharges_t + income_tax_t``, all
-  of them, for the public purse as a whole (not only the district's share of them).
-* **Net cost** ``net_cost_t = cash_outlay_t - taxes_paid_back_t``: what the public purse is out
-  of pocket. The relief is not subtracted again: the taxes paid are already lower by it.
-* **Foregone rent** ``foregone_rent_t = market_rent x space.total_area_m2 x 365 x (1+g)^(t-1) x
-  op``: the opportunity cost of handing over the space free; a memo line, not cash, outside
-  the totals above.
-* **Present values** at ``government.discount_rate``, ``PV = sum_t x_t / (1+r)^t`` with year 0
-  undiscounted (the NPV convention of MODEL.md section 5); per household = PV /
-  ``scenario.households``.
-* **Affordability** ``share_t = cash_outlay_t / (budget x (1+growth)^(t-1)) +
-  existing_commitments_share``; the peak over years 0..N against ``red_line`` (10 %) and
-  ``warning_level``. Budget outlays only: the rule counts expenditure responsibilities paid from
-  the general public budget, which tax relief is not.
-* **Value for money** ``vfm = PV_psc(comparator net cost) - PV_gov(net_cost)``, positive when the
-  concession costs the government less. The comparator: ``psc_net_t = capex x [t=0] + opex x
-  (1+e)^(t-1) x op - revenue_factor x (rent_gross + parking_gross + other_gross)_t -
-  collection_rate x property_fees_billed_t``; no taxes. The foregone rent stays out of the test:
-  the comparator earns the space's rent itself, so the concession's side already lacks it.
-* **Residents' burden** property fee per household per month = the fee step's price x floor area
-  per household (``property_service.base_area_m2 / scenario.households``: the households are
-  those of the base area, so the expanded area does not inflate the figure); parking fee per
-  space per month = fee x (1+escalation)^(k-1); the share of households paying
-  (``government.paying_household_share``, or the year's collection rate when null).
-
-Entry points: :func:`compute` (all arrays), :func:`government_view` (one scenario, JSON-ready),
-:func:`government_metrics` (the (S,) metrics for break-even and sensitivity) and
-:func:`evaluate` (chunked metrics of many scenarios, like ``engine.evaluate``).
+Entry points: :func:`compute` (the rows of a projection as arrays), :func:`government_view`
+(one scenario, JSON-ready), :func:`government_metrics` (the (S,) metrics) and :func:`evaluate`
+(chunked metrics of many scenarios, as ``engine.evaluate``).
 """
 
 from __future__ import annotations
@@ -57,16 +21,12 @@ from . import engine
 from .assumptions import Assumptions
 from .engine import Projection
 from .errors import InputError
-from .scenarios import with_values
+from .model.government import NOTE_FORMAL as _FORMAL, NOTE_INDICATIVE as _INDICATIVE, PV_LINES, RELIEF_OFF
 
-#: The reliefs switched off to measure the tax relief granted.
-RELIEF_OFF: dict[str, Any] = {
-    "tax.small_enterprise_relief": False,
-    "support.income_tax_holiday_years": 0,
-    "tax.surcharge_relief_small_scale.factor": 1.0,
-}
+__all__ = ["compute", "government_view", "government_metrics", "evaluate", "summary_lines", "GOV_METRIC_NAMES",
+           "ALL_METRIC_NAMES", "RELIEF_OFF"]
 
-#: Metrics for break-even targets and sensitivity studies, each an (S,) array.
+#: Metrics for break-even targets and sensitivity studies, each an (S,) array: scalar rows of the model.
 GOV_METRIC_NAMES = (
     "gov_commitment_pv", "gov_commitment_pv_per_household", "gov_net_cost_pv", "gov_tax_relief_pv",
     "gov_foregone_rent_pv", "gov_budget_share_peak", "gov_vfm",
@@ -78,303 +38,99 @@ GOV_METRIC_UNITS = {
     "gov_tax_relief_pv": "CNY", "gov_foregone_rent_pv": "CNY", "gov_budget_share_peak": "fraction", "gov_vfm": "CNY",
 }
 
-#: What each metric is (for docs, --help and the workbook).
-GOV_METRIC_DOC = {
-    "gov_commitment_pv": "PV at the government rate of co-investment + subsidy paid + capital grants + tax relief",
-    "gov_commitment_pv_per_household": "gov_commitment_pv / scenario.households",
-    "gov_net_cost_pv": "PV of cash outlays - taxes paid back (VAT, surcharges, income tax)",
-    "gov_tax_relief_pv": "PV of the taxes forgone through the small-enterprise relief, tax holiday and surcharge relief",
-    "gov_foregone_rent_pv": "PV of the market rent of the space handed over free (opportunity cost, not cash)",
-    "gov_budget_share_peak": "peak over years of outlays / district budget expenditure + existing commitments share",
-    "gov_vfm": "PV of the comparator's net cost - gov_net_cost_pv; positive = the concession is better value",
-}
-
-#: The rows of the Government view (key, en, zh, unit): the order of the workbook sheet.
-GOV_ROWS = (
-    ("co_investment", "Government co-investment (renovation)", "政府配套投资(改造)", "CNY"),
-    ("subsidy_paid", "Subsidy paid", "运营补贴支出", "CNY"),
-    ("capital_grant", "Capital grant", "资本金补助", "CNY"),
-    ("cash_outlay", "Budget outlays", "财政支出", "CNY"),
-    ("tax_relief", "Tax relief granted", "税费减免", "CNY"),
-    ("commitment", "Fiscal commitments", "财政支出责任", "CNY"),
-    ("taxes_paid_back", "Taxes paid by the deal (VAT, surcharges, income tax)", "项目缴纳税费", "CNY"),
-    ("net_cost", "Net cost to government (outlays - taxes)", "政府净支出(支出-税费)", "CNY"),
-    ("foregone_rent", "Foregone rent on the space (memo, not cash)", "让渡空间的租金(机会成本,备忘)", "CNY"),
-    ("discount_factor", "Discount factor at the government rate", "折现系数(政府折现率)", "index"),
-    ("budget_expenditure", "District general public budget expenditure", "区一般公共预算支出", "CNY"),
-    ("budget_share", "Share of budget expenditure (existing commitments included)", "占一般公共预算支出比例(含已有支出责任)", "fraction"),
-    ("psc_capex", "Comparator: renovation capex", "公共部门比较值: 建设投资", "CNY"),
-    ("psc_opex", "Comparator: operating costs", "公共部门比较值: 运营成本", "CNY"),
-    ("psc_revenue", "Comparator: receipts", "公共部门比较值: 收入", "CNY"),
-    ("psc_net_cost", "Comparator: net cost", "公共部门比较值: 净成本", "CNY"),
-    ("property_fee_per_household_month", "Property fee per household per month", "户均月物业费", "CNY/household/month"),
-    ("paying_household_share", "Share of households paying", "缴费户比例", "fraction"),
-    ("average_fee_per_household_month", "Average fee paid per household per month", "户均月实缴物业费", "CNY/household/month"),
-    ("parking_fee_per_space_month", "Parking fee per space per month", "每车位月停车费", "CNY/space/month"),
-)
-
-#: Relative tolerance of the red-line and warning tests: a share that is 10 % on paper is not
-#: failed by the rounding of a sum such as 0.07 + 0.03.
-LINE_RTOL = 1e-12
-
-NOTE_INDICATIVE = ("A grant of use rights over the space, not a formal PPP (as at Jinsong): the 10 % "
-                   "fiscal-affordability test is indicative.")
-NOTE_FORMAL = "A formal PPP: the 10 % fiscal-affordability test applies to the district's outlays each year."
+NOTE_INDICATIVE = _INDICATIVE[0]
+NOTE_FORMAL = _FORMAL[0]
 NOTE_CONSTRUCTION = ("Under the 2023 PPP mechanism new deals may support operation but not construction: "
                      "{amount:,.0f} CNY of the support here pays for construction (co-investment {co:,.0f}, "
                      "capital grants {grant:,.0f}).")
 NOTE_NO_CONSTRUCTION = ("Under the 2023 PPP mechanism new deals may support operation but not construction: "
                         "no support here pays for construction.")
 
-
-# --------------------------------------------------------------------------- inputs
-def _param(a: Assumptions, vary: Mapping[str, np.ndarray], path: str):
-    """An assumption as a float, or an (S, 1) column when ``vary`` gives it per scenario."""
-    if path in vary:
-        arr = np.asarray(vary[path], dtype=float).reshape(-1)
-        return arr.reshape(-1, 1) if arr.size > 1 else float(arr[0])
-    node: Any = a
-    for part in path.split("."):
-        node = node[int(part)] if isinstance(node, list) else getattr(node, part)
-    return node
+#: Rows of the view by year (the model's keys without ``gov_``).
+YEAR_ROWS = PV_LINES + ("discount_factor", "budget_expenditure", "budget_share", "psc_capex", "psc_opex", "psc_revenue",
+                        "psc_net_cost", "psc_discount_factor", "property_fee_per_household_month",
+                        "paying_household_share", "average_fee_per_household_month", "parking_fee_per_space_month")
 
 
-def _checked_vary(a: Assumptions, vary, S: int) -> dict[str, np.ndarray]:
-    checked, size = engine.check_vary(a, vary)
-    if size not in (1, S):
-        raise InputError(f"vary has {size} scenarios but the projection has {S}", source="government", key="vary")
-    return checked
+def _need_rows(pj: Projection) -> Projection:
+    if "gov_commitment" in pj.items:
+        return pj
+    raise InputError("the projection has no government rows: project it with detail=True", param="pj")
 
 
-def _has_relief(a: Assumptions, vary: Mapping[str, np.ndarray]) -> bool:
-    """Whether any relief of RELIEF_OFF can change the taxes of these scenarios."""
-    if a.tax.small_enterprise_relief:
-        return True
-    if np.any(np.asarray(_param(a, vary, "support.income_tax_holiday_years")) > 0):
-        return True
-    small_scale_possible = a.tax.taxpayer_status != "general"
-    return small_scale_possible and bool(np.any(np.asarray(_param(a, vary, "tax.surcharge_relief_small_scale.factor")) < 1))
+def compute(pj: Projection, a: Assumptions | None = None, **_ignored) -> dict[str, Any]:
+    """The government rows of a projection as arrays: (S, N+1) by year, (S,) per scenario.
 
-
-def relief_free_projection(a: Assumptions, vary: Mapping[str, Any] | None = None) -> Projection:
-    """The same scenarios with the reliefs of :data:`RELIEF_OFF` switched off (``detail=False``)."""
-    a_off = with_values(a, RELIEF_OFF)
-    rest = {k: v for k, v in (vary or {}).items() if k not in RELIEF_OFF}
-    return engine.project(a_off, rest or None, detail=False)
-
-
-def _taxes(pj: Projection) -> np.ndarray:
-    return pj["vat_payable"] + pj["surcharges"] + pj["income_tax"]
-
-
-# --------------------------------------------------------------------------- the arrays
-def compute(pj: Projection, a: Assumptions | None = None, *, vary: Mapping[str, Any] | None = None,
-            relief_free: Projection | None = None) -> dict[str, Any]:
-    """Every figure of the government view as arrays: (S, N+1) by year, (S,) per scenario.
-
-    Parameters
-    ----------
-    pj : Projection
-        The projection of S scenarios.
-    a : Assumptions, optional
-        The scenario (default ``pj.assumptions``); its ``government`` section is read here.
-    vary : mapping, optional
-        The same ``{dotted.path: array over scenarios}`` the projection was made with. Needed to
-        build the relief-free projection of S > 1 scenarios, and to vary ``government.*`` inputs
-        (which the engine does not read) across scenarios.
-    relief_free : Projection, optional
-        The same scenarios with the reliefs switched off (:func:`relief_free_projection`); built
-        here when not given and some relief is on.
-
-    Returns
-    -------
-    dict
-        By year (S, N+1) [CNY unless stated]: ``co_investment``, ``subsidy_paid``,
-        ``capital_grant``, ``cash_outlay``, ``tax_relief``, ``commitment``, ``taxes_paid_back``,
-        ``net_cost``, ``foregone_rent``, ``discount_factor`` [-], ``budget_expenditure``,
-        ``budget_share`` [fraction], ``psc_capex``, ``psc_opex``, ``psc_revenue``,
-        ``psc_net_cost``, ``psc_discount_factor`` [-], ``property_fee_per_household_month``
-        [CNY/household/month], ``paying_household_share`` [fraction],
-        ``average_fee_per_household_month``, ``parking_fee_per_space_month`` [CNY/space/month].
-        Per scenario (S,): ``total_<line>`` and ``pv_<line>`` for each CNY line above but the
-        comparator's, ``commitment_pv_per_household``, ``net_cost_pv_per_household``
-        [CNY/household], ``budget_share_peak`` [fraction], ``budget_share_peak_year`` [calendar
-        year], ``red_line_ok``, ``above_warning`` [bool], ``construction_support`` [CNY],
-        ``psc_net_cost_pv``, ``vfm`` [CNY], ``floor_area_per_household_m2`` [m²],
-        ``property_fee_change``, ``property_fee_change_vs_wages``, ``parking_fee_change``
-        [fraction, last operating year against year 1]. Plus ``years`` (T,) and ``rates`` (the
-        discount rates used, (S,)).
+    By year [CNY unless stated]: every line of :data:`YEAR_ROWS`. Per scenario: ``total_<line>``
+    and ``pv_<line>`` for each line of ``PV_LINES``, ``commitment_pv_per_household``,
+    ``net_cost_pv_per_household`` [CNY/household], ``budget_share_peak`` [fraction],
+    ``budget_share_peak_year``, ``red_line_ok``, ``above_warning`` [bool], ``construction_support``,
+    ``psc_net_cost_pv``, ``vfm`` [CNY], ``floor_area_per_household_m2``, ``property_fee_change``,
+    ``property_fee_change_vs_wages``, ``parking_fee_change`` [fraction, last operating year against
+    year 1]; ``years`` and the discount ``rates``.
     """
+    pj = _need_rows(pj)
     a = pj.assumptions if a is None else a
-    S, T = pj.n_scenarios, pj.T
-    v = _checked_vary(a, vary, S)
-    N = T - 1
-    t = np.arange(T, dtype=float).reshape(1, -1)
-    op = (t >= 1).astype(float)
-    first = (t == 0).astype(float)
-
-    def full(x) -> np.ndarray:
-        return np.array(np.broadcast_to(np.asarray(x, dtype=float), (S, T)))
-
-    def g(path):
-        return _param(a, v, path)
-
-    def each(x) -> np.ndarray:
-        """A parameter as an (S,) vector."""
-        return np.broadcast_to(np.asarray(x, dtype=float).reshape(-1), (S,))
-
-    gv = "government."
-    r_gov = g(gv + "discount_rate")
-    df = full((1.0 + np.asarray(r_gov, dtype=float)) ** -t)
-    r_psc = g(gv + "comparator.discount_rate")
-    r_psc = r_gov if r_psc is None else r_psc
-    df_psc = full((1.0 + np.asarray(r_psc, dtype=float)) ** -t)
-    households = each(g("scenario.households"))
-
-    # ------------------------------------------------------------ fiscal commitments
-    co_investment = full(g(gv + "co_investment_cny") * first)
-    subsidy_paid = full(pj["subsidy_received"])
-    capital_grant = full(pj["capital_grant"])
-    cash_outlay = co_investment + subsidy_paid + capital_grant
-    taxes_paid_back = full(_taxes(pj))
-    if relief_free is None and _has_relief(a, v):
-        if S > 1 and not v:
-            raise InputError("pass vary= (the overrides the projection was made with) or relief_free= "
-                             "to measure the tax relief of several scenarios", source="government", key="relief_free")
-        relief_free = relief_free_projection(a, v)
-    if relief_free is not None:
-        if relief_free.n_scenarios not in (1, S) or relief_free.T != T:
-            raise InputError(f"relief_free has shape ({relief_free.n_scenarios}, {relief_free.T}), "
-                             f"the projection ({S}, {T})", source="government", key="relief_free")
-        tax_relief = full(_taxes(relief_free)) - taxes_paid_back
-    else:
-        tax_relief = np.zeros((S, T))
-    commitment = cash_outlay + tax_relief
-    net_cost = cash_outlay - taxes_paid_back
-    rent_growth = (1.0 + np.asarray(g(gv + "market_rent_escalation"), dtype=float)) ** (t - 1)
-    foregone_rent = full(g(gv + "market_rent_cny_per_m2_day") * g("space.total_area_m2") * 365.0 * rent_growth * op)
-
-    # ------------------------------------------------------------ affordability
-    budget = full(g(gv + "budget_expenditure_cny_per_year")
-                  * (1.0 + np.asarray(g(gv + "budget_growth"), dtype=float)) ** (t - 1))
-    existing = full(g(gv + "existing_commitments_share"))
-    budget_share = cash_outlay / budget + existing
-    peak_i = np.argmax(budget_share, axis=-1)
-    peak = budget_share[np.arange(S), peak_i]
-    red_line = each(g(gv + "red_line"))
-    warning = each(g(gv + "warning_level"))
-
-    # ------------------------------------------------------------ value for money
-    psc = gv + "comparator."
-    psc_capex = full(g(psc + "capex_cny") * first)
-    psc_opex = full(g(psc + "opex_cny_per_year")
-                    * (1.0 + np.asarray(g(psc + "opex_escalation"), dtype=float)) ** (t - 1) * op)
-    psc_revenue = full(g(psc + "revenue_factor") * (pj["rent_gross"] + pj["parking_gross"] + pj["other_gross"])
-                       + g(psc + "collection_rate") * pj["property_fees_billed"])
-    psc_net_cost = psc_capex + psc_opex - psc_revenue
-    psc_net_cost_pv = (psc_net_cost * df_psc).sum(axis=-1)
-
-    # ------------------------------------------------------------ residents' burden
-    safe_hh = np.where(households > 0, households, 1.0)
-    area_hh = np.where(households > 0, each(g("property_service.base_area_m2")) / safe_hh, np.nan)
-    fee_hh = full(pj["property_fee_cny_per_m2_month"]) * area_hh[:, None]
-    share_paying = g(gv + "paying_household_share")
-    paying = full(pj["collection_rate"] if share_paying is None else np.asarray(share_paying) * op)
-    parking_fee = full(g("parking.fee_cny_per_space_month")
-                       * (1.0 + np.asarray(g("parking.escalation"), dtype=float)) ** (t - 1) * op)
-    wages = full(pj["wage_index"])
+    S, N = pj.n_scenarios, pj.T - 1
+    out: dict[str, Any] = {k: np.array(pj[f"gov_{k}"]) for k in YEAR_ROWS}
+    sc = {k: np.array(pj.scalar(k)) for k in pj.scalars if k.startswith("gov_")}
+    for line in PV_LINES:
+        out[f"total_{line}"] = out[line].sum(axis=-1)
+        out[f"pv_{line}"] = sc[f"gov_{line}_pv"]
+    hh = float(a.scenario.households or 0)
+    peak_i = np.argmax(out["budget_share"], axis=-1)
+    gov = a.government
+    rate_psc = gov.discount_rate if gov.comparator.discount_rate is None else gov.comparator.discount_rate
 
     def change(x):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(x[:, 1] != 0, x[:, N] / np.where(x[:, 1] != 0, x[:, 1], 1.0) - 1.0, np.nan)
 
-    out: dict[str, Any] = {
-        "years": np.asarray(pj.years), "rates": {"government": each(r_gov), "comparator": each(r_psc)},
-        "co_investment": co_investment, "subsidy_paid": subsidy_paid, "capital_grant": capital_grant,
-        "cash_outlay": cash_outlay, "tax_relief": tax_relief, "commitment": commitment,
-        "taxes_paid_back": taxes_paid_back, "net_cost": net_cost, "foregone_rent": foregone_rent,
-        "discount_factor": df, "budget_expenditure": budget, "budget_share": budget_share,
-        "psc_capex": psc_capex, "psc_opex": psc_opex, "psc_revenue": psc_revenue, "psc_net_cost": psc_net_cost,
-        "psc_discount_factor": df_psc,
-        "property_fee_per_household_month": fee_hh, "paying_household_share": paying,
-        "average_fee_per_household_month": fee_hh * paying, "parking_fee_per_space_month": parking_fee,
-    }
-    for line in ("co_investment", "subsidy_paid", "capital_grant", "cash_outlay", "tax_relief", "commitment",
-                 "taxes_paid_back", "net_cost", "foregone_rent"):
-        out[f"total_{line}"] = out[line].sum(axis=-1)
-        out[f"pv_{line}"] = (out[line] * df).sum(axis=-1)
-    out["commitment_pv_per_household"] = np.where(households > 0, out["pv_commitment"] / safe_hh, np.nan)
-    out["net_cost_pv_per_household"] = np.where(households > 0, out["pv_net_cost"] / safe_hh, np.nan)
+    wages = pj["wage_index"]
+    fee_hh = out["property_fee_per_household_month"]
     out.update({
-        "budget_share_peak": peak,
+        "years": np.asarray(pj.years),
+        "rates": {"government": np.full(S, gov.discount_rate), "comparator": np.full(S, rate_psc)},
+        "commitment_pv_per_household": sc["gov_commitment_pv_per_household"],
+        "net_cost_pv_per_household": sc["gov_net_cost_pv_per_household"],
+        "budget_share_peak": sc["gov_budget_share_peak"],
         "budget_share_peak_year": np.asarray(pj.years)[peak_i],
-        "red_line_ok": peak <= red_line * (1.0 + LINE_RTOL),
-        "above_warning": peak > warning * (1.0 + LINE_RTOL),
-        "red_line": red_line, "warning_level": warning, "existing_commitments_share": existing[:, 0],
-        "comparator": {k: each(x) for k, x in (
-            ("capex_cny", g(psc + "capex_cny")), ("opex_cny_per_year", g(psc + "opex_cny_per_year")),
-            ("opex_escalation", g(psc + "opex_escalation")), ("collection_rate", g(psc + "collection_rate")),
-            ("revenue_factor", g(psc + "revenue_factor")), ("discount_rate", r_psc))},
-        "construction_support": (co_investment + capital_grant).sum(axis=-1),
-        "psc_net_cost_pv": psc_net_cost_pv,
-        "vfm": psc_net_cost_pv - out["pv_net_cost"],
-        "floor_area_per_household_m2": area_hh,
+        "red_line_ok": sc["gov_red_line_ok"].astype(bool),
+        "above_warning": sc["gov_above_warning"].astype(bool),
+        "red_line": np.full(S, gov.red_line), "warning_level": np.full(S, gov.warning_level),
+        "existing_commitments_share": np.full(S, gov.existing_commitments_share),
+        "comparator": {k: np.full(S, float(v)) for k, v in (
+            ("capex_cny", gov.comparator.capex_cny), ("opex_cny_per_year", gov.comparator.opex_cny_per_year),
+            ("opex_escalation", gov.comparator.opex_escalation), ("collection_rate", gov.comparator.collection_rate),
+            ("revenue_factor", gov.comparator.revenue_factor), ("discount_rate", rate_psc))},
+        "construction_support": out["total_co_investment"] + out["total_capital_grant"],
+        "psc_net_cost_pv": sc["gov_psc_net_cost_pv"],
+        "vfm": sc["gov_vfm"],
+        "floor_area_per_household_m2": np.full(S, a.property_service.base_area_m2 / hh if hh > 0 else np.nan),
         "property_fee_change": change(fee_hh),
         "property_fee_change_vs_wages": change(fee_hh / np.where(wages != 0, wages, 1.0)),
-        "parking_fee_change": change(parking_fee),
+        "parking_fee_change": change(out["parking_fee_per_space_month"]),
     })
     return out
 
 
-# --------------------------------------------------------------------------- metrics
-def government_metrics(pj: Projection, a: Assumptions | None = None, *, vary: Mapping[str, Any] | None = None,
-                       relief_free: Projection | None = None, names: tuple[str, ...] | None = None,
-                       ) -> dict[str, np.ndarray]:
-    """The government metrics of S scenarios, each an (S,) array, for break-even and sensitivity.
-
-    Names (:data:`GOV_METRIC_NAMES`): ``gov_commitment_pv``, ``gov_commitment_pv_per_household``,
-    ``gov_net_cost_pv``, ``gov_tax_relief_pv``, ``gov_foregone_rent_pv`` [CNY, CNY/household],
-    ``gov_budget_share_peak`` [fraction], ``gov_vfm`` [CNY]. ``names`` limits the output.
-    """
+def government_metrics(pj: Projection, a: Assumptions | None = None, *, names: tuple[str, ...] | None = None,
+                       **_ignored) -> dict[str, np.ndarray]:
+    """The government metrics of a projection's S scenarios, each an (S,) array (scalar rows)."""
     want = GOV_METRIC_NAMES if names is None else tuple(names)
     unknown = set(want) - set(GOV_METRIC_NAMES)
     if unknown:
         raise InputError(f"unknown metric(s): {', '.join(sorted(unknown))}; known: {', '.join(GOV_METRIC_NAMES)}",
-                         source="government")
-    need_relief = {"gov_commitment_pv", "gov_commitment_pv_per_household", "gov_tax_relief_pv"} & set(want)
-    if not need_relief and relief_free is None:
-        relief_free = pj          # the relief is not asked for: skip the second projection
-    c = compute(pj, a, vary=vary, relief_free=relief_free)
-    full = {
-        "gov_commitment_pv": c["pv_commitment"],
-        "gov_commitment_pv_per_household": c["commitment_pv_per_household"],
-        "gov_net_cost_pv": c["pv_net_cost"],
-        "gov_tax_relief_pv": c["pv_tax_relief"],
-        "gov_foregone_rent_pv": c["pv_foregone_rent"],
-        "gov_budget_share_peak": c["budget_share_peak"],
-        "gov_vfm": c["vfm"],
-    }
-    return {k: np.asarray(full[k], dtype=float) for k in GOV_METRIC_NAMES if k in want}
+                         param="metrics")
+    _need_rows(pj)
+    return {k: np.array(pj.scalar(k), dtype=float) for k in GOV_METRIC_NAMES if k in want}
 
 
 def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_size: int = engine.DEFAULT_CHUNK,
              metrics: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
-    """Engine and government metrics of S scenarios in chunks, like :func:`engine.evaluate`.
-
-    ``metrics`` may mix names of ``engine.METRIC_NAMES`` and :data:`GOV_METRIC_NAMES` (default:
-    all of the government's). Each result is an (S,) array. Without government names this is
-    exactly ``engine.evaluate``; with them, the engine's chunk loop scores them too.
-    """
+    """Engine and government metrics of S scenarios in chunks: ``engine.evaluate`` (default: the government's)."""
     names = GOV_METRIC_NAMES if metrics is None else tuple(dict.fromkeys(metrics))
-    gov = tuple(n for n in names if n in GOV_METRIC_NAMES)
-    if not gov:
-        return engine.evaluate(a, vary, chunk_size=chunk_size, metrics=names)
-
-    def score(pj, part):
-        return government_metrics(pj, a, vary=part, names=gov)
-
-    out = engine.evaluate(a, vary, chunk_size=chunk_size, metrics=names, extra=score)
-    return {k: out[k] for k in names}
+    return engine.evaluate(a, vary, chunk_size=chunk_size, metrics=names)
 
 
 #: Every metric a study can ask for: the engine's and the government's.
@@ -405,7 +161,7 @@ def government_view(pj: Projection, a: Assumptions | None = None, *, relief_free
     :func:`compute` result.
     """
     a = pj.assumptions if a is None else a
-    c = compute(pj, a, vary=vary, relief_free=relief_free) if arrays is None else arrays
+    c = compute(pj, a) if arrays is None else arrays
     i = scenario
     gov = a.government
     lines = ("co_investment", "subsidy_paid", "capital_grant", "cash_outlay", "tax_relief", "commitment",

@@ -18,6 +18,8 @@ from .targets import Target, _number, parse_target
 
 _REL_STEPS = np.array([-0.9, -0.75, -0.5, -0.25, -0.1, -0.05, -0.01, 0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0])
 _K = 56
+#: Refinement passes: the first, then as many looks again as new jumps or crossings call for.
+MAX_PASSES = 8
 
 
 def _grid(lo: float, hi: float, base: float) -> np.ndarray:
@@ -113,11 +115,16 @@ def _looks(problems: Sequence[_Problem], found) -> list[tuple[int, float, float]
     return [(i, u, v) for i, u, v in looks if v - u > 1e-9 * (problems[i].hi - problems[i].lo)]
 
 
-def _rescan(problems: Sequence[_Problem], outcomes: list[_Outcome], looks, ev: _Evaluator) -> list:
-    """Each stretch sampled at 17 points, all in one engine call: the brackets of their sign changes."""
+def _rescan(problems: Sequence[_Problem], outcomes: list[_Outcome], looks, ev: _Evaluator) -> tuple[list, list]:
+    """Each stretch sampled at 17 points, all in one engine call.
+
+    Returns the brackets of the sign changes, and the cells to sample again: a cell where the
+    metric turns against both neighbours (a jump whose two sides are on the same side of the
+    target can hide a crossing beside it).
+    """
     xs_l = [np.linspace(u, v, 17) for _, u, v in looks]
     res = ev.run([(problems[i].driver, x, problems[i].fixed) for (i, _, _), x in zip(looks, xs_l)])
-    brackets = []
+    brackets, again = [], []
     for (i, _, _), x, r in zip(looks, xs_l, res):
         t = problems[i].target
         m = r[t.metric]
@@ -126,15 +133,20 @@ def _rescan(problems: Sequence[_Problem], outcomes: list[_Outcome], looks, ev: _
         for j0 in range(x.size - 1):
             if not (np.isnan(h[j0]) or np.isnan(h[j0 + 1])) and (h[j0] >= 0) != (h[j0 + 1] >= 0):
                 brackets.append((i, x[j0], x[j0 + 1], h[j0], h[j0 + 1], m[j0], m[j0 + 1]))
-    return brackets
+        if t.op == "=":
+            d = np.sign(np.diff(h))
+            for j in range(1, d.size - 1):
+                if d[j] != 0 and d[j] != d[j - 1] and d[j] != d[j + 1] and (h[j] >= 0) == (h[j + 1] >= 0):
+                    again.append((i, float(x[j]), float(x[j + 1])))
+    return brackets, again
 
 
 def _solve_problems(a: Assumptions, problems: Sequence[_Problem]) -> tuple[list[_Outcome], _Evaluator]:
     """Bracket and refine every problem together (see the package docstring).
 
     Pass 1 scores each problem's grid and refines every sign change. A bracket can hide more than
-    one crossing, so up to two more passes look again where the first answer may not be the whole
-    story: both sides of a jump for an ``=`` target (a root may sit beside the jump), and the part
+    one crossing, so further passes (up to ``MAX_PASSES`` in all, while they find something new)
+    look again where an answer may not be the whole story: both sides of a jump for an ``=`` target (a root may sit beside the jump), and the part
     of the bracket between the answer and the side the pick prefers (below it for ``"lowest"``,
     above it for ``"highest"``, toward the base value for ``"nearest"``). Each such stretch is
     sampled at 17 points in one shared engine call and its sign changes are refined.
@@ -147,16 +159,22 @@ def _solve_problems(a: Assumptions, problems: Sequence[_Problem]) -> tuple[list[
     for i, p in enumerate(problems):
         outcomes.append(_first_outcome(i, p, cands[i], res[i][p.target.metric], ev, brackets))
     pending = _keep(problems, brackets)
-    for pass_no in range(3):
+    again: list = []
+    for pass_no in range(MAX_PASSES):
         if not pending:
             break
         found = _refine(problems, outcomes, pending, ev)
-        if pass_no == 2:
+        if pass_no == MAX_PASSES - 1:
             break
-        looks = _looks(problems, found)
+        looks = _looks(problems, found) + again
         if not looks:
             break
-        pending = _keep(problems, _rescan(problems, outcomes, looks, ev))
+        brackets, again = _rescan(problems, outcomes, looks, ev)
+        pending = _keep(problems, brackets)
+        if not pending and again:
+            pending = []
+            brackets, again = _rescan(problems, outcomes, again, ev)
+            pending = _keep(problems, brackets)
     return outcomes, ev
 
 

@@ -30,6 +30,7 @@ PARAM_FLAGS: dict[str, str] = {
     "drivers": "--driver",
     "swing": "--swing",
     "grids": "--grid",
+    "specs": "--grid",
     "n": "-n",
     "trajectories": "-n",
     "seed": "--seed",

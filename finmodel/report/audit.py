@@ -14,7 +14,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .expr import ALLOWED_NUMBERS, COL_Y0
+from ..model.expr import ALLOWED_NUMBERS
+from .render import COL_Y0
 from .layout import HEADER_ROWS, SHEET_TITLES
 
 ERRORS = ("#REF!", "#DIV/0!", "#NAME?", "#VALUE!", "#N/A", "#NUM!", "#NULL!", "Err:", "#ERR")

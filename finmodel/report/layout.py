@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .expr import COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0  # noqa: F401  (re-exported)
+from .. import units
+from .render import NA_TEXT, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, HEADER_ROWS  # noqa: F401  (re-exported)
 
 #: Sheets in their order, by key: (zh, en).
 SHEET_TITLES = {
@@ -20,33 +21,11 @@ SHEET_TITLES = {
     "about": ("说明", "About"),
 }
 
-#: Rows above the first data row of a time-based sheet: title, calendar years, year index.
-HEADER_ROWS = 3
 
-# unit code -> (zh, en, number format)
-WAN_FMT = '#,##0.00;[Red]-#,##0.00;"-"'
-UNITS = {
-    "wan": ("万元", "CNY 10,000", WAN_FMT),
-    "wan0": ("万元", "CNY 10,000", '#,##0;[Red]-#,##0;"-"'),
-    "pct": ("%", "%", '0.00%;[Red]-0.00%;"-"'),
-    "index": ("指数", "index", "0.0000"),
-    "factor": ("系数", "factor", "0.0000"),
-    "flag": ("1/0", "1/0", "0"),
-    "m2": ("平方米", "m²", '#,##0;[Red]-#,##0;"-"'),
-    "spaces": ("个", "spaces", '#,##0;[Red]-#,##0;"-"'),
-    "fee": ("元/平方米/月", "CNY/m²/month", "0.00"),
-    "year": ("年份", "year", "0"),
-    "idx": ("年序", "year no.", "0"),
-    "count": ("期", "no.", "0"),
-    "months": ("月", "months", '0.00;[Red]-0.00;"-"'),
-    "years": ("年", "years", '0.00;[Red]-0.00;"-"'),
-    "ratio": ("倍", "x", "0.00"),
-    "cny": ("元", "CNY", "#,##0.00"),
-    "cny_hh": ("元/户", "CNY/household", '#,##0.00;[Red]-#,##0.00;"-"'),
-    "cny_hh_month": ("元/户/月", "CNY/household/month", '#,##0.00;[Red]-#,##0.00;"-"'),
-    "cny_space_month": ("元/车位/月", "CNY/space/month", '#,##0.00;[Red]-#,##0.00;"-"'),
-    "text": ("", "", "@"),
-}
+#: The report's short unit codes -> finmodel.units codes (labels and formats live there).
+UNIT_CODES = {"wan": "CNY", "wan0": "CNY_level", "pct": "fraction", "fee": "CNY/m2/month", "idx": "year_no",
+              "cny": "CNY_exact", "cny_hh": "CNY/household", "cny_hh_month": "CNY/household/month",
+              "cny_space_month": "CNY/space/month"}
 
 COLORS = {
     "input_fill": "#FFF2CC",      # inputs: pale yellow fill, blue text (FAST)
@@ -69,12 +48,11 @@ FONT_EN = "Calibri"
 
 
 def unit_label(code: str, zh: bool) -> str:
-    u = UNITS[code]
-    return u[0] if zh else u[1]
+    return units.label(UNIT_CODES.get(code, code), zh)
 
 
 def number_format(code: str) -> str:
-    return UNITS[code][2]
+    return units.excel_format(UNIT_CODES.get(code, code))
 
 
 def T(zh: bool, zh_text: str, en_text: str) -> str:
@@ -206,5 +184,4 @@ def auto_number_format(v) -> str:
     return "0.0000##"
 
 
-NA = {"na": ("不适用", "n/a"), "never": ("期内未回收", "not reached"),
-      "no_irr": ("无解", "none"), "none": ("无", "none"), "not_computed": ("未计算", "not computed")}
+NA = NA_TEXT

@@ -26,10 +26,12 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .. import __version__, government
-from ..lineitems import unit as item_unit
-from .expr import Ctx, FormulaError, Static
-from .formulas import CHECK_TOLERANCE_CNY, a_min_ds, build, table_name
+from .. import __version__
+from .. import model as model_pkg
+from .. import units
+from ..units import WAN
+from ..model.expr import FormulaError
+from .render import (XlCtx, Values, const_formula, display_unit, is_static, year_formula)
 from .inputs import SECTION_EN, SECTION_ZH, input_rows, unit_text
 from .layout import (BREAKEVEN_DRIVERS_ZH, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH,
                      HEADER_ROWS, MONEY_METRICS, NA, PCT_METRICS, PROBABILITY_LABELS, SHEET_TITLES, STUDY_UNIT_ZH,
@@ -37,7 +39,6 @@ from .layout import (BREAKEVEN_DRIVERS_ZH, COL_CONST, COL_LABEL, COL_PRE, COL_UN
                      metric_with_unit, number_format, target_label, unit_label)
 from .studies import ReportOptions, Studies, corridor_least, finite, mc_histogram, verdict
 
-WAN = 10_000.0
 #: The statuses of a break-even solve (finmodel.breakeven.BreakEven.status) in Chinese.
 SOLVE_STATUS_ZH = {"solved": "已求解", "jump": "指标在此跳变越过目标", "always": "整个范围内均满足目标",
                    "unreachable": "范围内无法达到", "undefined": "指标无定义"}
@@ -80,13 +81,13 @@ class Writer:
         self.N = self.a.scenario.concession_years
         self.T = self.N + 1
         self.last_col = COL_Y0 + self.N
-        self.model = build(self.a, tax_relief_cny=government.compute(pj, self.a)["tax_relief"][0])
-        self.model.evaluate()
+        self.model = model_pkg.build(self.a)
+        self.vals = Values(pj, 0, self.zh)
+        self.pos: dict[str, tuple[str, int]] = {}
         self.titles = {k: (v[0] if self.zh else v[1]) for k, v in SHEET_TITLES.items()}
         self.fmts: dict = {}
         self.colw: dict[str, dict[int, float]] = {}
         self.names: dict[str, str] = {}
-        self.deviation = self._engine_deviation()
         self.input_rows = input_rows(self.a)
         self.path_labels = {ir.path: (ir.zh if self.zh else ir.en) for ir in self.input_rows}
         self.path_pct = {ir.path for ir in self.input_rows if ir.percent}
@@ -120,30 +121,20 @@ class Writer:
         self.wb.define_name(name, ref)
         self.names[name] = ref
 
-    def ctx(self, sheet: str, j: int = 0) -> Ctx:
-        return Ctx(sheet, j, self.titles, self.T)
+    def ctx(self, sheet: str, j: int = 0) -> XlCtx:
+        return XlCtx(sheet, j, self.titles, self.pos, self.T, self.zh)
+
+    def r(self, key: str) -> int:
+        """The 0-based sheet row of a model row."""
+        return self.pos[key][1]
+
+    def rng(self, key: str, sheet: str, first: int = 0) -> str:
+        """A model row's year columns as an absolute range, seen from ``sheet``."""
+        return self.ctx(sheet).range(self.model[key], first)
 
     def cached(self, row, j):
-        """The value shown before recalculation: the engine's for line items, the row's own otherwise."""
-        if row.item and row.key in self.pj.items:
-            v = float(self.pj.items[row.key][0, j])
-            if item_unit(row.key) == "CNY":
-                v /= WAN
-            return v
-        return row.values[j]
-
-    def _engine_deviation(self) -> float:
-        """Largest difference between the workbook's formulas (evaluated here) and the engine."""
-        worst = 0.0
-        for row in self.model.items():
-            if row.key not in self.pj.items:
-                continue
-            for j in range(self.T):
-                e = self.cached(row, j)
-                v = row.values[j]
-                d = abs(e - v) / max(1.0, abs(e))
-                worst = max(worst, d)
-        return worst
+        """The value shown before recalculation: the engine's, scaled for display."""
+        return self.vals.year(row, j)
 
     # ------------------------------------------------------------------ formats
     def setup_formats(self):
@@ -183,7 +174,8 @@ class Writer:
     def layout(self):
         for key, rows in self.model.sheets.items():
             for i, row in enumerate(rows):
-                row.r = HEADER_ROWS + i
+                if row.kind == "row":
+                    self.pos[row.key] = (key, HEADER_ROWS + i)
 
     # ------------------------------------------------------------------ write
     def write(self, *, studies_only: bool = False):
@@ -303,24 +295,15 @@ class Writer:
                 tables.setdefault((ir.table, ir.path.rsplit(".", 1)[1]), []).append(r)
             r += 1
         for (table, fld), rws in tables.items():
-            self.define(table_name(table, fld), "inputs", rws[0], 2, rws[-1], 2)
+            self.define("tbl_" + table.replace(".", "_") + "_" + fld, "inputs", rws[0], 2, rws[-1], 2)
         # model constants (not from the YAML)
         r += 1
         ws.write_string(r, 0, self.t("模型常数(非YAML输入)", "Model constants (not from the YAML)"), self.f_section)
         for c in range(1, 5):
             ws.write_blank(r, c, None, self.f_section)
         r += 1
-        consts = [
-            ("k_check_tolerance", CHECK_TOLERANCE_CNY, "cny", self.t("校验容差(金额)", "Check tolerance, amounts"),
-             self.t("校验差额不超过此值视为0", "a check difference up to this counts as 0")),
-            ("k_share_tolerance", SHARE_TOLERANCE, "text", self.t("校验容差(比例)", "Check tolerance, shares"),
-             self.t("收入结构等比例之和的容差", "tolerance of sums of shares")),
-            ("k_min_debt_service", a_min_ds(), "cny", self.t("计算偿债备付率的最低还本付息额", "Least debt service counted for DSCR"),
-             self.t("低于千分之一分的还本付息不计(与引擎一致)", "below a thousandth of a fen there is no debt service (as the engine)")),
-            ("k_line_rtol", government.LINE_RTOL, "text", self.t("红线与预警线比较的相对容差", "Relative tolerance of the red-line test"),
-             self.t("名义上恰为10%的比例不因求和的舍入而判为超线(与 finmodel.government 一致)",
-                    "a share of 10 % on paper is not failed by the rounding of a sum (as finmodel.government)")),
-        ]
+        consts = [(k.name, k.value, "cny" if k.unit == "CNY_exact" else "text", self.t(k.zh, k.en),
+                   self.t(k.note_zh, k.note_en)) for k in self.model.constants()]
         for name, value, u, label, note in consts:
             ws.write_string(r, 0, label)
             ws.write_string(r, 1, self.t("元", "CNY") if u == "cny" else "", self.f_unit)
@@ -377,12 +360,13 @@ class Writer:
         ws.write_blank(2, COL_UNIT, None, self.f_yearno)
         ws.write_blank(2, COL_CONST, None, self.f_yearno)
         ws.write_blank(2, COL_PRE, None, self.f_yearno)
-        cal = self.model.by_key["calendar_year"]
-        tt = self.model.by_key["t"]
+        cal = self.model["calendar_year"]
+        tt = self.model["t"]
         for j in range(self.T):
             c = COL_Y0 + j
-            ws.write_formula(1, c, "=" + cal.render(self.ctx(key, j)), self.f_year, int(cal.values[j]))
-            ws.write_formula(2, c, "=" + tt.render(self.ctx(key, j)), self.f_yearno, int(tt.values[j]))
+            ctx = self.ctx(key, j)
+            ws.write_formula(1, c, "=" + ctx.cell(cal), self.f_year, int(self.cached(cal, j)))
+            ws.write_formula(2, c, "=" + ctx.cell(tt), self.f_yearno, int(self.cached(tt, j)))
 
     def write_time_sheet(self, key):
         ws = self.ws[key]
@@ -393,45 +377,7 @@ class Writer:
         label_w = 24.0
         last = self.last_col
         for row in self.model.sheets[key]:
-            r = row.r
-            if row.kind == "heading":
-                ws.write_string(r, COL_LABEL, row.label(self.zh), self.f_section)
-                for c in range(1, last + 1):
-                    ws.write_blank(r, c, None, self.f_section)
-                continue
-            if row.kind == "blank":
-                continue
-            if row.kind == "note":
-                ws.write_string(r, COL_LABEL, row.label(self.zh), self.F(italic=True, font_color=COLORS["helper_font"],
-                                                                      font_size=9))
-                continue
-            label = row.label(self.zh)
-            label_w = max(label_w, _width(label))
-            helper = not row.item and key == "calcs"
-            total = row.style == "total"
-            lf = self.f_label_total if total else (self.f_label_helper if helper else self.f_label)
-            ws.write_string(r, COL_LABEL, label, lf)
-            ws.write_string(r, COL_UNIT, unit_label(row.unit, self.zh), self.f_unit)
-            nf = self.num(row.unit, total=total, helper=helper)
-            if row.const is not None:
-                cv = row.const_value
-                ws.write_formula(r, COL_CONST, "=" + row.const.render(self.ctx(key)), nf, "" if cv == "" else cv)
-            elif row.total:
-                rng = row.rng().render(self.ctx(key))
-                ws.write_formula(r, COL_CONST, f"=SUM({rng})", nf, row.total_value)
-            if row.expr is None:               # a scalar row: column C only
-                continue
-            if isinstance(row.expr, Static):  # values computed outside the workbook (a note says why)
-                sf = self.F(num_format=number_format(row.unit), bg_color=COLORS["structural_fill"], italic=True)
-                for j in range(self.T):
-                    ws.write_number(r, COL_Y0 + j, row.values[j], sf)
-                continue
-            for j in range(self.T):
-                try:
-                    formula = "=" + row.expr.render(self.ctx(key, j))
-                except FormulaError as exc:  # pragma: no cover - a bug in a row definition
-                    raise FormulaError(f"{key} row {row.key}: {exc}") from None
-                ws.write_formula(r, COL_Y0 + j, formula, nf, self.cached(row, j))
+            label_w = max(label_w, self.write_sheet_row(key, ws, row))
         self.page_breaks(ws, self.model.sheets[key], label_w)
         ws.set_column(COL_LABEL, COL_LABEL, min(62, label_w + 1))
         ws.set_column(COL_UNIT, COL_UNIT, 11 if self.zh else 13)
@@ -444,6 +390,53 @@ class Writer:
             ws.conditional_format(HEADER_ROWS, COL_Y0, HEADER_ROWS + len(self.model.sheets[key]), last,
                                   {"type": "formula", "criteria": f"=ABS({xl_rowcol_to_cell(HEADER_ROWS, COL_Y0)})>k_check_tolerance/10000",
                                    "format": red})
+
+    def write_sheet_row(self, key, ws, row) -> float:
+        """One row of a time-based sheet: label, unit, constant or total, a formula per year; its label width."""
+        i = self.model.sheets[key].index(row)
+        r = HEADER_ROWS + i
+        last = self.last_col
+        if row.kind == "heading":
+            ws.write_string(r, COL_LABEL, row.label(self.zh), self.f_section)
+            for c in range(1, last + 1):
+                ws.write_blank(r, c, None, self.f_section)
+            return 0.0
+        if row.kind == "blank":
+            return 0.0
+        if row.kind == "note":
+            ws.write_string(r, COL_LABEL, row.label(self.zh), self.F(italic=True, font_color=COLORS["helper_font"],
+                                                                  font_size=9))
+            return 0.0
+        label = row.label(self.zh)
+        helper = row.role != "item" and key == "calcs"
+        total = row.style == "total"
+        lf = self.f_label_total if total else (self.f_label_helper if helper else self.f_label)
+        ws.write_string(r, COL_LABEL, label, lf)
+        code = display_unit(row)
+        ws.write_string(r, COL_UNIT, units.label(code, self.zh), self.f_unit)
+        nf = self.num(code, total=total, helper=helper)
+        if row.const is not None:
+            ws.write_formula(r, COL_CONST, const_formula(row, self.ctx(key)), nf, self.vals.const(row))
+        elif row.total:
+            rng = self.ctx(key).range(row)
+            ws.write_formula(r, COL_CONST, f"=SUM({rng})", nf, self.vals.total(row))
+        if row.expr is None:               # a scalar row: column C only
+            return _width(label)
+        # the pre-model column holds the opening value 0 that year 0 reads as "last year" (a blank
+        # cell would be skipped by MIN and MAX instead of counting as 0)
+        ws.write_number(r, COL_PRE, 0, self.F(num_format=";;;"))
+        if is_static(row):                 # values from a second computation (a note says why)
+            sf = self.F(num_format=units.excel_format(code), bg_color=COLORS["structural_fill"], italic=True)
+            for j in range(self.T):
+                ws.write(r, COL_Y0 + j, self.cached(row, j), sf)
+            return _width(label)
+        for j in range(self.T):
+            try:
+                text = year_formula(row, self.ctx(key, j))
+            except FormulaError as exc:  # pragma: no cover - a bug in a row definition
+                raise FormulaError(f"{key} row {row.key}: {exc}") from None
+            ws.write_formula(r, COL_Y0 + j, text, nf, self.cached(row, j))
+        return _width(label)
 
     def page_breaks(self, ws, rows, label_w: float):
         """Start a printed page at a section heading rather than in the middle of a table.
@@ -458,7 +451,7 @@ class Writer:
         sections: list[tuple[int, int]] = []                   # (first row, size)
         for row in rows:
             if row.kind == "heading" or not sections:
-                sections.append((row.r, 0))
+                sections.append((HEADER_ROWS + rows.index(row), 0))
             first, size = sections[-1]
             sections[-1] = (first, size + 1)
         for first, size in sections:
@@ -471,70 +464,30 @@ class Writer:
 
     def define_government_names(self):
         """out_gov_*: the Government view's headline figures (万元, fraction)."""
-        c = self.model.by_key
-        for name, key in (("out_gov_commitment_pv", "gov_pv_commitment"), ("out_gov_vfm", "gov_vfm"),
-                          ("out_gov_budget_share_peak", "gov_budget_share_peak")):
-            self.define(name, "government", c[key].r, COL_CONST)
+        for name in ("gov_commitment_pv", "gov_vfm", "gov_budget_share_peak"):
+            self.define(f"out_{name}", "government", self.r(name), COL_CONST)
         ws = self.ws["government"]
         red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
         green = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
         for key, good in (("gov_red_line_ok", 1), ("gov_above_warning", 0)):
-            r = c[key].r
+            r = self.r(key)
             ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "==", "value": good, "format": green})
             ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "!=", "value": good, "format": red})
 
     # ------------------------------------------------------------------ Checks: flags and master check
     def write_checks_flags(self):
+        """The flags (column C of each check row) and the master check are rows of the model; here
+        their colours and the name ``out_master_check``."""
         ws = self.ws["checks"]
-        rows = [r for r in self.model.sheets["checks"] if r.kind == "row"]
-        flags = []
-        ok = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], num_format="0", align="center", bold=True)
+        ok = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
+        bad = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
+        rows = [r for r in self.model.sheets["checks"] if r.kind == "row" and r.const is not None]
         for row in rows:
-            rng = row.rng().render(self.ctx("checks"))
-            tol = "k_share_tolerance" if row.unit == "pct" else "k_check_tolerance/10000"
-            vals = [v for v in row.values if isinstance(v, float)]
-            tol_v = SHARE_TOLERANCE if row.unit == "pct" else CHECK_TOLERANCE_CNY / WAN
-            cached = 1 if sum(abs(v) for v in vals) > tol_v else 0
-            ws.write_formula(row.r, COL_CONST, f"=(SUMPRODUCT(ABS({rng}))>{tol})*1", ok, cached)
-            flags.append((row.r, cached))
-        r = HEADER_ROWS + len(self.model.sheets["checks"]) + 1
-        # checks without a yearly row
-        c = self.model.by_key
-        ctx = self.ctx("checks")
-        ref_names = [f"in_mix_reference_{k}" for k in ("rent", "parking", "property_fees", "other")]
-        ref_sum = sum(self.a.mix.reference.values())
-        ws.write_string(r, COL_LABEL, self.t("论文收入结构合计为100%", "The paper's revenue mix sums to 100 %"))
-        ws.write_string(r, COL_UNIT, "%", self.f_unit)
-        cached = 1 if abs(ref_sum - 1) > SHARE_TOLERANCE else 0
-        ws.write_formula(r, COL_CONST, f"=(ABS({'+'.join(ref_names)}-1)>k_share_tolerance)*1", ok, cached)
-        flags.append((r, cached))
-        r += 1
-        nonneg = ["served_area_m2", "occupied_area_m2", "parking_spaces", "collection_rate", "parking_utilisation",
-                  "vat_rate_leasing", "vat_rate_service", "vat_general_leasing", "vat_general_service",
-                  "vat_small_leasing", "vat_small_service"]
-        nonneg += [k for k in c if k.startswith("tier_") and (k.endswith("_occupancy") or k.endswith("_let_area"))]
-        fractions = ["collection_rate", "parking_utilisation", "vat_rate_leasing", "vat_rate_service"]
-        fractions += [k for k in c if k.startswith("tier_") and k.endswith("_occupancy")]
-        parts = [f'COUNTIF({c[k].rng().render(ctx)},"<0")' for k in nonneg]
-        parts += [f'COUNTIF({c[k].rng().render(ctx)},">1")' for k in fractions]
-        bad = sum(1 for k in nonneg for v in c[k].values if v < 0) + sum(1 for k in fractions for v in c[k].values if v > 1)
-        ws.write_string(r, COL_LABEL, self.t("面积与比率无负值(比率不超过100%)", "No negative areas or rates (rates at most 100 %)"))
-        ws.write_string(r, COL_UNIT, self.t("个", "count"), self.f_unit)
-        cached = 1 if bad else 0
-        ws.write_formula(r, COL_CONST, f"=({'+'.join(parts)}>0)*1", ok, cached)
-        flags.append((r, cached))
-        r += 2
-        ws.write_string(r, COL_LABEL, self.t("总校验(各项之和,0=正常)", "Master check (sum of the flags, 0 = ok)"), self.f_label_total)
-        cells = "+".join(xl_rowcol_to_cell(fr, COL_CONST) for fr, _ in flags)
-        master = sum(v for _, v in flags)
-        ws.write_formula(r, COL_CONST, f"={cells}", self.F(bold=True, num_format="0", align="center", border=2), master)
-        self.define("out_master_check", "checks", r, COL_CONST)
-        self.master_cached = master
-        red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
-        green = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
-        for fr in [x for x, _ in flags] + [r]:
-            ws.conditional_format(fr, COL_CONST, fr, COL_CONST, {"type": "cell", "criteria": "!=", "value": 0, "format": red})
-            ws.conditional_format(fr, COL_CONST, fr, COL_CONST, {"type": "cell", "criteria": "==", "value": 0, "format": green})
+            r = self.r(row.key)
+            ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "!=", "value": 0, "format": bad})
+            ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "==", "value": 0, "format": ok})
+        self.define("out_master_check", "checks", self.r("master_check"), COL_CONST)
+        self.master_cached = self.vals.const(self.model["master_check"])
 
     # ------------------------------------------------------------------ Summary
     def write_summary(self):
@@ -576,8 +529,6 @@ class Writer:
         ws.write_string(vr, 0, self.t("结论", "Verdict"), self.F(bold=True, font_size=15, valign="vcenter",
                                                                 font_color=COLORS["title_font"]))
         r += 1
-        ef = c["equity_fcf"]
-        tt = c["t"]
         rows = {}
         ws.write_string(r, 0, self.t("可持续判定的基准收益率", "Viability hurdle rate"))
         ws.write_formula(r, 1, "=IF(ISNUMBER(in_corridor_equity_hurdle_rate),in_corridor_equity_hurdle_rate,in_discount_equity_hurdle_rate)",
@@ -588,7 +539,7 @@ class Writer:
         r += 1
         hcell = xl_rowcol_to_cell(rows["hurdle"], 1, True, True)
         ws.write_string(r, 0, self.t("资本金净现值(按该基准收益率)", "Equity NPV at that hurdle"))
-        ws.write_formula(r, 1, f"=SUMPRODUCT({ef.rng().render(ctx)}/(1+{hcell})^{tt.rng().render(ctx)})",
+        ws.write_formula(r, 1, f"=SUMPRODUCT({self.rng('equity_fcf', 'summary')}/(1+{hcell})^{self.rng('t', 'summary')})",
                          self.num("wan"), v["equity_npv_at_hurdle"] / WAN)
         ws.write_string(r, 2, unit_label("wan", zh), self.f_unit)
         rows["npv_h"] = r
@@ -612,11 +563,6 @@ class Writer:
                                  self.t("说明", "Note")]):
             ws.write_string(r, col, h, self.f_head_left)
         r += 1
-        ops = 1
-
-        def rng(key, first=0):
-            return c[key].rng(first).render(ctx)
-
         irr_notes = {}
         for which in ("project_irr", "equity_irr"):
             fl = s["flags"][which]
@@ -630,50 +576,29 @@ class Writer:
         if s["flags"]["payback_refit_negative"]:
             pay_note = self.t("回收后累计净现金流量再次为负(更新改造或移交)", "cumulative cash turns negative again later (refit or hand-back)")
         na, never, noirr = self.na("na"), self.na("never"), self.na("no_irr")
-        kpis = [
-            ("npv", self.t("财务净现值(FNPV,项目投资)", "Net present value (project)"), "wan",
-             f"=SUMPRODUCT({rng('project_fcf')},{rng('df_project')})",
-             self.t(f"按项目折现率 {a.discount.project_rate:.2%};第0年(改造年)不折现", f"at the project rate {a.discount.project_rate:.2%}; year 0 undiscounted"), None),
-            ("equity_npv", self.t("资本金财务净现值", "Equity NPV"), "wan",
-             f"=SUMPRODUCT({rng('equity_fcf')},{rng('df_equity')})",
-             self.t(f"按资本金基准收益率 {a.discount.equity_hurdle_rate:.2%}", f"at the equity hurdle {a.discount.equity_hurdle_rate:.2%}"), None),
-            ("project_irr", self.t("项目投资财务内部收益率(FIRR)", "Project IRR"), "pct",
-             f'=IFERROR(IRR({rng("project_fcf")}),"{noirr}")', irr_notes.get("project_irr", ""), noirr),
-            ("equity_irr", self.t("资本金财务内部收益率", "Equity IRR"), "pct",
-             f'=IFERROR(IRR({rng("equity_fcf")}),"{noirr}")', irr_notes.get("equity_irr", ""), noirr),
-            ("payback_years", self.t("静态投资回收期(自改造年末起)", "Payback period (from the end of year 0)"), "years",
-             f'=IF(SUM({rng("payback_first")})>0,SUM({rng("payback_years")}),"{never}")', pay_note, never),
-            ("discounted_payback_years", self.t("动态投资回收期", "Discounted payback period"), "years",
-             f'=IF(SUM({rng("discounted_payback_first")})>0,SUM({rng("discounted_payback_years")}),"{never}")', "", never),
-            ("min_cumulative_cash", self.t("最低累计净现金流量(资金缺口)", "Lowest cumulative cash (funding gap)"), "wan",
-             f"=MIN({rng('cum_project_fcf')})", self.t("项目投资现金流量,融资前", "project cash flow, before financing"), None),
-            ("min_cumulative_equity_cash", self.t("资本金最低累计净现金流量", "Lowest cumulative equity cash"), "wan",
-             f"=MIN({rng('cum_equity_fcf')})", "", None),
-            ("dscr_min", self.t("最低偿债备付率(DSCR)", "Lowest DSCR"), "ratio",
-             f'=IF(COUNT({rng("dscr")})>0,MIN({rng("dscr")}),"{na}")',
-             "" if s["flags"]["has_debt"] else self.t("无贷款,不适用", "no debt"), na),
-            ("dscr_avg", self.t("平均偿债备付率", "Average DSCR"), "ratio",
-             f'=IF(COUNT({rng("dscr")})>0,AVERAGE({rng("dscr")}),"{na}")', "", na),
-            ("margin_avg", self.t("净利润率(运营期平均)", "Net margin (concession average)"), "pct",
-             f'=IF(SUM({rng("revenue", ops)})<>0,SUM({rng("net_income", ops)})/SUM({rng("revenue", ops)}),"{na}")',
-             self.t("运营期净利润合计 / 营业收入合计(不含税,不含补贴)", "sum of net income / sum of revenue net of VAT (support excluded)"), na),
-            ("subsidy_dependence", self.t("补贴依赖度", "Subsidy dependence"), "pct",
-             f'=IF(SUM({rng("revenue", ops)})+SUM({rng("subsidy", ops)})+SUM({rng("capital_grant", ops)})<>0,'
-             f'(SUM({rng("subsidy", ops)})+SUM({rng("capital_grant", ops)}))/(SUM({rng("revenue", ops)})+SUM({rng("subsidy", ops)})'
-             f'+SUM({rng("capital_grant", ops)})),"{na}")',
-             self.t("政府支持 / (营业收入 + 政府支持),运营期合计", "support / (revenue + support), over the operating years"), na),
-        ]
+        notes = {
+            "npv": self.t(f"按项目折现率 {a.discount.project_rate:.2%};第0年(改造年)不折现", f"at the project rate {a.discount.project_rate:.2%}; year 0 undiscounted"),
+            "equity_npv": self.t(f"按资本金基准收益率 {a.discount.equity_hurdle_rate:.2%}", f"at the equity hurdle {a.discount.equity_hurdle_rate:.2%}"),
+            "project_irr": irr_notes.get("project_irr", ""), "equity_irr": irr_notes.get("equity_irr", ""),
+            "payback_years": pay_note,
+            "min_cumulative_cash": self.t("项目投资现金流量,融资前", "project cash flow, before financing"),
+            "dscr_min": "" if s["flags"]["has_debt"] else self.t("无贷款,不适用", "no debt"),
+            "margin_avg": self.t("运营期净利润合计 / 营业收入合计(不含税,不含补贴)", "sum of net income / sum of revenue net of VAT (support excluded)"),
+            "subsidy_dependence": self.t("政府支持 / (营业收入 + 政府支持),运营期合计", "support / (revenue + support), over the operating years"),
+        }
+        kpis = [(name, notes.get(name, "")) for name in ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years",
+                                                         "discounted_payback_years", "min_cumulative_cash",
+                                                         "min_cumulative_equity_cash", "dscr_min", "dscr_avg", "margin_avg",
+                                                         "subsidy_dependence")]
         self.kpi_cells = {}
-        for name, label, u, formula, text, na_text in kpis:
-            val = m.get(name)
-            if val is None:
-                cached = na_text if na_text is not None else "n/a"
-            else:
-                cached = val / WAN if u == "wan" else val
+        for name, text in kpis:
+            row = c[name]
+            u = display_unit(row)
             key = name in ("npv", "project_irr", "payback_years")
-            ws.write_string(r, 0, label, self.F(bold=key))
-            ws.write_formula(r, 1, formula, self.F(num_format=number_format(u), align="right", bold=key), cached)
-            ws.write_string(r, 2, unit_label(u, zh), self.f_unit)
+            ws.write_string(r, 0, row.label(zh), self.F(bold=key))
+            ws.write_formula(r, 1, "=" + ctx.const_cell(row), self.F(num_format=units.excel_format(u), align="right", bold=key),
+                             self.vals.const(row))
+            ws.write_string(r, 2, units.label(u, zh), self.f_unit)
             if text:
                 ws.write_string(r, 3, text, note)
                 if len(text) > 60:
@@ -729,10 +654,10 @@ class Writer:
             row = c.get(f"mix_{k}")
             val = s["revenue_mix"].get(k)
             if row is not None:
-                formula = f"=INDEX({row.rng().render(ctx)},in_scenario_calibration_year+1)"
+                formula = f"=INDEX({ctx.range(row)},in_scenario_calibration_year+1)"
             else:
-                formula = (f"=INDEX({rng('rev_' + k)},in_scenario_calibration_year+1)/"
-                           f"INDEX({rng('revenue')},in_scenario_calibration_year+1)")
+                formula = (f"=INDEX({ctx.range(c['rev_' + k])},in_scenario_calibration_year+1)/"
+                           f"INDEX({ctx.range(c['revenue'])},in_scenario_calibration_year+1)")
             ws.write_formula(r, 1, formula, self.F(num_format="0.00%"), val if val is not None else na)
             ws.write_formula(r, 2, f"=in_mix_reference_{k}", self.F(num_format="0.00%"), s["revenue_mix_reference"][k])
             diff = (val - s["revenue_mix_reference"][k]) * 100 if val is not None else na
@@ -836,15 +761,15 @@ class Writer:
         wb = self.wb
         calc = self.titles["calcs"]
         timet = self.titles["time"]
-        cal = c["calendar_year"]
+        cal = self.r("calendar_year")
         font = {"name": self.font, "size": 9}
         ch = wb.add_chart({"type": "column", "subtype": "stacked"})
         series = [("rev_rent", self.t("租金", "Rent")), ("rev_parking", self.t("停车费", "Parking")),
                   ("rev_property_fees", self.t("物业费", "Property fees")), ("rev_other", self.t("其他", "Other")),
                   ("subsidy", self.t("财政补贴", "Subsidy"))]
         for i, (key, name) in enumerate(series):
-            ch.add_series({"name": name, "categories": [timet, cal.r, COL_Y0 + 1, cal.r, self.last_col],
-                           "values": [calc, c[key].r, COL_Y0 + 1, c[key].r, self.last_col],
+            ch.add_series({"name": name, "categories": [timet, cal, COL_Y0 + 1, cal, self.last_col],
+                           "values": [calc, self.r(key), COL_Y0 + 1, self.r(key), self.last_col],
                            "fill": {"color": COLORS["chart"][i]}, "gap": 40})
         ch.set_title({"name": self.t("营业收入(不含税)与财政补贴(万元)", "Revenue by stream (net of VAT) and subsidy, CNY 10,000"),
                       "name_font": {"name": self.font, "size": 11, "bold": True}})
@@ -855,15 +780,15 @@ class Writer:
         ws.insert_chart(2, 5, ch)
         sc = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
         sc.add_series({"name": self.t("累计净现金流量(项目投资)", "Cumulative project cash flow"),
-                       "categories": [timet, cal.r, COL_Y0, cal.r, self.last_col],
-                       "values": [calc, c["cum_project_fcf"].r, COL_Y0, c["cum_project_fcf"].r, self.last_col],
+                       "categories": [timet, cal, COL_Y0, cal, self.last_col],
+                       "values": [calc, self.r("cum_project_fcf"), COL_Y0, self.r("cum_project_fcf"), self.last_col],
                        "line": {"color": COLORS["chart"][0], "width": 2},
                        "marker": {"type": "circle", "size": 4, "fill": {"color": COLORS["chart"][0]},
                                   "border": {"color": COLORS["chart"][0]}}})
         if self.s["flags"]["has_debt"]:
             sc.add_series({"name": self.t("累计资本金净现金流量", "Cumulative equity cash flow"),
-                           "categories": [timet, cal.r, COL_Y0, cal.r, self.last_col],
-                           "values": [calc, c["cum_equity_fcf"].r, COL_Y0, c["cum_equity_fcf"].r, self.last_col],
+                           "categories": [timet, cal, COL_Y0, cal, self.last_col],
+                           "values": [calc, self.r("cum_equity_fcf"), COL_Y0, self.r("cum_equity_fcf"), self.last_col],
                            "line": {"color": COLORS["chart"][1], "width": 1.5, "dash_type": "dash"},
                            "marker": {"type": "none"}})
         pr = self.payback_point_row
@@ -1772,8 +1697,10 @@ class Writer:
             (self.t("覆盖参数(--set)", "Overrides (--set)"), "; ".join(getattr(ld, "overrides", ()) or ()) or self.t("无", "none")),
             (self.t("生成日期", "Generated"), self.when.strftime("%Y-%m-%d %H:%M:%S")),
             (self.t("假设哈希", "Assumptions hash"), assumptions_hash(a)),
-            (self.t("公式与引擎一致性", "Formulas against the engine"),
-             self.t(f"生成时逐行核对: 最大相对偏差 {self.deviation:.1e}", f"checked row by row at generation: largest relative difference {self.deviation:.1e}")),
+            (self.t("公式与引擎", "Formulas and the engine"),
+             self.t("每行公式与引擎的计算来自同一行定义(finmodel.model);缓存值为引擎结果",
+                    "each row's formula and the engine's computation come from one row definition (finmodel.model); "
+                    "cached values are the engine's")),
             (self.t("单位", "Units"), self.t("报表金额单位为万元;「假设」表金额单位为元(与YAML一致);比率以百分数显示。",
                                              "Amounts in CNY 10,000 (万元); Inputs in CNY as in the YAML; rates shown as percentages.")),
             (self.t("时间", "Time"), self.t("年度期间,现金流量发生在期末;第0年为改造年,运营第k年为日历年 起始年+k。",

@@ -1,0 +1,101 @@
+"""Capital: renovation capex, refits, their input VAT and amortisation; the policy loan.
+
+Amortisation (MODEL.md section 6): straight-line over min(life, remaining years) from the year
+after spending; a spend in the hand-back year itself is written off at once. A capital grant
+that is not taxable income reduces the amortisable base (the net method).
+"""
+
+from __future__ import annotations
+
+from .core import Model
+from .expr import CLIP, IF, MIN, MAX, MOD, SUM, Growth, VintageAmort
+
+C = "calcs"
+
+
+def build(m: Model) -> None:
+    _capex(m)
+    _amortisation(m)
+    _loan(m)
+
+
+def _capex(m: Model) -> None:
+    I, t = m.I, m["t"]
+    cx = "capex"
+    m.blank(C)
+    m.heading(C, "Capital spending and amortisation", "投资与摊销")
+    renov = m.row(C, "renovation_paid", "CNY", "Renovation paid (VAT incl.)", "改造投资(含税)",
+                  I(f"{cx}.renovation_cny") * m["first"])
+    refits = []
+    for i, rf in enumerate(m.a.capex.refits):
+        refits.append(m.row(C, f"refit_{i}_paid", "CNY", f"Refit '{rf.label}' paid (VAT incl.)", f"更新改造 '{rf.label}'(含税)",
+                            I(f"{cx}.refits.{i}.amount_cny") * m["cpi_index"] * t.eq(I(f"{cx}.refits.{i}.year"))))
+    every = I(f"{cx}.periodic_refit_every_years")
+    periodic = m.row(C, "periodic_refit_paid", "CNY", "Periodic refits paid (VAT incl.)", "周期性更新投资(含税)",
+                     IF(every.gt(0), MOD(t, every).eq(0) * t.lt(I("scenario.concession_years"))
+                        * I(f"{cx}.periodic_refit_cny") * m["cpi_index"], 0))
+    refits_paid = m.row(C, "refits_paid", "CNY", "Refits paid (VAT incl.)", "更新改造投资(含税)", SUM(*refits, periodic),
+                        role="item")
+    paid = m.row(C, "capex_paid", "CNY", "Capex paid (VAT incl.)", "建设及更新改造投资(含税)", renov + refits_paid, role="item")
+    rate = I(f"{cx}.input_vat_rate")
+    in_capex = m.row(C, "vat_input_capex", "CNY", "Input VAT on capex", "进项税额(投资)",
+                     paid * rate / (1 + rate) * m["general_taxpayer"], role="item")
+    m.row(C, "capex", "CNY", "Capex (net of creditable VAT)", "建设投资(不含可抵扣进项)", paid - in_capex, role="item")
+
+
+def _vintages(m: Model, key: str, en: str, zh: str, spend, life):
+    """Rows that amortise a spend by the year it is made: base, years, yearly charge, amortisation."""
+    I, t = m.I, m["t"]
+    spend = m.row(C, f"{key}_net", "CNY", f"{en}: amortisable amount", f"{zh}: 计提摊销基数", spend)
+    years = m.row(C, f"{key}_years", "years", f"{en}: amortisation years of a spend in this year",
+                  f"{zh}: 当年支出的摊销年限", MIN(life, I("scenario.concession_years") - t))
+    rate = m.row(C, f"{key}_charge", "CNY", f"{en}: yearly charge of a spend in this year", f"{zh}: 当年支出的年摊销额",
+                 IF(years.gt(0), spend / years, 0))
+    amort = m.row(C, f"{key}_amortisation", "CNY", f"{en}: amortisation", f"{zh}: 摊销", VintageAmort(rate, years, t))
+    return spend, amort
+
+
+def _amortisation(m: Model) -> None:
+    I = m.I
+    cx, su = "capex", "support"
+    rate = I(f"{cx}.input_vat_rate")
+
+    def net_of_credit(paid):
+        return paid - paid * rate / (1 + rate) * m["general_taxpayer"]
+
+    blocks = [_vintages(m, "renovation", "Renovation", "改造投资", net_of_credit(m["renovation_paid"]), I(f"{cx}.life_years"))]
+    for i, rf in enumerate(m.a.capex.refits):
+        blocks.append(_vintages(m, f"refit_{i}", f"Refit '{rf.label}'", f"更新改造 '{rf.label}'",
+                                net_of_credit(m[f"refit_{i}_paid"]), I(f"{cx}.refits.{i}.life_years")))
+    blocks.append(_vintages(m, "periodic_refit", "Periodic refits", "周期性更新", net_of_credit(m["periodic_refit_paid"]),
+                            I(f"{cx}.periodic_refit_life_years")))
+    blocks.append(_vintages(m, "grant", "Capital grant (net method)", "资本金补助(冲减摊销基数)",
+                            -m["capital_grant"] * (1 - I(f"{su}.capital_grant_taxable")),
+                            MAX(1, I(f"{cx}.life_years") - I(f"{su}.capital_grant_year"))))
+    total = m.row(C, "amortisable_total", "CNY", "Amortisable spending, all", "计提摊销基数合计", SUM(*[b[0] for b in blocks]))
+    amort = m.row(C, "amortisation", "CNY", "Amortisation", "摊销", SUM(*[b[1] for b in blocks]), role="item")
+    # Every spend before year N is amortised by year N (its amortisation years are at most N - v);
+    # only a spend in year N itself (amortisation years 0) is written off, at once.
+    wo = m.row(C, "writeoff_capital", "CNY", "Unamortised balance written off at hand-back", "期末未摊销余额核销",
+               m["last"] * total)
+    book = m.row(C, "book_value", "CNY", "Unamortised balance (long-term prepaid expenses)", "长期待摊费用余额")
+    book.expr = book.prev + total - amort - wo
+
+
+def _loan(m: Model) -> None:
+    I, t = m.I, m["t"]
+    ln = "financing.loan"
+    m.blank(C)
+    m.heading(C, "Policy loan", "政策性贷款")
+    D, r = I(f"{ln}.amount_cny"), I(f"{ln}.rate")
+    n = I(f"{ln}.tenor_years") - I(f"{ln}.grace_years")
+    j = m.row(C, "loan_periods_repaid", "years", "Repayment years elapsed", "已还款年数", CLIP(t - I(f"{ln}.grace_years"), 0, n))
+    linear = D * (1 - j / n)
+    # annuity balance after j of n payments: D ((1+r)^n - (1+r)^j) / ((1+r)^n - 1); zero rate: linear
+    annuity = IF(Growth(r, n).gt(0), D * (Growth(r, n) - Growth(r, j)) / Growth(r, n), linear)
+    balance = m.row(C, "loan_balance", "CNY", "Loan balance", "借款余额", IF(I(f"{ln}.repayment").eq("annuity"), annuity, linear),
+                    role="item")
+    m.row(C, "loan_draw", "CNY", "Loan drawn", "借款", D * m["first"], role="item")
+    interest = m.row(C, "interest", "CNY", "Interest", "利息支出", r * balance.prev * m["op"], role="item")
+    principal = m.row(C, "principal", "CNY", "Principal repaid", "偿还本金", (balance.prev - balance) * m["op"], role="item")
+    m.row(C, "debt_service", "CNY", "Debt service", "还本付息", interest + principal, role="item")

@@ -1,0 +1,679 @@
+"""Render the rows to one NumPy function: the engine's kernel.
+
+For a model, the inputs that vary across scenarios and the rows wanted, :func:`run` builds (once,
+then from a cache) the Python source of a function that computes every needed row over arrays
+of shape (years, scenarios), and calls it. Inside the kernel years run down axis 0, so that a
+year is one contiguous vector over scenarios; rows that do not vary are (years, 1).
+
+Steps of a build:
+
+1. **Fold** what is constant for this kernel: choices, yes/no and structural inputs, and the
+   conditions of ``IF`` that depend only on inputs that do not vary (``IF(every > 0, ...)``,
+   ``IF(loan = 0, ...)``): only the branch taken is compiled. Their values are the cache key.
+2. **Order** the rows by what they use: a row that uses its own or another row's previous
+   year belongs, with every row on the cycle, to a *recurrence*, evaluated year by year; every
+   other row is one whole-array expression. A row whose expression is ``row.prev + x`` is a
+   cumulative sum.
+3. **Emit** each row's expression with :meth:`Node.np` and compile the source with ``exec``.
+
+No Python loop runs over scenarios: loops run over the years of a recurrence and over the
+vintages of an amortisation. Every operation is elementwise or a sum over years in a fixed
+order, so a scenario's numbers do not depend on the batch it is computed in.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import metrics as M
+from .. import paths
+from .core import Model, Row
+from .expr import (Agg, Bin, Cmp, Const, ConstRef, Counterfactual, Fn, FormulaError, Growth, Input, Metric, NA, Neg,
+                   Node, Num, Ref, Str, Table, VintageAmort, walk)
+
+_NAN = float("nan")
+
+
+# --------------------------------------------------------------------------- helpers of the kernel
+def _2d(x, T):
+    """A row in the kernel's layout: (T, 1) or (T, S) floats."""
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 0:
+        return np.full((T, 1), float(arr))
+    if arr.shape[0] != T:
+        return np.broadcast_to(arr, (T, arr.shape[-1]))
+    return arr
+
+
+def _1d(x):
+    return np.asarray(x, dtype=float).reshape(-1)
+
+
+def _lag(x):
+    """The previous year's values (0 before year 0)."""
+    return np.concatenate([np.zeros((1, x.shape[1])), x[:-1]], axis=0)
+
+
+def _contiguous(*args):
+    """Operands broadcast to one shape and made contiguous: numpy's transcendental loops round
+    differently (by an ulp) for scalar, strided and contiguous operands, which would make a
+    scenario's numbers depend on the batch it is in."""
+    arrs = [np.asarray(a, dtype=float) for a in args]
+    shape = np.broadcast_shapes(*(a.shape for a in arrs)) or (1,)
+    return [np.ascontiguousarray(np.broadcast_to(a, shape)) for a in arrs]
+
+
+def _pow(a, b):
+    return np.power(*_contiguous(a, b))
+
+
+def _growth(r, n):
+    """(1 + r)^n - 1, accurate for tiny rates."""
+    r, n = _contiguous(r, n)
+    return np.expm1(n * np.log1p(r))
+
+
+def _vintage_amort(rate, years, T):
+    """Sum over the years v of spending of rate_v x weight(v, t) (see ``expr.VintageAmort``)."""
+    t = np.arange(T, dtype=float).reshape(-1, 1)
+    width = max(rate.shape[1], years.shape[1])
+    out = np.zeros((T, width))
+    for v in range(T):
+        rv = rate[v]
+        if not rv.any():
+            continue
+        end = v + years[v]
+        w = (v < t) * ((end >= t) + (end < t) * (end > t - 1) * (end - t + 1))
+        out = out + rv * w
+    return out
+
+
+def _sum_years(x, first=0):
+    """The sum over years first..T-1, year by year in a fixed order (batch-independent bits)."""
+    acc = np.zeros(x.shape[1])
+    for k in range(first, x.shape[0]):
+        acc = acc + x[k]
+    return acc
+
+
+def _sumproduct_years(a, b, first=0):
+    width = max(a.shape[1], b.shape[1])
+    acc = np.zeros(width)
+    for k in range(first, max(a.shape[0], b.shape[0])):
+        acc = acc + a[k] * b[k]
+    return acc
+
+
+def _sumabs_years(x, first=0):
+    return _sum_years(np.abs(x), first)
+
+
+def _max_years(x, first=0):
+    return np.max(x[first:], axis=0)
+
+
+def _min_years(x, first=0):
+    return np.min(x[first:], axis=0)
+
+
+def _count_neg_years(x, first=0):
+    return np.sum(x[first:] < 0, axis=0).astype(float)
+
+
+def _count_above_one_years(x, first=0):
+    return np.sum(x[first:] > 1, axis=0).astype(float)
+
+
+def _width(*xs) -> int:
+    return max([np.shape(x)[-1] for x in xs if np.ndim(x) >= 1] + [1])
+
+
+class _Memo:
+    """The metrics of one kernel call, sharing one IRR or payback search between a rate and its flag."""
+
+    def __init__(self):
+        self.cache: list[tuple[str, np.ndarray, Any]] = []
+
+    def _details(self, group: str, flows: np.ndarray, compute):
+        for g, arr, d in self.cache:
+            if g == group and (arr is flows or (arr.shape == flows.shape and np.array_equal(arr, flows))):
+                return d
+        d = compute()
+        self.cache.append((group, flows, d))
+        return d
+
+    def metric(self, fn: str, *rows, **kw):
+        flows = np.ascontiguousarray(rows[0].T)
+        if fn in ("irr", "irr_multiple"):
+            d = self._details("irr", flows, lambda: M.irr(flows, return_details=True))
+            return np.asarray(d.rate if fn == "irr" else d.multiple, dtype=float).reshape(-1)
+        if fn in ("payback", "payback_refit_negative"):
+            d = self._details("payback", flows, lambda: M.payback(flows, return_details=True))
+            return np.asarray(d.years if fn == "payback" else d.refit_negative, dtype=float).reshape(-1)
+        if fn == "discounted_payback":
+            rate = np.asarray(kw["rate"], dtype=float).reshape(-1)
+            return np.asarray(M.discounted_payback(rate, flows), dtype=float).reshape(-1)
+        if fn in ("dscr_min", "dscr_avg"):
+            ds = np.ascontiguousarray(rows[1].T)
+            if not np.any(ds > kw["min_ds"]):
+                return np.full(max(flows.shape[0], ds.shape[0]), np.nan)
+            cfads = np.broadcast_to(flows, np.broadcast_shapes(flows.shape, ds.shape))
+            ds = np.where(ds > kw["min_ds"], np.broadcast_to(ds, cfads.shape), 0.0)
+            f = M.dscr_min if fn == "dscr_min" else M.dscr_avg
+            return np.asarray(f(cfads, ds), dtype=float).reshape(-1)
+        raise FormulaError(f"unknown metric function {fn}")
+
+
+NAMESPACE = {"np": np, "_2d": _2d, "_1d": _1d, "_lag": _lag, "_pow": _pow, "_growth": _growth,
+             "_vintage_amort": _vintage_amort, "_sum_years": _sum_years, "_sumproduct_years": _sumproduct_years,
+             "_sumabs_years": _sumabs_years, "_max_years": _max_years, "_min_years": _min_years,
+             "_count_neg_years": _count_neg_years, "_count_above_one_years": _count_above_one_years,
+             "_width": _width, "_NAN": _NAN, "_Memo": _Memo}
+
+
+# --------------------------------------------------------------------------- folding
+class K(Node):
+    """A constant of the kernel: a float, a text or a blank (None)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = float(v) if isinstance(v, (bool, int, float)) else v
+
+    def np(self, g):
+        if not isinstance(self.v, float):
+            raise FormulaError(f"the value {self.v!r} reached the kernel as a number")
+        return repr(self.v)
+
+
+def _truthy(v) -> bool:
+    return isinstance(v, float) and v != 0.0
+
+
+def _cmp(op, x, y):
+    if isinstance(x, float) and isinstance(y, float):
+        return {">=": x >= y, ">": x > y, "<=": x <= y, "<": x < y, "=": x == y, "<>": x != y}[op]
+    if op not in ("=", "<>"):
+        raise FormulaError(f"ordering comparison of {x!r} and {y!r}")
+    norm = [("" if v is None else v.lower() if isinstance(v, str) else v) for v in (x, y)]
+    same = norm[0] == norm[1]
+    return same if op == "=" else not same
+
+
+def _arith(op, x, y):
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    if op == "/":
+        return x / y if y != 0 else math.nan
+    return x ** y
+
+
+def evaluate_constant(node: Node, value) -> Any:
+    """A node over inputs only, evaluated with ``value(input)`` (for the conditions that fold)."""
+    if isinstance(node, Input):
+        v = value(node)
+        return float(v) if isinstance(v, (bool, int, float)) else v
+    if isinstance(node, (Num, Const)):
+        return float(node.v if isinstance(node, Num) else node.value)
+    if isinstance(node, Str):
+        return node.s
+    if isinstance(node, K):
+        return node.v
+    if isinstance(node, Neg):
+        return -evaluate_constant(node.a, value)
+    if isinstance(node, Bin):
+        return _arith(node.op, evaluate_constant(node.a, value), evaluate_constant(node.b, value))
+    if isinstance(node, Cmp):
+        return float(_cmp(node.op, evaluate_constant(node.a, value), evaluate_constant(node.b, value)))
+    if isinstance(node, Fn) and node.name in ("MIN", "MAX", "ABS", "IF"):
+        args = [evaluate_constant(x, value) for x in node.args]
+        if node.name == "IF":
+            return args[1] if _truthy(args[0]) else args[2]
+        return {"MIN": min, "MAX": max}.get(node.name, lambda v: abs(v))(*args)
+    raise FormulaError(f"cannot evaluate {type(node).__name__} as a constant")
+
+
+def input_only(node: Node) -> bool:
+    """Whether a node depends on inputs and constants only (no row, no year)."""
+    return all(isinstance(n, (Input, Num, Str, Const, Bin, Neg, Cmp)) or (isinstance(n, Fn) and n.name in
+               ("MIN", "MAX", "ABS", "IF")) for n in walk(node))
+
+
+class Folder:
+    """Simplifies expressions for one kernel: fold inputs, the conditions that fold, x*0, x*1, x+0."""
+
+    def __init__(self, fold_value, outcomes: dict[int, bool]):
+        self.fold_value = fold_value          # input -> its constant value, or None if a parameter
+        self.outcomes = outcomes              # id(condition node) -> its value
+
+    def __call__(self, node: Node) -> Node:
+        f = getattr(self, "_" + type(node).__name__, None)
+        return f(node) if f is not None else node
+
+    def _Input(self, n):
+        ok, v = self.fold_value(n)
+        return K(v) if ok else n
+
+    def _Num(self, n):
+        return K(n.v)
+
+    def _Str(self, n):
+        return K(n.s)
+
+    def _Row(self, n):
+        return Ref(n, 0)
+
+    def _Neg(self, n):
+        a = self(n.a)
+        return K(-a.v) if isinstance(a, K) and isinstance(a.v, float) else Neg(a)
+
+    def _Bin(self, n):
+        a, b, op = self(n.a), self(n.b), n.op
+        ka, kb = isinstance(a, K), isinstance(b, K)
+        if ka and kb and isinstance(a.v, float) and isinstance(b.v, float):
+            return K(_arith(op, a.v, b.v))
+        va, vb = (a.v if ka else None), (b.v if kb else None)
+        if op == "*" and (va == 0.0 or vb == 0.0):
+            return K(0.0)
+        if (op in "*" and va == 1.0) or (op == "+" and va == 0.0):
+            return b
+        if (op in "*/" and vb == 1.0) or (op in "+-" and vb == 0.0):
+            return a
+        return Bin(op, a, b)
+
+    def _Cmp(self, n):
+        a, b = self(n.a), self(n.b)
+        if isinstance(a, K) and isinstance(b, K):
+            return K(_cmp(n.op, a.v, b.v))
+        return Cmp(n.op, a, b)
+
+    def _Fn(self, n):
+        if n.name == "IF":
+            c = self(n.args[0])
+            if isinstance(c, K):
+                return self(n.args[1] if _truthy(c.v) else n.args[2])
+            if id(n.args[0]) in self.outcomes:
+                return self(n.args[1] if self.outcomes[id(n.args[0])] else n.args[2])
+            return Fn("IF", c, self(n.args[1]), self(n.args[2]))
+        args = [self(x) if not isinstance(x, Table) else Table(x.path, x.field, [self(i) for i in x.items])
+                for x in n.args]
+        if n.name in ("MIN", "MAX", "ABS") and all(isinstance(x, K) and isinstance(x.v, float) for x in args):
+            vals = [x.v for x in args]
+            return K({"MIN": min, "MAX": max}.get(n.name, lambda v: abs(v))(*vals))
+        out = Fn.__new__(Fn)
+        out.name, out.args = n.name, args
+        return out
+
+    def _Growth(self, n):
+        return Growth(self(n.r), self(n.n))
+
+    def _Metric(self, n):
+        out = Metric(n.fn, *n.rows, excel=n.excel, refs=n.refs, unit_row=n.unit_row, na=n.na)
+        out.args = {k: self(v) for k, v in n.args.items()}
+        return out
+
+
+# --------------------------------------------------------------------------- dependencies and order
+def _deps(node: Node):
+    """(same-year rows, previous-year rows, whole rows, scalar rows, counterfactuals) of an expression."""
+    same, prev, whole, scal, cfs = set(), set(), set(), set(), []
+    for n in walk(node):
+        if isinstance(n, Ref):
+            (prev if n.lag else same).add(n.row.key)
+        elif isinstance(n, ConstRef):
+            scal.add(n.row.key)
+        elif isinstance(n, Counterfactual):
+            cfs.append(n)
+        if isinstance(n, (Agg, Metric, VintageAmort)):
+            whole.update(r.key for r in n.range_deps())
+    return same, prev, whole, scal, cfs
+
+
+def _tarjan(nodes, edges):
+    """Strongly connected components, each after the components it depends on."""
+    index, low, on, stack, out = {}, {}, set(), [], []
+    counter = [0]
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(edges.get(root, ())))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            nxt = next(it, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter[0]
+                    counter[0] += 1
+                    stack.append(nxt)
+                    on.add(nxt)
+                    work.append((nxt, iter(edges.get(nxt, ()))))
+                elif nxt in on:
+                    low[v] = min(low[v], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(comp)
+    return out
+
+
+# --------------------------------------------------------------------------- code generation
+class _Gen:
+    """Emits the kernel's source; ``np`` methods of the nodes call back into it."""
+
+    def __init__(self, m: Model, exprs, consts, varied, cf_noop):
+        self.m, self.exprs, self.consts, self.varied, self.cf_noop = m, exprs, consts, varied, cf_noop
+        self.lines: list[str] = []
+        self.params: dict[str, int] = {}
+        self.names: dict[str, str] = {}       # row key -> variable
+        self.lagged: set[str] = set()
+        self.cfs: list[Counterfactual] = []
+        self.mode = "whole"
+        self.group: set[str] = set()
+
+    def var(self, key: str) -> str:
+        v = self.names.get(key)
+        if v is None:
+            v = self.names[key] = f"r{len(self.names)}"
+        return v
+
+    # ---------------------------------------------------------------- node callbacks
+    def param(self, inp: Input) -> str:
+        i = self.params.setdefault(inp.path, len(self.params))
+        if self.mode == "year" and inp.path in self.varied:
+            return f"pv{i}"
+        return f"p{i}"
+
+    def ref(self, row: Row, lag: int) -> str:
+        v = self.var(row.key)
+        if self.mode == "year":
+            if row.key in self.group:
+                return f"g{v}[k]" if lag else f"g{v}[k + 1]"
+            if lag:
+                self.lagged.add(row.key)
+                return f"l{v}[k]"
+            return f"{v}[k]"
+        if self.mode == "scalar" or not lag:
+            return v
+        self.lagged.add(row.key)
+        return f"l{v}"
+
+    def scalar(self, row: Row) -> str:
+        v = "s" + self.var(row.key)
+        return f"{v}[None, :]" if self.mode == "whole" else v
+
+    def counterfactual(self, node: Counterfactual) -> str:
+        if self.cf_noop[id(node)]:
+            return self.ref(node.row, 0)
+        self.cfs.append(node)
+        name = f"cf{len(self.cfs) - 1}"
+        return f"{name}[k]" if self.mode == "year" else name
+
+    # ---------------------------------------------------------------- emission
+    def emit(self, order) -> str:
+        body: list[str] = []
+        for comp in order:
+            body.extend(self._component(comp))
+        head = ["def kernel(P, CF, T, S):", "    _M = _Memo()"]
+        for path, i in self.params.items():
+            head.append(f"    p{i} = P[{i}]")
+            if path in self.varied:
+                head.append(f"    pv{i} = np.reshape(P[{i}], -1)")
+        for j in range(len(self.cfs)):
+            head.append(f"    cf{j} = CF[{j}]")
+        head.append("    with np.errstate(all='ignore'):")
+        years = "{" + ", ".join(f"{k!r}: {v}" for k, v in self.outputs if not v.startswith("s")) + "}"
+        scalars = "{" + ", ".join(f"{k!r}: {v}" for k, v in self.outputs if v.startswith("s")) + "}"
+        out = [f"        return {years}, {scalars}"]
+        return "\n".join(head + ["        " + x for x in body] + out) + "\n"
+
+    def _component(self, comp) -> list[str]:
+        kinds = {c[0] for c in comp}
+        if kinds == {"C"}:
+            key = comp[0][1]
+            self.mode = "scalar"
+            return [f"s{self.var(key)} = _1d({self.consts[key].np(self)})"]
+        keys = [c[1] for c in comp]
+        if len(keys) == 1 and keys[0] not in self.self_lag:
+            return self._whole(keys[0])
+        return self._loop(keys)
+
+    def _whole(self, key: str) -> list[str]:
+        self.mode = "whole"
+        e = self.exprs[key]
+        v = self.var(key)
+        lines = [f"{v} = _2d({e.np(self)}, T)"]
+        return lines + self._lag_line(key)
+
+    def _lag_line(self, key):
+        return [f"l{self.var(key)} = _lag({self.var(key)})"] if key in self.need_lag else []
+
+    def _loop(self, keys) -> list[str]:
+        ordered = self.loop_order[tuple(sorted(keys))]
+        if len(ordered) == 1:
+            e = self.exprs[ordered[0]]
+            cum = _cumulative(e, ordered[0])
+            if cum is not None:
+                self.mode = "whole"
+                v = self.var(ordered[0])
+                return [f"{v} = np.cumsum(_2d({cum.np(self)}, T), axis=0)"] + self._lag_line(ordered[0])
+        self.mode = "year"
+        self.group = set(ordered)
+        texts = {k: self.exprs[k].np(self) for k in ordered}
+        ext = sorted({w for t in texts.values() for w in _words(t)} - {f"g{self.var(k)}" for k in ordered})
+        lines = [f"R = _width({', '.join(ext)})" if ext else "R = 1"]
+        lines += [f"g{self.var(k)} = np.zeros((T + 1, R))" for k in ordered]
+        lines.append("for k in range(T):")
+        lines += [f"    g{self.var(k)}[k + 1] = {texts[k]}" for k in ordered]
+        for k in ordered:
+            lines.append(f"{self.var(k)} = g{self.var(k)}[1:]")
+            lines += self._lag_line(k)
+        self.group = set()
+        self.mode = "whole"
+        return lines
+
+
+def _words(text: str) -> set[str]:
+    """The kernel variables (rows, lags, parameters, counterfactuals) a piece of source uses."""
+    import re
+    return set(re.findall(r"\b(?:l?r\d+|pv?\d+|cf\d+|sr\d+)\b", text))
+
+
+def _cumulative(e: Node, key: str):
+    """x when the expression is ``row.prev + x`` (a running sum), else None."""
+    if isinstance(e, Bin) and e.op == "+":
+        for own, other in ((e.a, e.b), (e.b, e.a)):
+            if isinstance(own, Ref) and own.row.key == key and own.lag == 1:
+                if not any(isinstance(n, Ref) and n.row.key == key for n in walk(other)):
+                    return other
+    return None
+
+
+class Kernel:
+    """A compiled kernel: its function, the inputs it takes in order, its counterfactuals."""
+
+    def __init__(self, fn, params, cfs, source):
+        self.fn, self.params, self.cfs, self.source = fn, params, cfs, source
+
+
+def _needed(m: Model, exprs, consts, outputs):
+    """The graph nodes ('Y' or 'C', key) the outputs need, with their edges."""
+    edges: dict = {}
+    self_lag, lag_users = set(), set()
+    todo = list(outputs)
+    seen = set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        kind, key = node
+        e = exprs.get(key) if kind == "Y" else consts.get(key)
+        if e is None:
+            raise FormulaError(f"row {key} has no {'formula' if kind == 'Y' else 'constant'}")
+        same, prev, whole, scal, cfs = _deps(e)
+        out = [("Y", k) for k in same | prev | whole] + [("C", k) for k in scal]
+        for cf in cfs:
+            out.append(("Y", cf.row.key))       # a no-op counterfactual is the row itself
+        if kind == "Y" and key in prev:
+            self_lag.add(key)
+        if kind == "Y":
+            lag_users.update(prev)
+        edges[node] = [d for d in out if d != node]
+        todo.extend(edges[node])
+    return seen, edges, self_lag
+
+
+def compile_kernel(m: Model, folder: Folder, varied: frozenset, outputs, cf_noop) -> Kernel:
+    exprs = {r.key: folder(r.expr) for r in m.rows if r.expr is not None}
+    consts = {r.key: folder(r.const) for r in m.rows if r.const is not None}
+    if outputs is None:
+        targets = [("Y", k) for k in exprs] + [("C", k) for k in consts]
+    else:
+        targets = [("C", k) if k in consts and k not in exprs else ("Y", k) for k in outputs]
+    nodes, edges, self_lag = _needed(m, exprs, consts, targets)
+    order = _tarjan(sorted(nodes, key=lambda n: m.rows.index(m.by_key[n[1]])), edges)
+    g = _Gen(m, exprs, consts, varied, cf_noop)
+    g.self_lag = self_lag
+    g.need_lag = set()
+    g.loop_order = {}
+    for comp in order:
+        if len(comp) > 1 or (comp[0][0] == "Y" and comp[0][1] in self_lag):
+            if any(c[0] == "C" for c in comp):
+                raise FormulaError(f"a scalar row is on a recurrence: {comp}")
+            keys = [c[1] for c in comp]
+            g.loop_order[tuple(sorted(keys))] = _same_year_order(keys, exprs)
+    for node in nodes:
+        if node[0] == "Y":
+            same, prev, whole, scal, cfs = _deps(exprs[node[1]])
+            g.need_lag.update(prev)
+    # rows of a recurrence read their own lags from the loop arrays; others get a lag array
+    g.outputs = [(k, g.var(k)) for kind, k in targets if kind == "Y"] + [
+        (k, "s" + g.var(k)) for kind, k in targets if kind == "C"]
+    source = g.emit(order)
+    ns = dict(NAMESPACE)
+    ns["_Memo"] = _Memo
+    code = compile(source, f"<finmodel kernel {len(exprs)} rows>", "exec")
+    exec(code, ns)  # noqa: S102 - our own generated source, from the row definitions
+    return Kernel(ns["kernel"], list(g.params), list(g.cfs), source)
+
+
+def _same_year_order(keys, exprs):
+    """The rows of a recurrence in an order where each comes after the rows it uses in the same year."""
+    inside = set(keys)
+    deps = {k: (_deps(exprs[k])[0] & inside) - {k} for k in keys}
+    out, done = [], set()
+
+    def visit(k, path=()):
+        if k in done:
+            return
+        if k in path:
+            raise FormulaError(f"circular reference in the same year: {' -> '.join(path + (k,))}")
+        for d in sorted(deps[k]):
+            visit(d, path + (k,))
+        done.add(k)
+        out.append(k)
+
+    for k in keys:
+        visit(k)
+    return out
+
+
+# --------------------------------------------------------------------------- running
+class _Plan:
+    """What a model needs at every call: its fold inputs, conditions and counterfactuals."""
+
+    def __init__(self, m: Model):
+        rows = [e for r in m.rows for e in (r.expr, r.const) if e is not None]
+        self.fold_paths = sorted(p for p, i in m.inputs.items() if i.fold)
+        self.conditions: list[Node] = []
+        self.cfs: list[Counterfactual] = []
+        seen = set()
+        for e in rows:
+            for n in walk(e):
+                if isinstance(n, Fn) and n.name == "IF" and id(n.args[0]) not in seen and input_only(n.args[0]):
+                    seen.add(id(n.args[0]))
+                    self.conditions.append(n.args[0])
+                elif isinstance(n, Counterfactual) and n not in self.cfs:
+                    self.cfs.append(n)
+
+
+def _plan(m: Model) -> _Plan:
+    p = m.cache.get("plan")
+    if p is None:
+        p = m.cache["plan"] = _Plan(m)
+    return p
+
+
+def _number(v):
+    return float(v) if isinstance(v, (bool, int, float)) else v
+
+
+def run(m: Model, data: dict, vary: dict[str, np.ndarray], T: int, S: int, outputs: tuple[str, ...] | None = None):
+    """Evaluate the model for S scenarios: ``data`` the assumptions as plain data, ``vary`` the
+    inputs that vary, each an (S,) array. Returns (years, scalars): {key: (T, 1 or S) array},
+    {key: (1 or S,) array}; with ``outputs`` only those rows (and what they need) are computed."""
+    plan = _plan(m)
+    varied = frozenset(vary)
+
+    def value(inp: Input):
+        if inp.path in vary:
+            return vary[inp.path]
+        return paths.get(data, inp.path)
+
+    fold_key = tuple(_number(paths.get(data, p)) for p in plan.fold_paths)
+    outcomes = []
+    for c in plan.conditions:
+        if any(isinstance(n, Input) and n.path in varied for n in walk(c)):
+            outcomes.append(None)
+        else:
+            outcomes.append(_truthy(evaluate_constant(c, lambda i: _number(paths.get(data, i.path)))))
+    noop = []
+    for cf in plan.cfs:
+        noop.append(all(p not in varied and _number(paths.get(data, p)) == _number(v) for p, v in cf.overrides.items()))
+    key = (fold_key, varied, outputs, tuple(outcomes), tuple(noop))
+    kernel = m.cache.get(key)
+    if kernel is None:
+        fold = dict(zip(plan.fold_paths, fold_key))
+
+        def fold_value(inp: Input):
+            return (True, fold[inp.path]) if inp.path in fold else (False, None)
+
+        folder = Folder(fold_value, {id(c): o for c, o in zip(plan.conditions, outcomes) if o is not None})
+        kernel = compile_kernel(m, folder, varied, outputs, {id(cf): n for cf, n in zip(plan.cfs, noop)})
+        m.cache[key] = kernel
+    params = []
+    for path in kernel.params:
+        if path in vary:
+            arr = vary[path]
+            params.append(arr.reshape(1, -1) if arr.size > 1 else float(arr[0]))
+        else:
+            params.append(float(paths.get(data, path)))
+    cf_values = []
+    for cf in kernel.cfs:
+        data_cf = data
+        for p, v in cf.overrides.items():
+            data_cf = paths.replaced(data_cf, p, v)
+        vary_cf = {k: v for k, v in vary.items() if k not in cf.overrides}
+        years, _ = run(m, data_cf, vary_cf, T, S, outputs=(cf.row.key,))
+        cf_values.append(years[cf.row.key])
+    return kernel.fn(params, cf_values, T, S)

@@ -1,0 +1,98 @@
+"""Indicators: the metrics of MODEL.md section 5 as scalar rows, and the yearly rows behind them.
+
+Each metric is one row whose value is a number per scenario: the engine computes it (with
+:mod:`finmodel.metrics` where a rule needs more than a sum: IRR, payback, DSCR), the workbook
+shows it with its Excel spelling, the Summary refers to it by its defined name ``out_<key>``.
+"""
+
+from __future__ import annotations
+
+from .core import Model
+from .expr import IF, NA, SUMR, Agg, Const, Metric
+
+C = "calcs"
+
+#: Debt service below a thousandth of a fen is no debt service (it would only make DSCR overflow).
+MIN_DEBT_SERVICE = Const("k_min_debt_service", 1e-5, "CNY_exact", "Least debt service counted for DSCR",
+                         "计算偿债备付率的最低还本付息额", "below a thousandth of a fen there is no debt service",
+                         "低于千分之一分的还本付息不计")
+
+
+def build(m: Model) -> None:
+    m.blank(C)
+    m.heading(C, "Payback and DSCR (rows behind the indicators)", "投资回收期与偿债备付率(指标的计算行)")
+    t = m["t"]
+    pfcf, efcf = m["project_fcf"], m["equity_fcf"]
+    _payback_rows(m, "payback", "Payback", "静态投资回收期", pfcf, m["cum_project_fcf"], t)
+    disc = m.row(C, "project_fcf_discounted", "CNY", "Project cash flow, discounted", "折现净现金流量", pfcf * m["df_project"])
+    cum_disc = m.row(C, "cum_project_fcf_discounted", "CNY", "Cumulative discounted project cash flow", "累计折现净现金流量")
+    cum_disc.expr = cum_disc.prev + disc
+    _payback_rows(m, "discounted_payback", "Discounted payback", "动态投资回收期", disc, cum_disc, t)
+    m.row(C, "equity_fcf_discounted", "CNY", "Equity cash flow, discounted at the hurdle", "资本金折现净现金流量",
+          efcf * m["df_equity"])
+    ds, interest = m["debt_service"], m["interest"]
+    m.row(C, "dscr", "ratio", "DSCR (years with debt service)", "偿债备付率(有还本付息的年份)",
+          IF(ds.gt(MIN_DEBT_SERVICE), m["cfads"] / ds, NA("blank")))
+    m.row(C, "icr", "ratio", "Interest coverage (EBIT / interest, years with interest)", "利息备付率(有利息的年份)",
+          IF(interest.gt(MIN_DEBT_SERVICE), m["ebit"] / interest, NA("blank")))
+    _metrics(m)
+
+
+def _payback_rows(m: Model, key, en, zh, flows, cum, t):
+    flag = m.row(C, f"{key}_reached", "flag", f"{en}: cumulative cash has been non-negative", f"{zh}: 累计净现金流量已非负",
+                 role="flag")
+    flag.expr = 1 - (1 - flag.prev) * cum.lt(0)
+    first = m.row(C, f"{key}_first", "flag", f"{en}: first year with non-negative cumulative cash",
+                  f"{zh}: 累计净现金流量首次非负的年份", flag - flag.prev, role="flag")
+    m.row(C, f"{key}_point", "years", f"{en}: years to pay back (in the first such year)", f"{zh}: 回收期(首次非负年份)",
+          IF(first * t.gt(0), t - 1 - cum.prev / flows, 0))
+
+
+def _metric(m: Model, key, unit, en, zh, expr):
+    return m.row(C, key, unit, en, zh, None, const=expr, role="metric", style="total", total=False)
+
+
+def _hidden(m: Model, key, unit, en, zh, expr):
+    """A figure the engine reports that Excel cannot spell (a flag): not laid out on a sheet."""
+    return m.row(C, key, unit, en, zh, None, const=expr, role="metric", kind="hidden", total=False)
+
+
+def _metrics(m: Model) -> None:
+    m.blank(C)
+    m.heading(C, "Indicators", "评价指标")
+    pf, ef, cum_p, cum_e = m["project_fcf"], m["equity_fcf"], m["cum_project_fcf"], m["cum_equity_fcf"]
+    rev, ni = m["revenue"], m["net_income"]
+    _metric(m, "npv", "CNY", "Net present value (project)", "财务净现值(FNPV,项目投资)", Agg("SUMPRODUCT", pf, m["df_project"]))
+    _metric(m, "equity_npv", "CNY", "Equity NPV", "资本金财务净现值", Agg("SUMPRODUCT", ef, m["df_equity"]))
+    _metric(m, "project_irr", "fraction", "Project IRR", "项目投资财务内部收益率(FIRR)",
+            Metric("irr", pf, excel='IFERROR(IRR({r0}),"{no_irr}")', na="no_irr"))
+    _metric(m, "equity_irr", "fraction", "Equity IRR", "资本金财务内部收益率",
+            Metric("irr", ef, excel='IFERROR(IRR({r0}),"{no_irr}")', na="no_irr"))
+    _metric(m, "payback_years", "years", "Payback period (from the end of year 0)", "静态投资回收期(自改造年末起)",
+            Metric("payback", pf, na="never", excel='IF(SUM({first})>0,SUM({years}),"{never}")',
+                   refs={"first": m["payback_first"], "years": m["payback_point"]}))
+    _metric(m, "discounted_payback_years", "years", "Discounted payback period", "动态投资回收期",
+            Metric("discounted_payback", pf, na="never", rate=m.I("discount.project_rate"),
+                   excel='IF(SUM({first})>0,SUM({years}),"{never}")',
+                   refs={"first": m["discounted_payback_first"], "years": m["discounted_payback_point"]}))
+    _metric(m, "min_cumulative_cash", "CNY", "Lowest cumulative cash (funding gap)", "最低累计净现金流量(资金缺口)",
+            Agg("MIN", cum_p))
+    _metric(m, "min_cumulative_equity_cash", "CNY", "Lowest cumulative equity cash", "资本金最低累计净现金流量",
+            Agg("MIN", cum_e))
+    dscr = m["dscr"]
+    _metric(m, "dscr_min", "ratio", "Lowest DSCR", "最低偿债备付率(DSCR)",
+            Metric("dscr_min", m["cfads"], m["debt_service"], min_ds=MIN_DEBT_SERVICE,
+                   excel='IF(COUNT({dscr})>0,MIN({dscr}),"{na}")', refs={"dscr": dscr}))
+    _metric(m, "dscr_avg", "ratio", "Average DSCR", "平均偿债备付率",
+            Metric("dscr_avg", m["cfads"], m["debt_service"], min_ds=MIN_DEBT_SERVICE,
+                   excel='IF(COUNT({dscr})>0,AVERAGE({dscr}),"{na}")', refs={"dscr": dscr}))
+    _metric(m, "margin_avg", "fraction", "Net margin (concession average)", "净利润率(运营期平均)",
+            IF(SUMR(rev, 1).ne(0), SUMR(ni, 1) / SUMR(rev, 1), NA()))
+    support = SUMR(m["subsidy"], 1) + SUMR(m["capital_grant"], 1)
+    _metric(m, "subsidy_dependence", "fraction", "Subsidy dependence", "补贴依赖度",
+            IF((SUMR(rev, 1) + support).ne(0), support / (SUMR(rev, 1) + support), NA()))
+    _hidden(m, "project_irr_multiple", "flag", "Project IRR: several roots", "项目内部收益率多解", Metric("irr_multiple", pf, excel=None))
+    _hidden(m, "equity_irr_multiple", "flag", "Equity IRR: several roots", "资本金内部收益率多解",
+            Metric("irr_multiple", ef, excel=None))
+    _hidden(m, "payback_refit_negative", "flag", "Cumulative cash negative again after payback", "回收后累计净现金流量再次为负",
+            Metric("payback_refit_negative", pf, excel=None))

@@ -1,0 +1,134 @@
+"""Units: the one place for the 万元 scale, unit codes, labels, number formats and formatters.
+
+Every quantity in the engine is in its base unit (CNY, m², a fraction, years, ...). What a
+reader sees is the *display* unit: amounts in 万元 (10,000 CNY), fractions as %, prices in CNY.
+A unit code maps to its zh/en label, its display scale (engine value / scale = shown value), its
+Excel number format and the terminal's formatter, so the terminal, the JSON annotations and the
+workbook cannot disagree.
+
+>>> money(12_345_678.0)
+'1,234.57 万元'
+>>> display_scale("CNY"), display_scale("fraction")
+(10000.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+#: One 万元 in CNY: the scale of every amount a reader sees.
+WAN = 10_000.0
+
+_MONEY_FMT = '#,##0.00;[Red]-#,##0.00;"-"'
+_NONNEG_FMT = '#,##0;[Red]-#,##0;"-"'
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    zh: str                  # display label, Chinese
+    en: str                  # display label, English
+    scale: float             # engine value / scale = displayed value
+    excel: str               # Excel number format of the displayed value
+    kind: str                # money, fraction, years, ratio, count, price, flag, index, year, text
+
+
+_TABLE = [
+    # code            zh             en                      scale  excel format                   kind
+    ("CNY",            "万元",        "CNY 10,000",           WAN,   _MONEY_FMT,                      "money"),
+    ("CNY_level",      "万元",        "CNY 10,000",           WAN,   _NONNEG_FMT,                     "money"),
+    ("fraction",       "%",           "%",                    1.0,   '0.00%;[Red]-0.00%;"-"',         "fraction"),
+    ("index",          "指数",        "index",                1.0,   "0.0000",                        "index"),
+    ("factor",         "系数",        "factor",               1.0,   "0.0000",                        "index"),
+    ("flag",           "1/0",         "1/0",                  1.0,   "0",                             "flag"),
+    ("m2",             "平方米",      "m²",                   1.0,   _NONNEG_FMT,                     "count"),
+    ("spaces",         "个",          "spaces",               1.0,   _NONNEG_FMT,                     "count"),
+    ("CNY/m2/month",   "元/平方米/月", "CNY/m²/month",         1.0,   "0.00",                          "price"),
+    ("year",           "年份",        "year",                 1.0,   "0",                             "year"),
+    ("year_no",        "年序",        "year no.",             1.0,   "0",                             "year"),
+    ("count",          "期",          "no.",                  1.0,   "0",                             "count"),
+    ("months",         "月",          "months",               1.0,   '0.00;[Red]-0.00;"-"',           "count"),
+    ("years",          "年",          "years",                1.0,   '0.00;[Red]-0.00;"-"',           "years"),
+    ("ratio",          "倍",          "x",                    1.0,   "0.00",                          "ratio"),
+    ("CNY_exact",      "元",          "CNY",                  1.0,   "#,##0.00",                      "price"),
+    ("CNY/household",  "元/户",       "CNY/household",        1.0,   _MONEY_FMT,                      "price"),
+    ("CNY/household/month", "元/户/月", "CNY/household/month", 1.0,  _MONEY_FMT,                      "price"),
+    ("CNY/space/month", "元/车位/月",  "CNY/space/month",      1.0,   _MONEY_FMT,                      "price"),
+    ("text",           "",            "",                     1.0,   "@",                             "text"),
+]
+
+UNITS: dict[str, Unit] = {row[0]: Unit(*row) for row in _TABLE}
+
+
+def unit(code: str) -> Unit:
+    try:
+        return UNITS[code]
+    except KeyError:
+        raise KeyError(f"unknown unit code {code!r}; known: {', '.join(UNITS)}") from None
+
+
+def display_scale(code: str) -> float:
+    """Engine value / this = the value a reader sees (10,000 for amounts shown in 万元)."""
+    return unit(code).scale
+
+
+def label(code: str, zh: bool) -> str:
+    u = unit(code)
+    return u.zh if zh else u.en
+
+
+def excel_format(code: str) -> str:
+    return unit(code).excel
+
+
+# --------------------------------------------------------------------------- terminal formatters
+def _finite(x) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def money(x, *, zh: bool = True, na: str = "n/a") -> str:
+    """An amount in CNY as 万元 with two decimals: ``'1,234.57 万元'``."""
+    if not _finite(x):
+        return na
+    return f"{float(x) / WAN:,.2f} " + ("万元" if zh else "CNY 10k")
+
+
+def percent(x, *, digits: int = 2, na: str = "n/a") -> str:
+    """A fraction as a percentage: ``0.0109 -> '1.09 %'``."""
+    if not _finite(x):
+        return na
+    return f"{100.0 * float(x):.{digits}f} %"
+
+
+def years(x, *, zh: bool = False, na: str = "n/a") -> str:
+    if not _finite(x):
+        return na
+    return f"{float(x):.2f} " + ("年" if zh else "years")
+
+
+def ratio(x, *, na: str = "n/a") -> str:
+    if not _finite(x):
+        return na
+    return f"{float(x):.2f}x"
+
+
+def fmt(x, code: str, *, zh: bool = False, na: str = "n/a") -> str:
+    """Any value in its unit's display form (amounts in 万元, fractions in %, ...)."""
+    kind = unit(code).kind
+    if kind == "money":
+        return money(x, zh=zh, na=na)
+    if kind == "fraction":
+        return percent(x, na=na)
+    if kind == "years":
+        return years(x, zh=zh, na=na)
+    if kind == "ratio":
+        return ratio(x, na=na)
+    if not _finite(x):
+        return na
+    u = unit(code)
+    lab = u.zh if zh else u.en
+    return f"{float(x):,.2f} {lab}".rstrip()
