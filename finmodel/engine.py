@@ -21,6 +21,7 @@ from . import model as model_pkg
 from . import paths
 from .assumptions import Assumptions
 from .errors import InputError
+from .model.compile import execute, prepare
 from .model.compile import run as run_model
 from .model.core import STRUCTURAL
 from .scenarios import field_bounds, is_numeric_path, schema_node
@@ -171,11 +172,12 @@ def _project(a: Assumptions, checked: dict[str, np.ndarray], S: int, outputs, da
     m = model_pkg.build(a)
     data = a.model_dump() if data is None else data
     _check_loan(a, data, checked)
-    years, scalars = run_model(m, data, checked, m.T, S, outputs)
-    items = _Items(S, m.T, years)
+    T = a.scenario.concession_years + 1
+    years, scalars = run_model(m, data, checked, T, S, outputs)
+    items = _Items(S, T, years)
     rate = {p: np.broadcast_to(checked.get(p, np.asarray(paths.get(data, p), dtype=float)), (S,)).copy()
             for p in ("discount.project_rate", "discount.equity_hurdle_rate")}
-    cal = a.scenario.start_year + np.arange(m.T)
+    cal = a.scenario.start_year + np.arange(T)
     return Projection(items=items, years=cal, n_scenarios=S, project_rate=rate["discount.project_rate"],
                       equity_rate=rate["discount.equity_hurdle_rate"], calibration_year=a.scenario.calibration_year,
                       assumptions=a, scalars=scalars, model=m)
@@ -221,19 +223,17 @@ def revenue_mix(pj: Projection, year: int | None = None) -> dict[str, np.ndarray
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(a, checked, names, data) -> None:
-    _WORKER.update(a=a, checked=checked, names=names, data=data)
+def _init_worker(job) -> None:
+    _WORKER["job"] = job
 
 
-def _score_chunk(bounds: tuple[int, int], a=None, checked=None, names=None, data=None) -> dict[str, np.ndarray]:
+def _score_chunk(bounds: tuple[int, int], job=None) -> dict[str, np.ndarray]:
     """Score scenarios lo..hi of a batch (in this process, or in a worker)."""
-    if a is None:
-        a, checked, names, data = (_WORKER[k] for k in ("a", "checked", "names", "data"))
+    a, checked, names, data, prep, T = job if job is not None else _WORKER["job"]
     lo, hi = bounds
     part = {k: (v[lo:hi] if v.size > 1 else v) for k, v in checked.items()}
-    m = model_pkg.build(a)
     _check_loan(a, data, part)
-    _, scalars = run_model(m, data, part, m.T, hi - lo, names)
+    _, scalars = execute(prep, part, T, hi - lo)
     return {k: np.broadcast_to(scalars[k], (hi - lo,)) for k in names}
 
 
@@ -269,12 +269,14 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
         from ._memory import keep_heap
         keep_heap()
     data = a.model_dump()
+    m = model_pkg.build(a)
+    job = (a, checked, names, data, prepare(m, data, frozenset(checked), names), a.scenario.concession_years + 1)
     bounds = [(lo, min(S, lo + chunk_size)) for lo in range(0, S, chunk_size)]
     out: dict[str, np.ndarray] = {k: np.empty(S, dtype=bool if k in _BOOL else float) for k in names}
 
-    def take(lo_hi, m):
+    def take(lo_hi, res):
         lo, hi = lo_hi
-        for k, v in m.items():
+        for k, v in res.items():
             out[k][lo:hi] = v.astype(bool) if k in _BOOL else v
 
     import multiprocessing as mp
@@ -282,12 +284,11 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
     if workers > 1 and len(bounds) > 1 and "fork" in mp.get_all_start_methods():
         from concurrent.futures import ProcessPoolExecutor
 
-        take(bounds[0], _score_chunk(bounds[0], a, checked, names, data))     # compiles the kernel before forking
-        with ProcessPoolExecutor(max_workers=min(workers, len(bounds) - 1), mp_context=mp.get_context("fork"),
-                                 initializer=_init_worker, initargs=(a, checked, names, data)) as ex:
-            for lo_hi, m in zip(bounds[1:], ex.map(_score_chunk, bounds[1:])):
-                take(lo_hi, m)
+        with ProcessPoolExecutor(max_workers=min(workers, len(bounds)), mp_context=mp.get_context("fork"),
+                                 initializer=_init_worker, initargs=(job,)) as ex:
+            for lo_hi, res in zip(bounds, ex.map(_score_chunk, bounds)):
+                take(lo_hi, res)
     else:
         for lo_hi in bounds:
-            take(lo_hi, _score_chunk(lo_hi, a, checked, names, data))
+            take(lo_hi, _score_chunk(lo_hi, job))
     return out

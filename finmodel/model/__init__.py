@@ -14,6 +14,7 @@ labels and expression, and a hand-derived test. Nothing else needs an edit.
 from __future__ import annotations
 
 import json
+import weakref
 
 from .core import STRUCTURAL, Model, Row, is_folded
 
@@ -55,10 +56,22 @@ def structure_key(a) -> str:
 
 
 _CACHE: dict[str, Model] = {}
+_KEYS: dict[int, tuple] = {}          # id(assumptions) -> (weak reference, structure key)
+
+
+def _key_of(a) -> str:
+    hit = _KEYS.get(id(a))
+    if hit is not None and hit[0]() is a:
+        return hit[1]
+    key = structure_key(a)
+    if len(_KEYS) > 256:
+        _KEYS.clear()
+    _KEYS[id(a)] = (weakref.ref(a), key)
+    return key
 
 
 def _build(a) -> Model:
-    m = Model(a, a.scenario.concession_years + 1)
+    m = Model(a)
     for b in _builders() + list(BUILDERS):
         b(m)
     return m
@@ -73,10 +86,10 @@ def build(a, *, cache: bool = True) -> Model:
     """
     if not cache:
         return _build(a)
-    key = structure_key(a)
+    key = _key_of(a)
     m = _CACHE.get(key)
     if m is None:
-        if len(_CACHE) >= 32:
+        if len(_CACHE) >= 64:
             _CACHE.pop(next(iter(_CACHE)))
         m = _CACHE[key] = _build(a)
     return m

@@ -54,7 +54,20 @@ def _1d(x):
 
 def _lag(x):
     """The previous year's values (0 before year 0)."""
-    return np.concatenate([np.zeros((1, x.shape[1])), x[:-1]], axis=0)
+    out = np.empty(x.shape)
+    out[0] = 0.0
+    out[1:] = x[:-1]
+    return out
+
+
+def _cumsum_years(x):
+    """The running sum over years, year by year (one contiguous vector at a time)."""
+    out = np.empty(x.shape)
+    acc = np.zeros(x.shape[1])
+    for k in range(x.shape[0]):
+        acc = acc + x[k]
+        out[k] = acc
+    return out
 
 
 def _contiguous(*args):
@@ -127,15 +140,31 @@ def _count_above_one_years(x, first=0):
     return np.sum(x[first:] > 1, axis=0).astype(float)
 
 
+def _vec(x):
+    """A parameter as the loops read it: an (S,) vector when it varies, else the number."""
+    return np.reshape(x, -1) if isinstance(x, np.ndarray) else x
+
+
 def _width(*xs) -> int:
     return max([np.shape(x)[-1] for x in xs if np.ndim(x) >= 1] + [1])
 
 
 class _Memo:
-    """The metrics of one kernel call, sharing one IRR or payback search between a rate and its flag."""
+    """The metrics of one kernel call, sharing one IRR or payback search between a rate and its flag
+    (and between two rows with the same values, such as project and equity flows without a loan)."""
 
     def __init__(self):
         self.cache: list[tuple[str, np.ndarray, Any]] = []
+        self.flipped: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def _st(self, x: np.ndarray) -> np.ndarray:
+        """A (years, scenarios) row as a contiguous (scenarios, years) array, once per row."""
+        for src, out in self.flipped:
+            if src is x:
+                return out
+        out = np.ascontiguousarray(x.T)
+        self.flipped.append((x, out))
+        return out
 
     def _details(self, group: str, flows: np.ndarray, compute):
         for g, arr, d in self.cache:
@@ -146,18 +175,21 @@ class _Memo:
         return d
 
     def metric(self, fn: str, *rows, **kw):
-        flows = np.ascontiguousarray(rows[0].T)
+        flows = self._st(rows[0])
         if fn in ("irr", "irr_multiple"):
             d = self._details("irr", flows, lambda: M.irr(flows, return_details=True))
             return np.asarray(d.rate if fn == "irr" else d.multiple, dtype=float).reshape(-1)
         if fn in ("payback", "payback_refit_negative"):
             d = self._details("payback", flows, lambda: M.payback(flows, return_details=True))
             return np.asarray(d.years if fn == "payback" else d.refit_negative, dtype=float).reshape(-1)
+        if fn == "min_cumulative":
+            d = self._details("min_cumulative", flows, lambda: M.min_cumulative(flows))
+            return np.asarray(d, dtype=float).reshape(-1)
         if fn == "discounted_payback":
             rate = np.asarray(kw["rate"], dtype=float).reshape(-1)
             return np.asarray(M.discounted_payback(rate, flows), dtype=float).reshape(-1)
         if fn in ("dscr_min", "dscr_avg"):
-            ds = np.ascontiguousarray(rows[1].T)
+            ds = self._st(rows[1])
             if not np.any(ds > kw["min_ds"]):
                 return np.full(max(flows.shape[0], ds.shape[0]), np.nan)
             cfads = np.broadcast_to(flows, np.broadcast_shapes(flows.shape, ds.shape))
@@ -167,11 +199,11 @@ class _Memo:
         raise FormulaError(f"unknown metric function {fn}")
 
 
-NAMESPACE = {"np": np, "_2d": _2d, "_1d": _1d, "_lag": _lag, "_pow": _pow, "_growth": _growth,
+NAMESPACE = {"np": np, "_2d": _2d, "_1d": _1d, "_lag": _lag, "_cumsum_years": _cumsum_years, "_pow": _pow, "_growth": _growth,
              "_vintage_amort": _vintage_amort, "_sum_years": _sum_years, "_sumproduct_years": _sumproduct_years,
              "_sumabs_years": _sumabs_years, "_max_years": _max_years, "_min_years": _min_years,
              "_count_neg_years": _count_neg_years, "_count_above_one_years": _count_above_one_years,
-             "_width": _width, "_NAN": _NAN, "_Memo": _Memo}
+             "_width": _width, "_vec": _vec, "_NAN": _NAN, "_Memo": _Memo}
 
 
 # --------------------------------------------------------------------------- folding
@@ -246,16 +278,36 @@ def input_only(node: Node) -> bool:
                ("MIN", "MAX", "ABS", "IF")) for n in walk(node))
 
 
+_MISSING = object()
+
+
 class Folder:
-    """Simplifies expressions for one kernel: fold inputs, the conditions that fold, x*0, x*1, x+0."""
+    """Simplifies expressions for one kernel: fold inputs, the conditions that fold, x*0, x*1, x+0,
+    and rows that are 0 in every year (a loan of 0, no capital grant) wherever they are used."""
 
     def __init__(self, fold_value, outcomes: dict[int, bool]):
         self.fold_value = fold_value          # input -> its constant value, or None if a parameter
         self.outcomes = outcomes              # id(condition node) -> its value
+        self.const_rows: dict[str, float] = {}    # rows with the same value in every year
+        self._dispatch: dict = {}
+
+    def _Ref(self, n):
+        v = self.const_rows.get(n.row.key)
+        if v is None or (n.lag and v != 0.0):       # last year's value of a constant row is 0 before year 0
+            return n
+        return K(v)
+
+    def _Const(self, n):
+        return K(n.value)
+
+    def _VintageAmort(self, n):
+        return K(0.0) if self.const_rows.get(n.rate.key) == 0.0 else n
 
     def __call__(self, node: Node) -> Node:
-        f = getattr(self, "_" + type(node).__name__, None)
-        return f(node) if f is not None else node
+        f = self._dispatch.get(type(node), _MISSING)
+        if f is _MISSING:
+            f = self._dispatch[type(node)] = getattr(type(self), "_" + type(node).__name__, None)
+        return f(self, node) if f is not None else node
 
     def _Input(self, n):
         ok, v = self.fold_value(n)
@@ -268,7 +320,7 @@ class Folder:
         return K(n.s)
 
     def _Row(self, n):
-        return Ref(n, 0)
+        return self._Ref(Ref(n, 0))
 
     def _Neg(self, n):
         a = self(n.a)
@@ -284,6 +336,10 @@ class Folder:
             return K(0.0)
         if (op in "*" and va == 1.0) or (op == "+" and va == 0.0):
             return b
+        if op == "-" and va == 0.0:
+            return Neg(b)
+        if op == "^" and (va == 1.0 or vb == 0.0):        # 1^x = x^0 = 1
+            return K(1.0)
         if (op in "*/" and vb == 1.0) or (op in "+-" and vb == 0.0):
             return a
         return Bin(op, a, b)
@@ -389,6 +445,9 @@ class _Gen:
         self.cfs: list[Counterfactual] = []
         self.mode = "whole"
         self.group: set[str] = set()
+        self.aggs: dict[str, str] = {}
+        self.pre: list[str] = []
+        self.vectors: set[int] = set()          # parameters read inside a year loop, as (S,) vectors
 
     def var(self, key: str) -> str:
         v = self.names.get(key)
@@ -399,7 +458,8 @@ class _Gen:
     # ---------------------------------------------------------------- node callbacks
     def param(self, inp: Input) -> str:
         i = self.params.setdefault(inp.path, len(self.params))
-        if self.mode == "year" and inp.path in self.varied:
+        if self.mode == "year":
+            self.vectors.add(i)
             return f"pv{i}"
         return f"p{i}"
 
@@ -421,6 +481,14 @@ class _Gen:
         v = "s" + self.var(row.key)
         return f"{v}[None, :]" if self.mode == "whole" else v
 
+    def shared(self, text: str) -> str:
+        """A figure computed once per kernel call (a sum over years used by several metrics)."""
+        v = self.aggs.get(text)
+        if v is None:
+            v = self.aggs[text] = f"a{len(self.aggs)}"
+            self.pre.append(f"{v} = {text}")
+        return v
+
     def counterfactual(self, node: Counterfactual) -> str:
         if self.cf_noop[id(node)]:
             return self.ref(node.row, 0)
@@ -436,8 +504,8 @@ class _Gen:
         head = ["def kernel(P, CF, T, S):", "    _M = _Memo()"]
         for path, i in self.params.items():
             head.append(f"    p{i} = P[{i}]")
-            if path in self.varied:
-                head.append(f"    pv{i} = np.reshape(P[{i}], -1)")
+            if i in self.vectors:
+                head.append(f"    pv{i} = _vec(p{i})")
         for j in range(len(self.cfs)):
             head.append(f"    cf{j} = CF[{j}]")
         head.append("    with np.errstate(all='ignore'):")
@@ -451,7 +519,9 @@ class _Gen:
         if kinds == {"C"}:
             key = comp[0][1]
             self.mode = "scalar"
-            return [f"s{self.var(key)} = _1d({self.consts[key].np(self)})"]
+            self.pre = []
+            line = f"s{self.var(key)} = _1d({self.consts[key].np(self)})"
+            return self.pre + [line]
         keys = [c[1] for c in comp]
         if len(keys) == 1 and keys[0] not in self.self_lag:
             return self._whole(keys[0])
@@ -459,10 +529,11 @@ class _Gen:
 
     def _whole(self, key: str) -> list[str]:
         self.mode = "whole"
+        self.pre = []
         e = self.exprs[key]
         v = self.var(key)
         lines = [f"{v} = _2d({e.np(self)}, T)"]
-        return lines + self._lag_line(key)
+        return self.pre + lines + self._lag_line(key)
 
     def _lag_line(self, key):
         return [f"l{self.var(key)} = _lag({self.var(key)})"] if key in self.need_lag else []
@@ -475,13 +546,14 @@ class _Gen:
             if cum is not None:
                 self.mode = "whole"
                 v = self.var(ordered[0])
-                return [f"{v} = np.cumsum(_2d({cum.np(self)}, T), axis=0)"] + self._lag_line(ordered[0])
+                return [f"{v} = _cumsum_years(_2d({cum.np(self)}, T))"] + self._lag_line(ordered[0])
         self.mode = "year"
         self.group = set(ordered)
         texts = {k: self.exprs[k].np(self) for k in ordered}
         ext = sorted({w for t in texts.values() for w in _words(t)} - {f"g{self.var(k)}" for k in ordered})
         lines = [f"R = _width({', '.join(ext)})" if ext else "R = 1"]
-        lines += [f"g{self.var(k)} = np.zeros((T + 1, R))" for k in ordered]
+        for k in ordered:                       # row 0: the year before year 0; every other row is written first
+            lines += [f"g{self.var(k)} = np.empty((T + 1, R))", f"g{self.var(k)}[0] = 0.0"]
         lines.append("for k in range(T):")
         lines += [f"    g{self.var(k)}[k + 1] = {texts[k]}" for k in ordered]
         for k in ordered:
@@ -495,7 +567,7 @@ class _Gen:
 def _words(text: str) -> set[str]:
     """The kernel variables (rows, lags, parameters, counterfactuals) a piece of source uses."""
     import re
-    return set(re.findall(r"\b(?:l?r\d+|pv?\d+|cf\d+|sr\d+)\b", text))
+    return set(re.findall(r"\b(?:l?r\d+|pv?\d+|cf\d+|sr\d+|a\d+)\b", text))
 
 
 def _cumulative(e: Node, key: str):
@@ -543,9 +615,22 @@ def _needed(m: Model, exprs, consts, outputs):
     return seen, edges, self_lag
 
 
+def _fold_rows(m: Model, folder: Folder):
+    """Every row simplified; rows that fold to 0 are 0 wherever they are used (to a fixed point)."""
+    while True:
+        before = dict(folder.const_rows)
+        exprs = {}
+        for r in m.rows:
+            if r.expr is not None:
+                e = exprs[r.key] = folder(r.expr)
+                if isinstance(e, K) and isinstance(e.v, float):
+                    folder.const_rows[r.key] = e.v
+        if folder.const_rows == before:
+            return exprs, {r.key: folder(r.const) for r in m.rows if r.const is not None}
+
+
 def compile_kernel(m: Model, folder: Folder, varied: frozenset, outputs, cf_noop) -> Kernel:
-    exprs = {r.key: folder(r.expr) for r in m.rows if r.expr is not None}
-    consts = {r.key: folder(r.const) for r in m.rows if r.const is not None}
+    exprs, consts = _fold_rows(m, folder)
     if outputs is None:
         targets = [("Y", k) for k in exprs] + [("C", k) for k in consts]
     else:
@@ -562,10 +647,13 @@ def compile_kernel(m: Model, folder: Folder, varied: frozenset, outputs, cf_noop
                 raise FormulaError(f"a scalar row is on a recurrence: {comp}")
             keys = [c[1] for c in comp]
             g.loop_order[tuple(sorted(keys))] = _same_year_order(keys, exprs)
+    group_of = {k: i for i, keys in enumerate(g.loop_order.values()) for k in keys}
     for node in nodes:
         if node[0] == "Y":
             same, prev, whole, scal, cfs = _deps(exprs[node[1]])
-            g.need_lag.update(prev)
+            here = group_of.get(node[1])
+            # a row of a recurrence reads the lags of its group from the loop's arrays
+            g.need_lag.update(d for d in prev if here is None or group_of.get(d) != here)
     # rows of a recurrence read their own lags from the loop arrays; others get a lag array
     g.outputs = [(k, g.var(k)) for kind, k in targets if kind == "Y"] + [
         (k, "s" + g.var(k)) for kind, k in targets if kind == "C"]
@@ -605,6 +693,7 @@ class _Plan:
     def __init__(self, m: Model):
         rows = [e for r in m.rows for e in (r.expr, r.const) if e is not None]
         self.fold_paths = sorted(p for p, i in m.inputs.items() if i.fold)
+        self.param_paths = sorted(p for p, i in m.inputs.items() if not i.fold)
         self.conditions: list[Node] = []
         self.cfs: list[Counterfactual] = []
         seen = set()
@@ -628,32 +717,37 @@ def _number(v):
     return float(v) if isinstance(v, (bool, int, float)) else v
 
 
-def run(m: Model, data: dict, vary: dict[str, np.ndarray], T: int, S: int, outputs: tuple[str, ...] | None = None):
-    """Evaluate the model for S scenarios: ``data`` the assumptions as plain data, ``vary`` the
-    inputs that vary, each an (S,) array. Returns (years, scalars): {key: (T, 1 or S) array},
-    {key: (1 or S,) array}; with ``outputs`` only those rows (and what they need) are computed."""
+class Prepared:
+    """A kernel with the values of the inputs that do not vary, ready to run chunk after chunk."""
+
+    def __init__(self, kernel: Kernel, params: list, varied: list[tuple[int, str]], cfs: list):
+        self.kernel, self.params, self.varied, self.cfs = kernel, params, varied, cfs
+
+
+def prepare(m: Model, data: dict, varied: frozenset, outputs: tuple[str, ...] | None = None) -> Prepared:
+    """The kernel for scenarios that differ in the ``varied`` inputs, and every other input's value."""
     plan = _plan(m)
-    varied = frozenset(vary)
 
-    def value(inp: Input):
-        if inp.path in vary:
-            return vary[inp.path]
-        return paths.get(data, inp.path)
+    def scalar(path):
+        return _number(paths.get(data, path))
 
-    fold_key = tuple(_number(paths.get(data, p)) for p in plan.fold_paths)
+    fold_key = tuple(scalar(p) for p in plan.fold_paths)
     outcomes = []
     for c in plan.conditions:
         if any(isinstance(n, Input) and n.path in varied for n in walk(c)):
             outcomes.append(None)
         else:
-            outcomes.append(_truthy(evaluate_constant(c, lambda i: _number(paths.get(data, i.path)))))
-    noop = []
-    for cf in plan.cfs:
-        noop.append(all(p not in varied and _number(paths.get(data, p)) == _number(v) for p, v in cf.overrides.items()))
-    key = (fold_key, varied, outputs, tuple(outcomes), tuple(noop))
+            outcomes.append(_truthy(evaluate_constant(c, lambda i: scalar(i.path))))
+    noop = [all(p not in varied and scalar(p) == _number(v) for p, v in cf.overrides.items()) for cf in plan.cfs]
+    zeros = tuple(p for p in plan.param_paths if p not in varied and scalar(p) == 0)
+    # a kernel serves every set of varied inputs with the same folds (the parameters are passed as
+    # numbers or arrays alike, and the order of operations never depends on which inputs vary: a
+    # scenario's bits are the same alone or in any batch)
+    key = (fold_key, outputs, tuple(outcomes), tuple(noop), zeros)
     kernel = m.cache.get(key)
     if kernel is None:
         fold = dict(zip(plan.fold_paths, fold_key))
+        fold.update((p, 0.0) for p in zeros)          # an input that is 0 in every scenario is a constant
 
         def fold_value(inp: Input):
             return (True, fold[inp.path]) if inp.path in fold else (False, None)
@@ -661,19 +755,29 @@ def run(m: Model, data: dict, vary: dict[str, np.ndarray], T: int, S: int, outpu
         folder = Folder(fold_value, {id(c): o for c, o in zip(plan.conditions, outcomes) if o is not None})
         kernel = compile_kernel(m, folder, varied, outputs, {id(cf): n for cf, n in zip(plan.cfs, noop)})
         m.cache[key] = kernel
-    params = []
-    for path in kernel.params:
-        if path in vary:
-            arr = vary[path]
-            params.append(arr.reshape(1, -1) if arr.size > 1 else float(arr[0]))
-        else:
-            params.append(float(paths.get(data, path)))
-    cf_values = []
+    params = [None if p in varied else float(paths.get(data, p)) for p in kernel.params]
+    slots = [(i, p) for i, p in enumerate(kernel.params) if p in varied]
+    cfs = []
     for cf in kernel.cfs:
         data_cf = data
         for p, v in cf.overrides.items():
             data_cf = paths.replaced(data_cf, p, v)
-        vary_cf = {k: v for k, v in vary.items() if k not in cf.overrides}
-        years, _ = run(m, data_cf, vary_cf, T, S, outputs=(cf.row.key,))
-        cf_values.append(years[cf.row.key])
-    return kernel.fn(params, cf_values, T, S)
+        cfs.append((cf.row.key, prepare(m, data_cf, varied - set(cf.overrides), (cf.row.key,))))
+    return Prepared(kernel, params, slots, cfs)
+
+
+def execute(prep: Prepared, vary: dict[str, np.ndarray], T: int, S: int):
+    """Run a prepared kernel on S scenarios whose varied inputs are (S,) arrays (or scalars)."""
+    params = list(prep.params)
+    for i, path in prep.varied:
+        arr = vary[path]
+        params[i] = arr.reshape(1, -1) if arr.size > 1 else float(arr.reshape(-1)[0])
+    cf_values = [execute(sub, vary, T, S)[0][key] for key, sub in prep.cfs]
+    return prep.kernel.fn(params, cf_values, T, S)
+
+
+def run(m: Model, data: dict, vary: dict[str, np.ndarray], T: int, S: int, outputs: tuple[str, ...] | None = None):
+    """Evaluate the model for S scenarios: ``data`` the assumptions as plain data, ``vary`` the
+    inputs that vary, each an (S,) array. Returns (years, scalars): {key: (T, 1 or S) array},
+    {key: (1 or S,) array}; with ``outputs`` only those rows (and what they need) are computed."""
+    return execute(prepare(m, data, frozenset(vary), outputs), vary, T, S)

@@ -35,11 +35,22 @@ STRUCTURAL = re.compile(
     r"|tax\.small_enterprise_threshold_cny)$")
 
 
+#: The structural numbers the kernel folds as constants: the loss vintages shape the rows, and the
+#: tax tables' years are written into labels. The time axis itself (start year, concession length)
+#: is not folded: one model and one kernel serve every concession length.
+FOLDED = re.compile(
+    r"^(tax\.loss_carryforward_years"
+    r"|tax\.small_enterprise_periods\.\d+\.(from_year|to_year)"
+    r"|tax\.vat\.\w+\.\d+\.from_year"
+    r"|tax\.surcharge_relief_\w+\.(from_year|to_year)"
+    r"|tax\.small_enterprise_threshold_cny)$")
+
+
 def is_folded(path: str, value: Any) -> bool:
-    """Inputs the kernel treats as constants: choices, yes/no, text, blanks and structural numbers."""
+    """Inputs the kernel treats as constants: choices, yes/no, text, blanks and the :data:`FOLDED` numbers."""
     if value is None or isinstance(value, (bool, str)):
         return True
-    return bool(STRUCTURAL.match(path))
+    return bool(FOLDED.match(path))
 
 
 class Row(Node):
@@ -106,10 +117,9 @@ class Model:
     row; ``m.heading``, ``m.note`` and ``m.blank`` lay out a sheet.
     """
 
-    def __init__(self, a, n_years: int):
+    def __init__(self, a):
         self.a = a
         self.data = a.model_dump()
-        self.T = n_years
         self.sheets: dict[str, list[Row]] = {s: [] for s in SHEETS}
         self.rows: list[Row] = []
         self.by_key: dict[str, Row] = {}

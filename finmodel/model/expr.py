@@ -279,6 +279,9 @@ class Bin(Node):
         a, b = self.a.np(g), self.b.np(g)
         if self.op == "^":
             return f"_pow({a}, {b})"
+        if self.op in "+-":                     # numpy adds booleans as OR and refuses to subtract them
+            a = f"({a} * 1.0)" if isinstance(self.a, Cmp) else a
+            b = f"({b} * 1.0)" if isinstance(self.b, Cmp) else b
         return f"({a} {self.op} {b})"
 
     def _join(self, ta, pa, tb, pb):
@@ -333,7 +336,8 @@ class Neg(Node):
         return (self.a,)
 
     def np(self, g):
-        return f"(-{self.a.np(g)})"
+        inner = self.a.np(g)
+        return f"(-({inner} * 1.0))" if isinstance(self.a, Cmp) else f"(-{inner})"
 
     def xl(self, ctx):
         t, p, s = self.a.xl(ctx)
@@ -357,7 +361,8 @@ class Cmp(Node):
         return (self.a, self.b)
 
     def np(self, g):
-        return f"(({self.a.np(g)} {self.PY[self.op]} {self.b.np(g)}) * 1.0)"
+        """A boolean array (True/False count as 1/0 in products, sums of rows and ``np.where``)."""
+        return f"({self.a.np(g)} {self.PY[self.op]} {self.b.np(g)})"
 
     def xl(self, ctx):
         ta, pa, sa = self.a.xl(ctx)
@@ -569,7 +574,7 @@ class Agg(Node):
 
     def np(self, g):
         args = ", ".join(g.ref(r, 0) for r in self.rows)
-        return f"{self.FUNCS[self.fn][0]}({args}, {self.first})"
+        return g.shared(f"{self.FUNCS[self.fn][0]}({args}, {self.first})")
 
     def xl(self, ctx):
         rngs = [ctx.range(r, self.first) for r in self.rows]

@@ -76,16 +76,17 @@ def _metrics(m: Model) -> None:
                    excel='IF(SUM({first})>0,SUM({years}),"{never}")',
                    refs={"first": m["discounted_payback_first"], "years": m["discounted_payback_point"]}))
     _metric(m, "min_cumulative_cash", "CNY", "Lowest cumulative cash (funding gap)", "最低累计净现金流量(资金缺口)",
-            Agg("MIN", cum_p))
+            Metric("min_cumulative", pf, excel="MIN({cum})", refs={"cum": cum_p}, unit_row=True))
     _metric(m, "min_cumulative_equity_cash", "CNY", "Lowest cumulative equity cash", "资本金最低累计净现金流量",
-            Agg("MIN", cum_e))
+            Metric("min_cumulative", ef, excel="MIN({cum})", refs={"cum": cum_e}, unit_row=True))
     dscr = m["dscr"]
+    no_loan = m.I("financing.loan.amount_cny").eq(0)
     _metric(m, "dscr_min", "ratio", "Lowest DSCR", "最低偿债备付率(DSCR)",
-            Metric("dscr_min", m["cfads"], m["debt_service"], min_ds=MIN_DEBT_SERVICE,
-                   excel='IF(COUNT({dscr})>0,MIN({dscr}),"{na}")', refs={"dscr": dscr}))
+            IF(no_loan, NA(), Metric("dscr_min", m["cfads"], m["debt_service"], min_ds=MIN_DEBT_SERVICE,
+                                     excel='IF(COUNT({dscr})>0,MIN({dscr}),"{na}")', refs={"dscr": dscr})))
     _metric(m, "dscr_avg", "ratio", "Average DSCR", "平均偿债备付率",
-            Metric("dscr_avg", m["cfads"], m["debt_service"], min_ds=MIN_DEBT_SERVICE,
-                   excel='IF(COUNT({dscr})>0,AVERAGE({dscr}),"{na}")', refs={"dscr": dscr}))
+            IF(no_loan, NA(), Metric("dscr_avg", m["cfads"], m["debt_service"], min_ds=MIN_DEBT_SERVICE,
+                                     excel='IF(COUNT({dscr})>0,AVERAGE({dscr}),"{na}")', refs={"dscr": dscr})))
     _metric(m, "margin_avg", "fraction", "Net margin (concession average)", "净利润率(运营期平均)",
             IF(SUMR(rev, 1).ne(0), SUMR(ni, 1) / SUMR(rev, 1), NA()))
     support = SUMR(m["subsidy"], 1) + SUMR(m["capital_grant"], 1)

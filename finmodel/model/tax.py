@@ -71,24 +71,31 @@ def _profit(m: Model) -> None:
 def _losses(m: Model, x, key: str, en: str, zh: str, taxable=None, expired_key: str | None = None):
     """FIFO loss carry-forward over Y years: one row per loss age (1..Y), looking back one year only.
 
-    The loss of age a left this year is the loss of age a-1 last year less what this year's
-    profit uses of it after the older ones; a loss older than Y years expires.
+    Profit uses the oldest losses first: ``room`` rows carry what is left of this year's profit
+    after the older losses (room = MAX(room of the next older age - that loss, 0)); the loss of
+    age a left this year is last year's loss of age a-1 less what the room takes of it; a loss
+    older than Y years expires. Taxable income is the room left after every loss.
     """
     Y = m.a.tax.loss_carryforward_years
     new = m.row(C, f"{key}_loss_new", "CNY", f"{en}: loss of the year", f"{zh}: 当年亏损", MAX(0 - x, 0))
+    profit = m.row(C, f"{key}_profit", "CNY", f"{en}: profit of the year (before losses)", f"{zh}: 当年盈利(弥补亏损前)",
+                   MAX(x, 0))
     ages = [m.row(C, f"{key}_loss_age_{age}", "CNY", f"{en}: loss {age} year(s) old left after use",
                   f"{zh}: {age}年前亏损(弥补后余额)") for age in range(1, Y + 1)]
-    prev_rows = ([new] + ages)[:Y]                 # age a this year = age a-1 last year
-    pos = MAX(x, 0)
-    for i, row in enumerate(ages):
-        avail = prev_rows[i].prev
-        older = [prev_rows[b].prev for b in range(i + 1, Y)]
-        room = MAX(pos - SUM(*older), 0) if older else pos
-        row.expr = avail - MIN(avail, room)
+    avail = ([new] + ages)[:Y]                     # age a this year = age a-1 last year
     if taxable is None:
         taxable = m.row(C, f"{key}_taxable", "CNY", f"{en}: taxable income after losses", f"{zh}: 弥补亏损后应纳税所得额")
-    avail_all = [p.prev for p in prev_rows]
-    taxable.expr = MAX(pos - SUM(*avail_all), 0) if avail_all else pos
+    room = profit
+    for age in range(Y, 0, -1):                    # oldest first
+        loss = avail[age - 1].prev
+        ages[age - 1].expr = loss - MIN(loss, room)
+        left = MAX(room - loss, 0)
+        if age > 1:
+            room = m.row(C, f"{key}_room_{age}", "CNY", f"{en}: profit left after losses {age}+ years old",
+                         f"{zh}: 弥补{age}年及以上亏损后的剩余盈利", left)
+        else:
+            room = left                            # after every loss: the taxable income
+    taxable.expr = room
     if expired_key:
         m.row(C, expired_key, "CNY", "Tax losses expired", "过期未弥补亏损", ages[-1] if ages else new, role="item")
     return taxable
