@@ -45,3 +45,11 @@ def load_scenario(scenario, sets):
 def emit_json(obj) -> None:
     from ..io import dumps
     click.echo(dumps(obj))
+
+
+def tune_memory() -> None:
+    """A batch command asks glibc to keep freed memory for the next chunk (process-wide, so the
+    command opts in for its own process; the library never does it by itself)."""
+    from .._memory import keep_heap
+
+    keep_heap()

@@ -15,7 +15,7 @@ from ..engine import DEFAULT_CHUNK, METRIC_NAMES
 from ..government import ALL_METRIC_NAMES
 from ..errors import UsageError
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
-from .options import emit_json, json_option, load_scenario, scenario_argument, set_option
+from .options import emit_json, json_option, load_scenario, scenario_argument, set_option, tune_memory
 
 MONEY = {"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash", "gov_commitment_pv", "gov_net_cost_pv", "gov_tax_relief_pv", "gov_foregone_rent_pv", "gov_vfm"}
 PERCENT = {"project_irr", "equity_irr", "margin_avg", "subsidy_dependence", "gov_budget_share_peak"}
@@ -217,6 +217,7 @@ def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, dri
     from .. import sensitivity as S
     from ..report import Studies
 
+    tune_memory()
     modes = [name for name, on in (("--tornado", tornado), ("--spider", spider), ("--grid", bool(grids)),
                                    ("--sobol", sobol), ("--morris", morris)) if on]
     if len(modes) > 1:
@@ -396,6 +397,8 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
       finmodel montecarlo -n 10000 --seed 1 -o outputs      # JSON summary + workbook
     """
     from .. import sensitivity as S
+
+    tune_memory()
 
     if n <= 0:
         raise UsageError(f"the number of draws must be positive, got {n}", param="n")
