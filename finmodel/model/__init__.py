@@ -51,8 +51,11 @@ def structure_key(a) -> str:
     flow through them.
     """
     parts = [(p, v) for p, v in _walk(a.model_dump(mode="json")) if p.startswith("#") or is_folded(p, v)]
-    parts.append(("#builders", [f"{b.__module__}.{b.__qualname__}" for b in BUILDERS]))
     return json.dumps(parts, ensure_ascii=False, default=str)
+
+
+def _builders_key() -> str:
+    return "|".join(f"{b.__module__}.{b.__qualname__}" for b in BUILDERS)
 
 
 _CACHE: dict[str, Model] = {}
@@ -86,7 +89,7 @@ def build(a, *, cache: bool = True) -> Model:
     """
     if not cache:
         return _build(a)
-    key = _key_of(a)
+    key = _key_of(a) + _builders_key()
     m = _CACHE.get(key)
     if m is None:
         if len(_CACHE) >= 64:

@@ -57,10 +57,10 @@ class Row(Node):
     """A line item; inside an expression it stands for its own value in the same year."""
 
     __slots__ = ("model", "sheet", "key", "unit", "en", "zh", "expr", "const", "role", "style", "total",
-                 "kind", "fmt")
+                 "kind", "fmt", "short", "better")
 
     def __init__(self, model, sheet, key, unit, en, zh, expr=None, *, role="calc", style=None, const=None,
-                 total=None, kind="row", fmt=None):
+                 total=None, kind="row", fmt=None, short=None, better=None):
         self.model = model
         self.sheet = sheet
         self.key = key
@@ -74,6 +74,8 @@ class Row(Node):
         self.total = (unit == "CNY" and role in ("statement", "government")) if total is None else total
         self.kind = kind
         self.fmt = fmt                      # a display unit that overrides the unit's format (e.g. CNY_level)
+        self.short = short                  # (en, zh) short name of a metric, for tables and messages
+        self.better = better                # a metric: "higher" or "lower" is better (None: neither)
 
     # ---------------------------------------------------------------- as an expression
     def np(self, g):

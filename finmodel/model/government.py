@@ -67,9 +67,24 @@ def _line(m, key, unit, en, zh, expr=None, **kw):
     return m.row(G, f"gov_{key}", unit, en, zh, expr, role="government", **kw)
 
 
+#: Short names (en, zh) of the government metrics and which way is better for the public purse.
+SHORT = {
+    "commitment_pv": ("government commitment PV", "政府财政支出责任现值", "lower"),
+    "commitment_pv_per_household": ("government commitment PV per household", "户均政府财政支出责任现值", "lower"),
+    "net_cost_pv": ("government net cost PV", "政府净成本现值", "lower"),
+    "tax_relief_pv": ("tax relief PV", "税费减免现值", "lower"),
+    "foregone_rent_pv": ("foregone rent PV", "无偿提供空间的租金机会成本现值", "lower"),
+    "budget_share_peak": ("peak share of the budget", "财政支出占一般公共预算支出比例峰值", "lower"),
+    "vfm": ("value for money", "物有所值量值", "higher"),
+}
+
+
 def _scalar(m, key, unit, en, zh, expr, style="calc"):
-    return m.row(G, f"gov_{key}", unit, en, zh, None, const=expr, role="metric" if style == "metric" else "government",
-                 style="total" if style in ("total", "metric") else "calc", total=False)
+    metric = style == "metric"
+    short = SHORT.get(key) if metric else None
+    return m.row(G, f"gov_{key}", unit, en, zh, None, const=expr, role="metric" if metric else "government",
+                 style="total" if style in ("total", "metric") else "calc", total=False,
+                 short=short[:2] if short else None, better=short[2] if short else None)
 
 
 def _commitments(m: Model) -> None:

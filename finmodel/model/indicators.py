@@ -48,8 +48,25 @@ def _payback_rows(m: Model, key, en, zh, flows, cum, t):
           IF(first * t.gt(0), t - 1 - cum.prev / flows, 0))
 
 
+#: Short names (en, zh) of the metrics and which way is better.
+SHORT = {
+    "npv": ("NPV", "财务净现值", "higher"), "equity_npv": ("equity NPV", "资本金财务净现值", "higher"),
+    "project_irr": ("project IRR", "项目投资财务内部收益率", "higher"),
+    "equity_irr": ("equity IRR", "资本金财务内部收益率", "higher"),
+    "payback_years": ("payback", "静态投资回收期", "lower"),
+    "discounted_payback_years": ("discounted payback", "动态投资回收期", "lower"),
+    "min_cumulative_cash": ("lowest cumulative cash", "最低累计净现金流量", "higher"),
+    "min_cumulative_equity_cash": ("lowest cumulative equity cash", "资本金最低累计净现金流量", "higher"),
+    "dscr_min": ("lowest DSCR", "最低偿债备付率", "higher"), "dscr_avg": ("average DSCR", "平均偿债备付率", "higher"),
+    "margin_avg": ("average net margin", "平均净利润率", None),
+    "subsidy_dependence": ("subsidy dependence", "补贴依赖度", "lower"),
+}
+
+
 def _metric(m: Model, key, unit, en, zh, expr):
-    return m.row(C, key, unit, en, zh, None, const=expr, role="metric", style="total", total=False)
+    short_en, short_zh, better = SHORT[key]
+    return m.row(C, key, unit, en, zh, None, const=expr, role="metric", style="total", total=False,
+                 short=(short_en, short_zh), better=better)
 
 
 def _hidden(m: Model, key, unit, en, zh, expr):

@@ -1,0 +1,142 @@
+"""Names, labels and units of the model's rows and metrics, read from their one definition.
+
+Every row of :mod:`finmodel.model` carries its key, zh/en label, unit, sheet and role; every
+metric is a scalar row (``role == "metric"``) with a short name and the direction in which it
+is better. This module is the lookup over them for the rest of finmodel (the CLI's messages,
+the break-even targets, the study sheets, the docs) and renders the line-item and metric
+references of the documentation. Nothing here is written twice: it reads the rows of the
+packaged base case (or of a given scenario, whose structure may add tiers or refits).
+
+>>> unit("npv"), label("npv", zh=True, short=True)
+('CNY', '财务净现值')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import units
+
+
+@dataclass(frozen=True)
+class RowInfo:
+    key: str
+    sheet: str
+    role: str
+    unit: str
+    en: str
+    zh: str
+    formula: str          # the row's definition as readable text (keys of rows, YAML paths of inputs)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    key: str
+    unit: str
+    en: str
+    zh: str
+    short_en: str
+    short_zh: str
+    better: str | None
+    formula: str
+
+
+@lru_cache(maxsize=1)
+def _default_assumptions():
+    from .scenarios import load
+
+    return load().assumptions
+
+
+def _model(a=None):
+    from . import model
+
+    return model.build(_default_assumptions() if a is None else a)
+
+
+def _formula(row) -> str:
+    if row.expr is not None:
+        return row.expr.doc()[0]
+    if row.const is not None:
+        return row.const.doc()[0]
+    return ""
+
+
+def rows(a=None) -> list[RowInfo]:
+    """Every row with values (year rows and scalar rows), in model order."""
+    m = _model(a)
+    return [RowInfo(r.key, r.sheet, r.role, r.unit, r.en, r.zh, _formula(r)) for r in m.rows
+            if r.expr is not None or r.const is not None]
+
+
+def metrics(a=None) -> dict[str, MetricInfo]:
+    """The metrics (scalar rows that studies can score), by key."""
+    m = _model(a)
+    out = {}
+    for r in m.rows:
+        if r.role != "metric":
+            continue
+        short = r.short or (r.en, r.zh)
+        out[r.key] = MetricInfo(r.key, r.unit, r.en, r.zh, short[0], short[1], r.better, _formula(r))
+    return out
+
+
+def metric_names(a=None) -> tuple[str, ...]:
+    return tuple(metrics(a))
+
+
+def unit(key: str, a=None) -> str:
+    """The unit code (:mod:`finmodel.units`) of a row or metric."""
+    return _model(a)[key].unit
+
+
+def label(key: str, zh: bool = False, *, short: bool = False, a=None) -> str:
+    """A row's or metric's label; ``short`` for the metric's short name."""
+    r = _model(a)[key]
+    if short and r.short:
+        return r.short[1] if zh else r.short[0]
+    return r.zh if zh else r.en
+
+
+def fmt(key: str, value, *, zh: bool = False, na: str = "n/a") -> str:
+    """A value of a row or metric in its display unit (amounts in 万元, fractions as %)."""
+    return units.fmt(value, unit(key), zh=zh, na=na)
+
+
+# --------------------------------------------------------------------------- the docs
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def line_item_reference(a=None) -> str:
+    """The line-item reference (Markdown): every row by sheet, its key, labels, unit and formula."""
+    m = _model(a)
+    titles = {"time": "Time (时间轴)", "calcs": "Calcs (计算)", "statements": "Statements (报表)",
+              "government": "Government view (政府视角)", "checks": "Checks (校验)"}
+    out = ["# Line items", "",
+           "Generated from the row definitions of `finmodel.model` (`python tools/update_docs.py`); do not edit.",
+           "Each row is one definition: the engine evaluates it, the workbook writes it as a formula. "
+           "Formulas name other rows by key, inputs by their YAML path; `x[t-1]` is last year's value. "
+           "Amounts are CNY (the workbook shows 万元).", ""]
+    for sheet, title in titles.items():
+        out += [f"## {title}", "", "| key | 中文 | English | unit | formula |", "|---|---|---|---|---|"]
+        for r in m.sheets[sheet]:
+            if r.kind != "row" or (r.expr is None and r.const is None):
+                continue
+            out.append(f"| `{r.key}` | {_md_cell(r.zh)} | {_md_cell(r.en)} | {r.unit} | "
+                       f"`{_md_cell(_formula(r))}` |")
+        out.append("")
+    return "\n".join(out)
+
+
+def metric_reference(a=None) -> str:
+    """The metric reference (Markdown): every metric, its labels, unit, direction and definition."""
+    out = ["# Metrics", "",
+           "Generated from the metric rows of `finmodel.model` (`python tools/update_docs.py`); do not edit.",
+           "Every metric can be a break-even target, a sensitivity metric and a Monte Carlo output.", "",
+           "| metric | 中文 | English | unit | better | definition |", "|---|---|---|---|---|---|"]
+    for k, mi in metrics(a).items():
+        out.append(f"| `{k}` | {_md_cell(mi.zh)} | {_md_cell(mi.en)} | {mi.unit} | {mi.better or '-'} | "
+                   f"`{_md_cell(mi.formula)}` |")
+    return "\n".join(out) + "\n"
