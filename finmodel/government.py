@@ -32,12 +32,6 @@ GOV_METRIC_NAMES = (
     "gov_foregone_rent_pv", "gov_budget_share_peak", "gov_vfm",
 )
 
-#: Unit of each metric (as ``breakeven.METRIC_UNITS``).
-GOV_METRIC_UNITS = {
-    "gov_commitment_pv": "CNY", "gov_commitment_pv_per_household": "CNY/household", "gov_net_cost_pv": "CNY",
-    "gov_tax_relief_pv": "CNY", "gov_foregone_rent_pv": "CNY", "gov_budget_share_peak": "fraction", "gov_vfm": "CNY",
-}
-
 NOTE_INDICATIVE = _INDICATIVE[0]
 NOTE_FORMAL = _FORMAL[0]
 NOTE_CONSTRUCTION = ("Under the 2023 PPP mechanism new deals may support operation but not construction: "
@@ -133,7 +127,8 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
     return engine.evaluate(a, vary, chunk_size=chunk_size, metrics=names)
 
 
-#: Every metric a study can ask for: the engine's and the government's.
+#: Every metric a study can ask for: the operator's and the government's (all of them are
+#: ``finmodel.registry.metric_names()``, which a test keeps equal to this).
 ALL_METRIC_NAMES = engine.METRIC_NAMES + GOV_METRIC_NAMES
 
 

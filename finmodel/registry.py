@@ -75,7 +75,7 @@ def metrics(a=None) -> dict[str, MetricInfo]:
     m = _model(a)
     out = {}
     for r in m.rows:
-        if r.role != "metric":
+        if r.role != "metric" or r.kind == "hidden":        # hidden: flags the engine reports beside them
             continue
         short = r.short or (r.en, r.zh)
         out[r.key] = MetricInfo(r.key, r.unit, r.en, r.zh, short[0], short[1], r.better, _formula(r))

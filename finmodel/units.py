@@ -91,42 +91,46 @@ def _finite(x) -> bool:
 
 
 def money(x, *, zh: bool = True, na: str = "n/a") -> str:
-    """An amount in CNY as 万元 with two decimals: ``'1,234.57 万元'``."""
+    """An amount in CNY as 万元 with two decimals: ``'1,234.57 万元'`` (``zh=False``: ``CNY 10k``)."""
     if not _finite(x):
         return na
     return f"{float(x) / WAN:,.2f} " + ("万元" if zh else "CNY 10k")
 
 
-def percent(x, *, digits: int = 2, na: str = "n/a") -> str:
-    """A fraction as a percentage: ``0.0109 -> '1.09 %'``."""
+def percent(x, *, digits: int = 2, na: str = "n/a", precise: bool = False) -> str:
+    """A fraction as a percentage: ``0.0109 -> '1.09 %'`` (``precise``: 4 significant digits)."""
     if not _finite(x):
         return na
-    return f"{100.0 * float(x):.{digits}f} %"
+    return f"{100.0 * float(x):.4g} %" if precise else f"{100.0 * float(x):.{digits}f} %"
 
 
-def years(x, *, zh: bool = False, na: str = "n/a") -> str:
+def years(x, *, zh: bool = False, na: str = "n/a", precise: bool = False) -> str:
     if not _finite(x):
         return na
-    return f"{float(x):.2f} " + ("年" if zh else "years")
+    return f"{float(x):.{4 if precise else 2}f} " + ("年" if zh else "years")
 
 
-def ratio(x, *, na: str = "n/a") -> str:
+def ratio(x, *, na: str = "n/a", precise: bool = False) -> str:
     if not _finite(x):
         return na
-    return f"{float(x):.2f}x"
+    return f"{float(x):.4g}" if precise else f"{float(x):.2f}x"
 
 
-def fmt(x, code: str, *, zh: bool = False, na: str = "n/a") -> str:
-    """Any value in its unit's display form (amounts in 万元, fractions in %, ...)."""
+def fmt(x, code: str, *, zh: bool = False, na: str = "n/a", precise: bool = False) -> str:
+    """Any value in its unit's display form (amounts in 万元, fractions in %, ...).
+
+    ``precise`` keeps more digits (4 significant for % and ratios, 4 decimals for years): the
+    form of break-even answers, where the figure is the point.
+    """
     kind = unit(code).kind
     if kind == "money":
         return money(x, zh=zh, na=na)
     if kind == "fraction":
-        return percent(x, na=na)
+        return percent(x, na=na, precise=precise)
     if kind == "years":
-        return years(x, zh=zh, na=na)
+        return years(x, zh=zh, na=na, precise=precise)
     if kind == "ratio":
-        return ratio(x, na=na)
+        return ratio(x, na=na, precise=precise)
     if not _finite(x):
         return na
     u = unit(code)

@@ -60,7 +60,7 @@ from .results import BreakEven, fmt_metric, fmt_value
 from .refine import ACCEPT, FTOL, MAX_ITER
 from .solver import solve, solve_many
 from .table import breakeven_table
-from .targets import METRIC_UNITS, NEVER_IS_INFINITE, Op, Target, parse_range, parse_target
+from .targets import NEVER_IS_INFINITE, Op, Target, metric_unit, parse_range, parse_target
 
 __all__ = [
     "BreakEven", "Corridor", "Driver", "Target", "breakeven_table", "commercial_tier", "default_range",
@@ -68,6 +68,6 @@ __all__ = [
     "table_drivers",
     # constants and formatting that other modules use
     "ACCEPT", "FTOL", "LEVER_ROUNDS", "LEVER_RTOL", "LEVER_STEP", "LEVER_XTOL", "MAX_BRACKETS", "MAX_ITER",
-    "MAX_WHOLE", "METRIC_UNITS", "NEVER_IS_INFINITE", "OPERATING_COST_PATHS", "Op", "Pick", "SUBSIDY",
+    "MAX_WHOLE", "metric_unit", "NEVER_IS_INFINITE", "OPERATING_COST_PATHS", "Op", "Pick", "SUBSIDY",
     "TABLE_DRIVERS", "fmt_metric", "fmt_value",
 ]

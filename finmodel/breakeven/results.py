@@ -9,7 +9,8 @@ import numpy as np
 
 from .drivers import Driver
 from .problem import _Bound, _Outcome, _Problem
-from .targets import METRIC_UNITS, NEVER_IS_INFINITE, Target
+from .. import units
+from .targets import NEVER_IS_INFINITE, Target, metric_unit
 
 
 @dataclass(frozen=True)
@@ -75,14 +76,8 @@ def fmt_metric(metric: str, v: float | None) -> str:
         if metric in NEVER_IS_INFINITE and v is not None and not math.isnan(v):
             return "never"
         return "never (not within the concession)" if metric in NEVER_IS_INFINITE else "n/a"
-    u = METRIC_UNITS.get(metric, "")
-    if u == "CNY":
-        return f"{v / 1e4:,.2f} 万元"
-    if u in ("fraction", "fraction/year"):
-        return f"{v * 100:.4g} %"
-    if u == "years":
-        return f"{v:.4f} years"
-    return f"{v:.4g}"
+    u = metric_unit(metric)
+    return units.fmt(v, u, zh=True, precise=True) if u else f"{v:.4g}"
 
 
 def fmt_value(v: float, unit: str) -> str:

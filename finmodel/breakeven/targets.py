@@ -7,22 +7,23 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .. import government
+from .. import registry
 from ..errors import UsageError
 
 # --------------------------------------------------------------------------- metrics
-#: Unit of each metric of ``engine.METRIC_NAMES`` (how results are printed, and the floor of the
-#: tolerance scale: a target of 0 CNY is solved to about 1e-10 of the base NPV, not of 0).
-METRIC_UNITS = {
-    "npv": "CNY", "equity_npv": "CNY", "project_irr": "fraction/year", "equity_irr": "fraction/year",
-    "payback_years": "years", "discounted_payback_years": "years", "min_cumulative_cash": "CNY",
-    "min_cumulative_equity_cash": "CNY", "dscr_min": "-", "dscr_avg": "-", "margin_avg": "fraction",
-    "subsidy_dependence": "fraction",
-    **government.GOV_METRIC_UNITS,
-}
-_UNIT_FLOOR = {"CNY": 1.0, "fraction/year": 1e-4, "years": 1e-3, "-": 1e-4, "fraction": 1e-4, "CNY/household": 1e-2}
+#: The floor of the tolerance scale by the metric's unit (finmodel.registry): a target of 0 CNY
+#: is solved to about 1e-10 of the base NPV, not of 0.
+_UNIT_FLOOR = {"CNY": 1.0, "years": 1e-3, "ratio": 1e-4, "fraction": 1e-4, "CNY/household": 1e-2}
 #: Metrics whose NaN means "never" (an infinitely long payback), not "undefined".
 NEVER_IS_INFINITE = frozenset({"payback_years", "discounted_payback_years"})
+
+
+def metric_unit(metric: str) -> str:
+    """The unit code of a metric (finmodel.units), from its row; '' for an unknown name."""
+    try:
+        return registry.unit(metric)
+    except KeyError:
+        return ""
 
 
 Op = Literal["=", "<=", ">="]
@@ -45,7 +46,7 @@ class Target:
 
     @property
     def unit(self) -> str:
-        return METRIC_UNITS.get(self.metric, "")
+        return metric_unit(self.metric)
 
 
 _TARGET_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|=|<|>|=<|=>)\s*(\S.*?)\s*$")
@@ -80,10 +81,11 @@ def parse_target(text: str | Target) -> Target:
     if not m:
         raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}'", param="target")
     metric, op, value = m.group(1), m.group(2), m.group(3)
-    if metric not in government.ALL_METRIC_NAMES:
+    known = registry.metric_names()
+    if metric not in known:
         import difflib
-        close = difflib.get_close_matches(metric, government.ALL_METRIC_NAMES, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(government.ALL_METRIC_NAMES)}"
+        close = difflib.get_close_matches(metric, known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(known)}"
         raise UsageError(f"unknown metric '{metric}'{hint}", param="target")
     if op in ("<", ">", "=<", "=>"):
         raise UsageError(f"use '<=' or '>=' (not '{op}') in '{text}'", param="target")

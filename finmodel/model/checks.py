@@ -61,4 +61,4 @@ def build(m: Model) -> None:
                        "面积与比率无负值(比率不超过100%)", None, const=bad.gt(0), role="check", total=False))
     m.blank(K)
     m.row(K, "master_check", "count", "Master check (sum of the flags, 0 = ok)", "总校验(各项之和,0=正常)", None,
-          const=SUM(*[f.c for f in flags]), role="metric", style="total", total=False)
+          const=SUM(*[f.c for f in flags]), role="check", style="total", total=False)

@@ -13,15 +13,16 @@ from ... import scenarios as sc
 from ...assumptions import Assumptions, numeric_path_problem
 from ...engine import STRUCTURAL
 from ...errors import UsageError
-from ...government import ALL_METRIC_NAMES
+from ... import registry
 
 DEFAULT_SEED = 0
 
 
 def check_metric(name: str, param: str = "metric") -> str:
     """A metric name of ``finmodel run --json``, or a one-line error listing them (naming ``param``)."""
-    if name not in ALL_METRIC_NAMES:
-        raise UsageError(f"unknown metric '{name}'; choose one of: {', '.join(ALL_METRIC_NAMES)}", param=param)
+    known = registry.metric_names()
+    if name not in known:
+        raise UsageError(f"unknown metric '{name}'; choose one of: {', '.join(known)}", param=param)
     return name
 
 
