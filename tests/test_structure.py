@@ -129,12 +129,21 @@ def test_the_report_runs_no_study():
         assert not g[name] & {"finmodel.engine", "finmodel.breakeven", "finmodel.government"}, name
 
 
+def test_the_verdict_is_library_level():
+    """finmodel.verdict is below the report and the CLI: both import it, it imports neither."""
+    g = import_graph()
+    assert not {d for d in g["finmodel.verdict"] if d.split(".")[:2] in (["finmodel", "report"], ["finmodel", "cli"])}
+    assert "finmodel.verdict" in g["finmodel.report.workbook"]
+
+
 def test_write_report_requires_the_studies():
     import inspect
 
     from finmodel.report import write_report
 
-    assert inspect.signature(write_report).parameters["studies"].default is inspect.Parameter.empty
+    params = inspect.signature(write_report).parameters
+    assert params["studies"].default is inspect.Parameter.empty
+    assert params["verdict"].default is inspect.Parameter.empty
 
 
 @pytest.mark.parametrize("module", CLI_MODULES)

@@ -59,26 +59,6 @@ def T(zh: bool, zh_text: str, en_text: str) -> str:
     return zh_text if zh else en_text
 
 
-VERDICTS = {
-    # key: (zh, en)
-    "micro": ("微利可持续", "sustainable at a micro profit"),
-    "above": ("可持续,但超出微利(可减少支持)", "viable above a micro profit (support could be reduced)"),
-    "more": ("需追加支持", "viable only with more support"),
-    "not": ("不可持续", "not viable"),
-    "unknown": ("当前支持下不可持续(未计算补贴区间)", "not viable at the current support (corridor not computed)"),
-}
-
-VERDICT_RULE = (
-    "判定规则: ① 资本金净现值(按可持续判定的基准收益率)≥0,且有贷款时最低偿债备付率≥下限,即为可持续;"
-    "其中资本金内部收益率与平均净利润率均不超过微利上限为「微利可持续」,否则为「可持续,但超出微利」。"
-    "② 当前补贴下不可持续时: 若补贴区间存在可持续的最低补贴,为「需追加支持」;若在搜索范围内任何补贴都不能使其可持续,为「不可持续」。",
-    "Rule: (1) viable when equity NPV at the viability hurdle is >= 0 and, with a loan, the lowest DSCR is at or above "
-    "its floor; viable with the equity IRR and the average net margin at or below the micro-profit caps is "
-    "'sustainable at a micro profit', above a cap 'viable above a micro profit'. (2) Not viable at the current "
-    "support: 'viable only with more support' when some subsidy in the corridor search makes it viable (the least "
-    "viable subsidy exists), else 'not viable'.",
-)
-
 #: The metrics of ``finmodel run --json`` by their standard names (GLOSSARY).
 METRIC_LABELS = {
     "npv": ("财务净现值", "NPV"),

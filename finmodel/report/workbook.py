@@ -29,15 +29,16 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import __version__
 from .. import model as model_pkg
 from .. import units
+from .. import verdict as V
 from ..units import WAN
 from ..model.expr import FormulaError
 from .render import (XlCtx, Values, const_formula, display_unit, is_static, year_formula)
 from .inputs import SECTION_EN, SECTION_ZH, input_rows, unit_text
 from .layout import (BREAKEVEN_DRIVERS_ZH, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH,
                      HEADER_ROWS, MONEY_METRICS, NA, PCT_METRICS, PROBABILITY_LABELS, SHEET_TITLES, STUDY_UNIT_ZH,
-                     VERDICT_RULE, VERDICTS, YEAR_METRICS, T, auto_number_format, metric_label, metric_unit,
-                     metric_with_unit, number_format, target_label, unit_label)
-from .studies import ReportOptions, Studies, corridor_least, finite, mc_histogram, verdict
+                     YEAR_METRICS, T, auto_number_format, metric_label, metric_unit, metric_with_unit, number_format,
+                     target_label, unit_label)
+from .studies import ReportOptions, Studies, finite, mc_histogram
 
 #: The statuses of a break-even solve (finmodel.breakeven.BreakEven.status) in Chinese.
 SOLVE_STATUS_ZH = {"solved": "已求解", "jump": "指标在此跳变越过目标", "always": "整个范围内均满足目标",
@@ -69,9 +70,10 @@ def _finite_or(v, alt):
 
 class Writer:
     def __init__(self, pj, summary: dict, path: Path, loaded=None, opts: ReportOptions | None = None,
-                 studies: Studies | None = None):
+                 studies: Studies | None = None, verdict: dict | None = None):
         self.pj = pj
         self.s = summary
+        self.verdict = verdict
         self.path = Path(path)
         self.loaded = loaded
         self.a = pj.assumptions
@@ -523,34 +525,32 @@ class Writer:
             r += 1
         # ---------------------------------------------------------------- verdict: the box, then the rule's inputs
         r += 1
-        v = verdict(self.pj, s, self.studies.corridor)
-        self.verdict = v
+        v = self.verdict
         vr = r
         ws.write_string(vr, 0, self.t("结论", "Verdict"), self.F(bold=True, font_size=15, valign="vcenter",
                                                                 font_color=COLORS["title_font"]))
         r += 1
         rows = {}
         ws.write_string(r, 0, self.t("可持续判定的基准收益率", "Viability hurdle rate"))
-        ws.write_formula(r, 1, "=IF(ISNUMBER(in_corridor_equity_hurdle_rate),in_corridor_equity_hurdle_rate,in_discount_equity_hurdle_rate)",
-                         self.F(num_format="0.00%"), v["hurdle_rate"])
+        ws.write_formula(r, 1, V.excel_hurdle_rate(), self.F(num_format="0.00%"), v["hurdle_rate"])
         ws.write_string(r, 2, "%", self.f_unit)
         ws.write_string(r, 3, self.t("判定输入(随「假设」表实时重算)", "inputs of the rule (live)"), note)
         rows["hurdle"] = r
         r += 1
         hcell = xl_rowcol_to_cell(rows["hurdle"], 1, True, True)
         ws.write_string(r, 0, self.t("资本金净现值(按该基准收益率)", "Equity NPV at that hurdle"))
-        ws.write_formula(r, 1, f"=SUMPRODUCT({self.rng('equity_fcf', 'summary')}/(1+{hcell})^{self.rng('t', 'summary')})",
+        ws.write_formula(r, 1, V.excel_npv_at_hurdle(self.rng('equity_fcf', 'summary'), self.rng('t', 'summary'), hcell),
                          self.num("wan"), v["equity_npv_at_hurdle"] / WAN)
         ws.write_string(r, 2, unit_label("wan", zh), self.f_unit)
         rows["npv_h"] = r
         r += 1
-        least = corridor_least(self.studies.corridor)
+        least = v["corridor_least"]
         none_text, nc_text = self.na("none"), self.na("not_computed")
         ws.write_string(r, 0, self.t("最低可持续补贴(补贴区间下限)", "Least viable subsidy (corridor)"))
         if isinstance(least, float):
             ws.write_number(r, 1, least / WAN, self.num("wan"))
         else:
-            ws.write_string(r, 1, none_text if least == "none" else nc_text, self.F(align="right"))
+            ws.write_string(r, 1, none_text if least == V.NO_LEAST else nc_text, self.F(align="right"))
         ws.write_string(r, 2, self.t("万元/年", "CNY 10,000/yr"), self.f_unit)
         ws.write_string(r, 3, self.t("由 finmodel 按当前假设求解(静态值,修改输入后需重新运行)",
                                      "solved by finmodel at these inputs (static: run again after changing inputs)"), note)
@@ -615,18 +615,13 @@ class Writer:
         self.payback_point_row = r
         r += 2
         # ---------------------------------------------------------------- the verdict formula (the names now exist)
-        vk = {k: self.t(*VERDICTS[k]) for k in VERDICTS}
-        viable = (f"AND({xl_rowcol_to_cell(rows['npv_h'], 1)}>=0,OR(in_financing_loan_amount_cny=0,"
-                  f"AND(ISNUMBER(out_dscr_min),out_dscr_min>=in_corridor_dscr_floor)))")
-        micro = ("AND(OR(NOT(ISNUMBER(in_corridor_max_equity_irr)),NOT(ISNUMBER(out_equity_irr)),out_equity_irr<=in_corridor_max_equity_irr),"
-                 "OR(NOT(ISNUMBER(in_corridor_max_margin_avg)),NOT(ISNUMBER(out_margin_avg)),out_margin_avg<=in_corridor_max_margin_avg))")
-        formula = (f'=IF({viable},IF({micro},"{vk["micro"]}","{vk["above"]}"),'
-                   f'IF(ISNUMBER(out_corridor_least),"{vk["more"]}",IF(out_corridor_least="{none_text}","{vk["not"]}","{vk["unknown"]}")))')
+        vk = {k: V.label(k, zh) for k in V.VERDICTS}
+        formula = V.excel_formula(V.ExcelRefs(npv_at_hurdle=xl_rowcol_to_cell(rows["npv_h"], 1)), zh=zh, none_text=none_text)
         big = self.F(bold=True, font_size=15, border=2, align="center", valign="vcenter", text_wrap=True)
         ws.merge_range(vr, 1, vr, 2, "", big)
         ws.write_formula(vr, 1, formula, big, v["zh"] if zh else v["en"])
         self.define("out_verdict", "summary", vr, 1)
-        ws.write_string(vr, 3, self.t(*VERDICT_RULE), self.F(font_size=8, text_wrap=True, valign="vcenter",
+        ws.write_string(vr, 3, V.rule_text(zh), self.F(font_size=8, text_wrap=True, valign="vcenter",
                                                               font_color=COLORS["helper_font"]))
         ws.set_row(vr, 84 if zh else 100)
         fills = {"micro": (COLORS["ok_fill"], COLORS["ok_font"]), "above": (COLORS["warn_fill"], COLORS["warn_font"]),
@@ -1789,8 +1784,8 @@ def resolved_yaml(a) -> str:
 
 
 def write_workbook(pj, summary: dict, path: Path, loaded=None, opts: ReportOptions | None = None,
-                   studies: Studies | None = None) -> Writer:
-    w = Writer(pj, summary, path, loaded, opts, studies)
+                   studies: Studies | None = None, *, verdict: dict) -> Writer:
+    w = Writer(pj, summary, path, loaded, opts, studies, verdict)
     w.write()
     return w
 
