@@ -22,11 +22,6 @@ SHEET_TITLES = {
 }
 
 
-#: The report's short unit codes -> finmodel.units codes (labels and formats live there).
-UNIT_CODES = {"wan": "CNY", "wan0": "CNY_level", "pct": "fraction", "fee": "CNY/m2/month", "idx": "year_no",
-              "cny": "CNY_exact", "cny_hh": "CNY/household", "cny_hh_month": "CNY/household/month",
-              "cny_space_month": "CNY/space/month"}
-
 COLORS = {
     "input_fill": "#FFF2CC",      # inputs: pale yellow fill, blue text (FAST)
     "input_font": "#1F4E9E",
@@ -47,12 +42,20 @@ FONT_ZH = "Microsoft YaHei"    # Excel/WPS on Windows; LibreOffice falls back to
 FONT_EN = "Calibri"
 
 
-def unit_label(code: str, zh: bool) -> str:
-    return units.label(UNIT_CODES.get(code, code), zh)
+#: The unit code (finmodel.units) of the amounts on the report's sheets: CNY, shown in 万元.
+MONEY = "CNY"
 
 
-def number_format(code: str) -> str:
-    return units.excel_format(UNIT_CODES.get(code, code))
+def money_text(x, zh: bool, *, unit: bool = True) -> str:
+    """An amount in CNY as a text of the report, in 万元 with two decimals: '1,234.57 万元' /
+    '1,234.57 CNY 10,000' (``unit=False``: the number only). The scale and label are units'."""
+    number = f"{float(x) / units.display_scale(MONEY):,.2f}"
+    return f"{number} {units.label(MONEY, zh)}" if unit else number
+
+
+def money_per_year(zh: bool) -> str:
+    """The unit of an annual amount: '万元/年' / 'CNY 10,000/yr'."""
+    return units.label(MONEY, zh) + ("/年" if zh else "/yr")
 
 
 def T(zh: bool, zh_text: str, en_text: str) -> str:
@@ -116,14 +119,14 @@ def metric_label(name: str, zh: bool) -> str:
 def metric_unit(name: str, zh: bool) -> str:
     """The unit a metric is shown in on the study sheets: 万元 for money, % for rates, years, x."""
     if name in MONEY_METRICS:
-        return unit_label("wan", zh)
+        return units.label(MONEY, zh)
     if name in PCT_METRICS:
         return "%"
     if name in YEAR_METRICS:
-        return unit_label("years", zh)
+        return units.label("years", zh)
     if name == "gov_commitment_pv_per_household":
-        return "元/户" if zh else "CNY/household"
-    return unit_label("ratio", zh)
+        return units.label("CNY/household", zh)
+    return units.label("ratio", zh)
 
 
 def metric_with_unit(name: str, zh: bool) -> str:
@@ -145,7 +148,7 @@ def target_label(target: str, zh: bool) -> str:
         if name in PCT_METRICS or name == "margin_avg":
             val = f"{v:.2%}"
         elif name in MONEY_METRICS:
-            val = f"{v / 1e4:,.2f}" + (" 万元" if zh else "")
+            val = money_text(v, zh, unit=zh)
     except ValueError:
         pass
     ops = {"<=": "≤", ">=": "≥", "=": "="} if zh else {"<=": "<=", ">=": ">=", "=": "="}

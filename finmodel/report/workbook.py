@@ -36,8 +36,8 @@ from .render import (XlCtx, Values, const_formula, display_unit, is_static, year
 from .inputs import SECTION_EN, SECTION_ZH, input_rows, unit_text
 from .layout import (BREAKEVEN_DRIVERS_ZH, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH,
                      HEADER_ROWS, MONEY_METRICS, NA, PCT_METRICS, PROBABILITY_LABELS, SHEET_TITLES, STUDY_UNIT_ZH,
-                     YEAR_METRICS, T, auto_number_format, metric_label, metric_unit, metric_with_unit, number_format,
-                     target_label, unit_label)
+                     YEAR_METRICS, MONEY, T, auto_number_format, metric_label, metric_unit, metric_with_unit,
+                     money_per_year, money_text, target_label)
 from .studies import ReportOptions, Studies, finite, mc_histogram
 
 #: The statuses of a break-even solve (finmodel.breakeven.BreakEven.status) in Chinese.
@@ -160,7 +160,7 @@ class Writer:
         self.f_bold = F(bold=True)
 
     def num(self, unit_code: str, *, total=False, helper=False, inp=False, structural=False, big=False):
-        props = {"num_format": number_format(unit_code)}
+        props = {"num_format": units.excel_format(unit_code)}
         if total:
             props.update(bold=True, top=1)
         if helper:
@@ -304,11 +304,11 @@ class Writer:
         for c in range(1, 5):
             ws.write_blank(r, c, None, self.f_section)
         r += 1
-        consts = [(k.name, k.value, "cny" if k.unit == "CNY_exact" else "text", self.t(k.zh, k.en),
+        consts = [(k.name, k.value, k.unit, self.t(k.zh, k.en),
                    self.t(k.note_zh, k.note_en)) for k in self.model.constants()]
         for name, value, u, label, note in consts:
             ws.write_string(r, 0, label)
-            ws.write_string(r, 1, self.t("元", "CNY") if u == "cny" else "", self.f_unit)
+            ws.write_string(r, 1, units.label(u, zh), self.f_unit)
             ws.write_number(r, 2, value, self.F(num_format="0.00000" if value >= 1e-6 else "0.0E+00",
                                                 bg_color=COLORS["structural_fill"], border=1, border_color="#BFBFBF"))
             ws.write_string(r, 3, name, self.F(font_color=COLORS["helper_font"], font_size=9))
@@ -540,18 +540,18 @@ class Writer:
         hcell = xl_rowcol_to_cell(rows["hurdle"], 1, True, True)
         ws.write_string(r, 0, self.t("资本金净现值(按该基准收益率)", "Equity NPV at that hurdle"))
         ws.write_formula(r, 1, V.excel_npv_at_hurdle(self.rng('equity_fcf', 'summary'), self.rng('t', 'summary'), hcell),
-                         self.num("wan"), v["equity_npv_at_hurdle"] / WAN)
-        ws.write_string(r, 2, unit_label("wan", zh), self.f_unit)
+                         self.num(MONEY), v["equity_npv_at_hurdle"] / WAN)
+        ws.write_string(r, 2, units.label(MONEY, zh), self.f_unit)
         rows["npv_h"] = r
         r += 1
         least = v["corridor_least"]
         none_text, nc_text = self.na("none"), self.na("not_computed")
         ws.write_string(r, 0, self.t("最低可持续补贴(补贴区间下限)", "Least viable subsidy (corridor)"))
         if isinstance(least, float):
-            ws.write_number(r, 1, least / WAN, self.num("wan"))
+            ws.write_number(r, 1, least / WAN, self.num(MONEY))
         else:
             ws.write_string(r, 1, none_text if least == V.NO_LEAST else nc_text, self.F(align="right"))
-        ws.write_string(r, 2, self.t("万元/年", "CNY 10,000/yr"), self.f_unit)
+        ws.write_string(r, 2, money_per_year(self.zh), self.f_unit)
         ws.write_string(r, 3, self.t("由 finmodel 按当前假设求解(静态值,修改输入后需重新运行)",
                                      "solved by finmodel at these inputs (static: run again after changing inputs)"), note)
         self.define("out_corridor_least", "summary", r, 1)
@@ -692,14 +692,14 @@ class Writer:
         least, most = c.least, c.most
         lb, mb = target_label(c.least_binding, True), target_label(c.most_binding, True)
         if c.exists:
-            return (f"补贴区间: 每年至少 {least / WAN:,.2f} 万元({lb})、至多 {most / WAN:,.2f} 万元({mb}),"
+            return (f"补贴区间: 每年至少 {money_text(least, True)}({lb})、至多 {money_text(most, True)}({mb}),"
                     f"运营第{y0}-{y1}年按固定金额支付。")
         if not finite(most):
             return "无补贴区间: 即使不给补贴,企业收益也已超过微利上限;按微利标准无需补贴。"
         if not finite(least):
-            return f"无补贴区间: 在搜索范围内(至 {c.hi / WAN:,.2f} 万元/年)任何补贴都不能使企业可持续({lb} 无法达到)。"
-        return (f"无补贴区间: 使企业可持续的最低补贴 {least / WAN:,.2f} 万元/年({lb})高于微利上限 {most / WAN:,.2f} 万元/年"
-                f"({mb}),相差 {(least - most) / WAN:,.2f} 万元/年;缩小缺口的杠杆见「盈亏平衡」表。")
+            return f"无补贴区间: 在搜索范围内(至 {money_text(c.hi, True)}/年)任何补贴都不能使企业可持续({lb} 无法达到)。"
+        return (f"无补贴区间: 使企业可持续的最低补贴 {money_text(least, True)}/年({lb})高于微利上限 {money_text(most, True)}/年"
+                f"({mb}),相差 {money_text(least - most, True)}/年;缩小缺口的杠杆见「盈亏平衡」表。")
 
     def write_corridor(self, ws, r, last_col: int = 3, text_width: float = 100):
         """The corridor box (Summary; the Break-even sheet of a study workbook): notes and texts span
@@ -713,7 +713,7 @@ class Writer:
             msg = self.studies.corridor_error or self.t("未计算(本次运行关闭了补贴区间)", "not computed (corridor turned off for this run)")
             ws.write_string(r, 0, msg, self.f_sub)
             return r + 1
-        wanfmt = self.num("wan")
+        wanfmt = self.num(MONEY)
         y0, y1 = c.years
         rows = [
             (self.t("最低可持续补贴", "Least viable subsidy"), c.least, self.t("约束: ", "binding: ") + target_label(c.least_binding, self.zh)),
@@ -727,7 +727,7 @@ class Writer:
                 ws.write_number(r, 1, float(val) / WAN, wanfmt)
             else:
                 ws.write_string(r, 1, self.na("none"), self.F(align="right"))
-            ws.write_string(r, 2, self.t("万元/年", "CNY 10,000/yr"), self.f_unit)
+            ws.write_string(r, 2, money_per_year(self.zh), self.f_unit)
             if last_col > 3:
                 ws.merge_range(r, 3, r, last_col, text, note)
             else:
@@ -897,11 +897,11 @@ class Writer:
                 ws.write_string(r, 0, target_label(tgt, self.zh))
                 role = con.get("role", "")
                 ws.write_string(r, 1, {"viability": self.t("可持续", "viability"), "micro_profit": self.t("微利", "micro profit")}.get(role, role))
-                self._num(ws, r, 2, con.get("bound"), WAN, self.num("wan"))
-                ws.write_string(r, 3, self.t("万元/年", "CNY 10,000/yr"), self.f_unit)
+                self._num(ws, r, 2, con.get("bound"), WAN, self.num(MONEY))
+                ws.write_string(r, 3, money_per_year(self.zh), self.f_unit)
                 x = con.get("metric_at_base")
                 if metric in MONEY_METRICS:
-                    self._num(ws, r, 4, x, WAN, self.num("wan"))
+                    self._num(ws, r, 4, x, WAN, self.num(MONEY))
                 elif metric in PCT_METRICS:
                     self._num(ws, r, 4, x, 1.0, self.F(num_format="0.00%"))
                 else:
@@ -919,7 +919,7 @@ class Writer:
     def write_levers(self, ws, r, levers) -> int:
         """The levers of a corridor with a gap: each driver moved alone, the gap left at the least subsidy."""
         heads = [self.t("驱动因素", "Driver"), self.t("单位", "Unit"), self.t("基准值", "Base"), self.t("调整到", "Moved to"),
-                 self.t("变动率", "Change %"), self.t("剩余缺口(万元/年)", "Gap left (CNY 10,000/yr)"),
+                 self.t("变动率", "Change %"), self.t(f"剩余缺口({money_per_year(True)})", f"Gap left ({money_per_year(False)})"),
                  self.t("缩小缺口", "Narrows"), self.t("YAML 路径", "YAML path"), self.t("说明", "Note")]
         self.head_row(ws, r, heads)
         r += 1
@@ -936,7 +936,7 @@ class Writer:
             x = lv.get("change_pct")
             self._num(ws, r, 4, float(x) / 100.0 if finite(x) else None, fmt=self.F(num_format="+0.0%;-0.0%;0.0%"))
             closes = bool(lv.get("closes"))
-            self._num(ws, r, 5, 0.0 if closes else lv.get("gap"), WAN, self.num("wan"))
+            self._num(ws, r, 5, 0.0 if closes else lv.get("gap"), WAN, self.num(MONEY))
             ws.write_string(r, 6, self.t("消除缺口", "closes it") if closes else yes_no[bool(lv.get("narrows"))], self.f_unit)
             ws.write_string(r, 7, str(lv.get("vary", "")), self.F(font_size=8, font_color=COLORS["helper_font"]))
             ws.write_string(r, 8, self._lever_note(lv), self.F(font_size=8, text_wrap=True))
@@ -951,7 +951,7 @@ class Writer:
         m = re.match(r"does not narrow it: ([+-]\d+) % leaves", note)
         if m:
             g = lv.get("gap_after_10pct")
-            left = f",缺口仍为 {float(g) / WAN:,.2f} 万元/年" if finite(g) else ""
+            left = f",缺口仍为 {money_text(g, True)}/年" if finite(g) else ""
             return f"不能缩小缺口: 变动 {m.group(1)}%{left}"
         m = re.match(r"by ([+-][\d.]+) % the operator earns more than a micro profit", note)
         if m:
@@ -995,7 +995,7 @@ class Writer:
             return self.na(self.metric_na(metric))
         v = float(v)
         if metric in MONEY_METRICS:
-            return f"{v / WAN:,.2f} {unit_label('wan', self.zh)}"
+            return money_text(v, self.zh)
         if metric in PCT_METRICS:
             return f"{v:.2%}"
         return f"{v:.2f} {metric_unit(metric, self.zh)}"
@@ -1110,7 +1110,7 @@ class Writer:
     def metric_fmt(self, metric: str):
         """(divisor, format) of a metric on the study sheets: money in 万元, rates in %."""
         if metric in MONEY_METRICS:
-            return WAN, self.num("wan")
+            return WAN, self.num(MONEY)
         if metric in PCT_METRICS:
             return 1.0, self.F(num_format="0.00%")
         if metric == "gov_commitment_pv_per_household":
@@ -1245,8 +1245,8 @@ class Writer:
         if tr is not None:
             money = tr.metric in MONEY_METRICS
             sc = WAN if money else 1.0
-            mfmt = self.num("wan") if money else self.F(num_format="0.00%" if tr.metric in PCT_METRICS else "0.00")
-            base_txt = f"{tr.base / sc:,.2f}" + (self.t(" 万元", " CNY 10,000") if money else "")
+            mfmt = self.num(MONEY) if money else self.F(num_format="0.00%" if tr.metric in PCT_METRICS else "0.00")
+            base_txt = money_text(tr.base, self.zh) if money else f"{tr.base:,.2f}"
             ws.write_string(r, 0, self.t(f"龙卷风图: {metric_label(tr.metric, True)}(基准值 {base_txt})",
                                          f"Tornado: {metric_label(tr.metric, False)} (base {base_txt})"),
                             self.F(bold=True, font_size=12, font_color=COLORS["title_font"]))
@@ -1616,9 +1616,11 @@ class Writer:
             money = name in MONEY_METRICS
             pct = name in PCT_METRICS
             sc = WAN if money else 1.0
-            nf = self.num("wan") if money else self.F(num_format="0.00%" if pct else "0.00")
+            nf = self.num(MONEY) if money else self.F(num_format="0.00%" if pct else "0.00")
             ws.write_string(r, 0, metric_label(name, self.zh))
-            ws.write_string(r, 1, unit_label("wan", self.zh) if money else ("%" if pct else (self.t("年", "years") if "payback" in name else "")), self.f_unit)
+            unit = units.label(MONEY, self.zh) if money else (
+                "%" if pct else (units.label("years", self.zh) if "payback" in name else ""))
+            ws.write_string(r, 1, unit, self.f_unit)
             for col, k in enumerate(["mean", "sd"] + pcts, start=2):
                 self._num(ws, r, col, st.get(k), sc, nf)
             ws.write_number(r, 9, int(st.get("n_defined", 0)))
@@ -1640,8 +1642,10 @@ class Writer:
                 event = self.t(f"事件: 静态投资回收期晚于 {float(p['years']):g} 年或期内未回收",
                                f"event: payback later than {float(p['years']):g} years, or never")
             elif k == "min_cash_below" and finite(p.get("limit")):
-                event = self.t(f"事件: 最低累计净现金流量 < {float(p['limit']) / WAN:,.2f} 万元",
-                               f"event: lowest cumulative cash < {float(p['limit']) / WAN:,.2f} (CNY 10,000)")
+                limit = float(p["limit"])
+                event = self.t(f"事件: 最低累计净现金流量 < {money_text(limit, True)}",
+                               f"event: lowest cumulative cash < {money_text(limit, False, unit=False)} "
+                               f"({units.label(MONEY, False)})")
             if event:
                 ws.write_string(r, 3, event, self.F(font_size=8, font_color=COLORS["helper_font"]))
             r += 1
