@@ -133,7 +133,7 @@ def test_the_verdict_is_library_level():
     """finmodel.verdict is below the report and the CLI: both import it, it imports neither."""
     g = import_graph()
     assert not {d for d in g["finmodel.verdict"] if d.split(".")[:2] in (["finmodel", "report"], ["finmodel", "cli"])}
-    assert "finmodel.verdict" in g["finmodel.report.workbook"]
+    assert "finmodel.verdict" in g["finmodel.report.summary"]
 
 
 def test_write_report_requires_the_studies():
