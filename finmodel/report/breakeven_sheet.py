@@ -1,7 +1,9 @@
 """The Break-even sheet: single solves, the break-even table, the subsidy corridor's conditions and levers.
 
 Static values solved by finmodel (:mod:`finmodel.breakeven`, run by the caller); the library's
-texts are English, so a zh workbook writes its own (``*_zh``).
+texts are English, so a zh workbook writes its own (``*_zh``). The sheet reads the results'
+fields only: the names of the break-even table's drivers come with the results
+(:attr:`finmodel.report.studies.Studies.driver_keys`).
 """
 
 from __future__ import annotations
@@ -186,8 +188,7 @@ class BreakevenSheetMixin:
     def solve_driver_label(self, b) -> str:
         if not self.zh:
             return str(b.label)
-        from ..breakeven import TABLE_DRIVERS
-        key = {label: k for k, label, _ in TABLE_DRIVERS}.get(str(b.label))
+        key = self.studies.driver_keys.get(str(b.label))
         if key in BREAKEVEN_DRIVERS_ZH:                 # a name of the break-even table (--vary capex)
             return BREAKEVEN_DRIVERS_ZH[key]
         if b.vary in self.path_labels:

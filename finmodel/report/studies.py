@@ -63,6 +63,9 @@ class Studies:
     sobol: Any = None               # sensitivity GlobalResult, method "sobol" (Sensitivity sheet)
     morris: Any = None              # sensitivity GlobalResult, method "morris" (Sensitivity sheet)
     compare: Any = None             # sensitivity CompareResult (Compare sheet)
+    #: The break-even table's drivers, English label -> key (finmodel.breakeven.TABLE_DRIVERS): a
+    #: solve of one of them is named as the table names it (in Chinese in a zh workbook).
+    driver_keys: dict[str, str] = field(default_factory=dict)
 
     def has_breakeven(self) -> bool:
         return bool(self.solves) or self.breakeven is not None or self.corridor is not None

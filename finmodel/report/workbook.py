@@ -11,7 +11,7 @@ Sheets, in order: Summary, Inputs, Time, Calcs, Statements, Government view, [Br
 * :mod:`.about`: About and the resolved YAML.
 
 The report writes what it is given: the projection, its summary and the verdict for the live
-report; study results for a study workbook.
+report; study results for a study workbook. It computes none of them.
 """
 
 from __future__ import annotations
@@ -52,13 +52,9 @@ def write_study_workbook(a, path: Path, studies: Studies, *, language: str | Non
     ``report.language``); ``command`` is shown on About. For ``finmodel breakeven/sensitivity/
     montecarlo/compare -o``: call it inside ``finmodel.io.atomic_write``.
     """
-    from ..engine import project
-    from ..summary import summarise
-
     if studies.empty():
         raise ValueError("no study results to write")
-    pj = project(a)
     opts = ReportOptions.from_assumptions(a, language=language)
     opts.command = command
-    Writer(a, Path(path), loaded, opts, studies, pj=pj, summary=summarise(pj)).write(studies_only=True)
+    Writer(a, Path(path), loaded, opts, studies).write(studies_only=True)
     return Path(path)
