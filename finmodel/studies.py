@@ -2,8 +2,9 @@
 
 :mod:`finmodel.report` writes results it is given and runs none; ``finmodel run`` calls
 :func:`run_scenario` (the projection, its summary, the studies of the report options, the
-verdict) and hands the results to :func:`finmodel.report.write_report`. The options and results
-are plain data (:class:`ReportOptions`, :class:`Studies`, from :mod:`finmodel.report.studies`).
+verdict, :mod:`finmodel.verdict`) and hands the results to :func:`finmodel.report.write_report`.
+The options and results are plain data (:class:`ReportOptions`, :class:`Studies`, from
+:mod:`finmodel.report.studies`).
 
 The break-even and sensitivity modules are imported lazily, only when a study is asked for, so
 that a plain ``finmodel run`` stays fast and works even where they are missing.
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import project
-from .report.studies import ReportOptions, Studies, corridor_dict, verdict
+from .report.studies import ReportOptions, Studies, corridor_dict
 from .summary import summarise
+from .verdict import verdict
 
 __all__ = ["ReportOptions", "Studies", "ScenarioRun", "run_studies", "run_scenario"]
 
@@ -52,13 +54,16 @@ class ScenarioRun:
     projection: Any          # engine.project(a)
     summary: dict            # summary.summarise, with "verdict" (None without the corridor) and "corridor"
     studies: Studies
+    verdict: dict            # verdict.verdict, always ("unknown" without the corridor): the workbook shows it
 
 
 def run_scenario(a, opts: ReportOptions) -> ScenarioRun:
-    """Project ``a``, summarise it, compute the studies ``opts`` ask for and, with the corridor, the verdict."""
+    """Project ``a``, summarise it, compute the studies ``opts`` ask for and the verdict (in the
+    summary only with the corridor, which it rests on)."""
     pj = project(a)
     s = summarise(pj)
     studies = run_studies(a, opts)
-    s["verdict"] = verdict(pj, s, studies.corridor) if opts.corridor else None
+    v = verdict(pj, s, studies.corridor)
+    s["verdict"] = v if opts.corridor else None
     s["corridor"] = corridor_dict(studies.corridor)
-    return ScenarioRun(pj, s, studies)
+    return ScenarioRun(pj, s, studies, v)

@@ -40,6 +40,7 @@ from finmodel.report import ReportOptions, Studies, audit, write_report
 from finmodel.report.recalc import convert, find_soffice
 from finmodel.scenarios import load
 from finmodel.summary import summarise
+from finmodel.verdict import verdict
 
 from .conftest import BASE_YAML, ROOT
 
@@ -89,8 +90,9 @@ def _write(tmp_path: Path, yaml=BASE_YAML, sets=(), name="book.xlsx", opts: Repo
     pj = engine.project(ld.assumptions)
     s = summarise(pj)
     path = tmp_path / name
+    studies = studies if studies is not None else Studies()
     write_report(pj, s, path, ld, options=opts or ReportOptions.from_assumptions(ld.assumptions, ),
-                 studies=studies if studies is not None else Studies())
+                 studies=studies, verdict=verdict(pj, s, studies.corridor))
     return path
 
 
@@ -274,8 +276,6 @@ def test_run_prints_verdict_and_corridor(tmp_path):
 
 
 def test_verdict_rule():
-    from finmodel.report import verdict
-
     def v(yaml, sets, corridor=None):
         pj = engine.project(load(yaml, sets).assumptions)
         return verdict(pj, summarise(pj), corridor)["key"]

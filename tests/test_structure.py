@@ -129,12 +129,37 @@ def test_the_report_runs_no_study():
         assert not g[name] & {"finmodel.engine", "finmodel.breakeven", "finmodel.government"}, name
 
 
+# What the report may not import: it writes the results it is given (data classes, the model's rows,
+# units, the verdict's rule), and computes none of them.
+COMPUTING = ("finmodel.engine", "finmodel.metrics", "finmodel.breakeven", "finmodel.sensitivity", "finmodel.government")
+
+
+def test_the_report_computes_nothing():
+    """No module of finmodel.report imports the engine, the metrics, the studies or the government view."""
+    g = import_graph()
+    found = []
+    for name, deps in g.items():
+        if name == "finmodel.report" or name.startswith("finmodel.report."):
+            found += [f"{name} -> {d}" for d in sorted(deps)
+                      if any(d == c or d.startswith(c + ".") for c in COMPUTING)]
+    assert found == []
+
+
+def test_the_verdict_is_library_level():
+    """finmodel.verdict is below the report and the CLI: both import it, it imports neither."""
+    g = import_graph()
+    assert not {d for d in g["finmodel.verdict"] if d.split(".")[:2] in (["finmodel", "report"], ["finmodel", "cli"])}
+    assert "finmodel.verdict" in g["finmodel.report.summary"]
+
+
 def test_write_report_requires_the_studies():
     import inspect
 
     from finmodel.report import write_report
 
-    assert inspect.signature(write_report).parameters["studies"].default is inspect.Parameter.empty
+    params = inspect.signature(write_report).parameters
+    assert params["studies"].default is inspect.Parameter.empty
+    assert params["verdict"].default is inspect.Parameter.empty
 
 
 @pytest.mark.parametrize("module", CLI_MODULES)

@@ -39,10 +39,18 @@ def check_output(outdir, scenario: str | None = None, study: str | None = None) 
 
 
 def write_workbook(outdir, a, studies, study: str, loaded=None) -> str:
-    """Write ``studies`` to ``<outdir>/<scenario>_<study>.xlsx`` atomically; return its path."""
+    """Write ``studies`` to ``<outdir>/<scenario>_<study>.xlsx`` atomically; return its path.
+
+    Break-even solves go with the names of the break-even table's drivers (the report imports no
+    study module)."""
     from ..io import atomic_write
     from ..report import write_study_workbook
 
+    if studies.solves and not studies.driver_keys:
+        from dataclasses import replace
+
+        from ..breakeven import TABLE_DRIVERS
+        studies = replace(studies, driver_keys={label: key for key, label, _ in TABLE_DRIVERS})
     path = workbook_path(outdir, a.scenario.name, study)
     atomic_write(path, lambda tmp: write_study_workbook(a, tmp, studies, loaded=loaded, command=command_line()))
     return str(path)

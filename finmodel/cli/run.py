@@ -157,7 +157,7 @@ def _write(done, ld, opts, outdir: Path, pdf: bool) -> tuple[str, str | None]:
     folder = ensure_dir(outdir)
     path = folder / f"{ld.assumptions.scenario.name}.xlsx"
     atomic_write(path, lambda tmp: write_report(done.projection, done.summary, tmp, ld, options=opts,
-                                                studies=done.studies))
+                                                studies=done.studies, verdict=done.verdict))
     if not pdf:
         return str(path), None
     from ..io import check_not_locked

@@ -3,16 +3,17 @@
 ``write_report`` is what ``finmodel run`` calls (inside ``finmodel.io.atomic_write``): it writes
 the scenario's workbook to ``path``: Summary, Inputs, Time, Calcs, Statements, the studies
 asked for, Checks and About, with live formulas that carry their values. The report writes
-results it is given: :func:`finmodel.studies.run_studies` computes the studies.
+results it is given and computes none: :func:`finmodel.studies.run_scenario` computes the
+projection, its summary, the studies and the verdict (:mod:`finmodel.verdict`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .studies import ReportOptions, Studies, verdict
+from .studies import ReportOptions, Studies
 
-__all__ = ["write_report", "write_study_workbook", "ReportOptions", "Studies", "verdict"]
+__all__ = ["write_report", "write_study_workbook", "ReportOptions", "Studies"]
 
 
 def write_study_workbook(a, path: Path, studies: Studies, **kw) -> Path:
@@ -22,15 +23,17 @@ def write_study_workbook(a, path: Path, studies: Studies, **kw) -> Path:
     return _w(a, path, studies, **kw)
 
 
-def write_report(pj, summary: dict, path: Path, loaded=None, *, studies: Studies,
+def write_report(pj, summary: dict, path: Path, loaded=None, *, studies: Studies, verdict: dict,
                  options: ReportOptions | None = None, language: str | None = None,
                  command: str | None = None) -> None:
     """Write the scenario's workbook to ``path`` (the caller renames it into place).
 
     ``studies`` are the results the workbook shows (:func:`finmodel.studies.run_studies` computes
-    the ones the options ask for; an empty :class:`Studies` for none); ``options`` say what goes in
-    (default: the YAML ``report:`` section). ``language`` ('zh' or 'en') and ``command`` (the
-    command line shown on About) override the options.
+    the ones the options ask for; an empty :class:`Studies` for none); ``verdict`` is
+    :func:`finmodel.verdict.verdict` of ``pj`` with the corridor of ``studies`` (Summary shows it,
+    with the live formula of the same rule); ``options`` say what goes in (default: the YAML
+    ``report:`` section). ``language`` ('zh' or 'en') and ``command`` (the command line shown on
+    About) override the options.
     """
     from .workbook import write_workbook
 
@@ -40,4 +43,4 @@ def write_report(pj, summary: dict, path: Path, loaded=None, *, studies: Studies
         opts.language = language
     if command is not None:
         opts.command = command
-    write_workbook(pj, summary, Path(path), loaded, opts, studies)
+    write_workbook(pj, summary, Path(path), loaded, opts, studies, verdict=verdict)

@@ -22,11 +22,6 @@ SHEET_TITLES = {
 }
 
 
-#: The report's short unit codes -> finmodel.units codes (labels and formats live there).
-UNIT_CODES = {"wan": "CNY", "wan0": "CNY_level", "pct": "fraction", "fee": "CNY/m2/month", "idx": "year_no",
-              "cny": "CNY_exact", "cny_hh": "CNY/household", "cny_hh_month": "CNY/household/month",
-              "cny_space_month": "CNY/space/month"}
-
 COLORS = {
     "input_fill": "#FFF2CC",      # inputs: pale yellow fill, blue text (FAST)
     "input_font": "#1F4E9E",
@@ -47,37 +42,25 @@ FONT_ZH = "Microsoft YaHei"    # Excel/WPS on Windows; LibreOffice falls back to
 FONT_EN = "Calibri"
 
 
-def unit_label(code: str, zh: bool) -> str:
-    return units.label(UNIT_CODES.get(code, code), zh)
+#: The unit code (finmodel.units) of the amounts on the report's sheets: CNY, shown in 万元.
+MONEY = "CNY"
 
 
-def number_format(code: str) -> str:
-    return units.excel_format(UNIT_CODES.get(code, code))
+def money_text(x, zh: bool, *, unit: bool = True) -> str:
+    """An amount in CNY as a text of the report, in 万元 with two decimals: '1,234.57 万元' /
+    '1,234.57 CNY 10,000' (``unit=False``: the number only). The scale and label are units'."""
+    number = f"{float(x) / units.display_scale(MONEY):,.2f}"
+    return f"{number} {units.label(MONEY, zh)}" if unit else number
+
+
+def money_per_year(zh: bool) -> str:
+    """The unit of an annual amount: '万元/年' / 'CNY 10,000/yr'."""
+    return units.label(MONEY, zh) + ("/年" if zh else "/yr")
 
 
 def T(zh: bool, zh_text: str, en_text: str) -> str:
     return zh_text if zh else en_text
 
-
-VERDICTS = {
-    # key: (zh, en)
-    "micro": ("微利可持续", "sustainable at a micro profit"),
-    "above": ("可持续,但超出微利(可减少支持)", "viable above a micro profit (support could be reduced)"),
-    "more": ("需追加支持", "viable only with more support"),
-    "not": ("不可持续", "not viable"),
-    "unknown": ("当前支持下不可持续(未计算补贴区间)", "not viable at the current support (corridor not computed)"),
-}
-
-VERDICT_RULE = (
-    "判定规则: ① 资本金净现值(按可持续判定的基准收益率)≥0,且有贷款时最低偿债备付率≥下限,即为可持续;"
-    "其中资本金内部收益率与平均净利润率均不超过微利上限为「微利可持续」,否则为「可持续,但超出微利」。"
-    "② 当前补贴下不可持续时: 若补贴区间存在可持续的最低补贴,为「需追加支持」;若在搜索范围内任何补贴都不能使其可持续,为「不可持续」。",
-    "Rule: (1) viable when equity NPV at the viability hurdle is >= 0 and, with a loan, the lowest DSCR is at or above "
-    "its floor; viable with the equity IRR and the average net margin at or below the micro-profit caps is "
-    "'sustainable at a micro profit', above a cap 'viable above a micro profit'. (2) Not viable at the current "
-    "support: 'viable only with more support' when some subsidy in the corridor search makes it viable (the least "
-    "viable subsidy exists), else 'not viable'.",
-)
 
 #: The metrics of ``finmodel run --json`` by their standard names (GLOSSARY).
 METRIC_LABELS = {
@@ -136,14 +119,14 @@ def metric_label(name: str, zh: bool) -> str:
 def metric_unit(name: str, zh: bool) -> str:
     """The unit a metric is shown in on the study sheets: 万元 for money, % for rates, years, x."""
     if name in MONEY_METRICS:
-        return unit_label("wan", zh)
+        return units.label(MONEY, zh)
     if name in PCT_METRICS:
         return "%"
     if name in YEAR_METRICS:
-        return unit_label("years", zh)
+        return units.label("years", zh)
     if name == "gov_commitment_pv_per_household":
-        return "元/户" if zh else "CNY/household"
-    return unit_label("ratio", zh)
+        return units.label("CNY/household", zh)
+    return units.label("ratio", zh)
 
 
 def metric_with_unit(name: str, zh: bool) -> str:
@@ -165,7 +148,7 @@ def target_label(target: str, zh: bool) -> str:
         if name in PCT_METRICS or name == "margin_avg":
             val = f"{v:.2%}"
         elif name in MONEY_METRICS:
-            val = f"{v / 1e4:,.2f}" + (" 万元" if zh else "")
+            val = money_text(v, zh, unit=zh)
     except ValueError:
         pass
     ops = {"<=": "≤", ">=": "≥", "=": "="} if zh else {"<=": "<=", ">=": ">=", "=": "="}

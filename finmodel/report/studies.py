@@ -1,6 +1,7 @@
-"""What goes into a report besides the projection: the options, the study results, the verdict.
+"""What goes into a report besides the projection: the options and the study results.
 
-Plain data and the verdict's rule; nothing here runs a study (:mod:`finmodel.studies` does).
+Plain data; nothing here runs a study (:mod:`finmodel.studies` does) or decides the verdict
+(:mod:`finmodel.verdict` does).
 """
 
 from __future__ import annotations
@@ -8,8 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
-
-from .layout import VERDICTS
 
 
 @dataclass
@@ -64,6 +63,9 @@ class Studies:
     sobol: Any = None               # sensitivity GlobalResult, method "sobol" (Sensitivity sheet)
     morris: Any = None              # sensitivity GlobalResult, method "morris" (Sensitivity sheet)
     compare: Any = None             # sensitivity CompareResult (Compare sheet)
+    #: The break-even table's drivers, English label -> key (finmodel.breakeven.TABLE_DRIVERS): a
+    #: solve of one of them is named as the table names it (in Chinese in a zh workbook).
+    driver_keys: dict[str, str] = field(default_factory=dict)
 
     def has_breakeven(self) -> bool:
         return bool(self.solves) or self.breakeven is not None or self.corridor is not None
@@ -75,56 +77,6 @@ class Studies:
     def empty(self) -> bool:
         return not (self.has_breakeven() or self.has_sensitivity() or self.montecarlo is not None
                     or self.compare is not None)
-
-
-# --------------------------------------------------------------------------- verdict
-def hurdle_rate(a) -> float:
-    h = a.corridor.equity_hurdle_rate
-    return float(a.discount.equity_hurdle_rate if h is None else h)
-
-
-def corridor_least(c) -> float | str:
-    """The least viable subsidy [CNY/year], 'none' when no subsidy in range makes it viable, 'not computed'."""
-    if c is None:
-        return "not computed"
-    least = float(c.least)
-    return least if math.isfinite(least) else "none"
-
-
-def verdict(pj, summary: dict, corridor) -> dict:
-    """The verdict the reader sees first, by the rule written beside it (layout.VERDICT_RULE).
-
-    Viable: equity NPV at the viability hurdle >= 0 and, with a loan, the lowest DSCR at or above
-    the floor. Micro profit: equity IRR and average net margin at or below their caps (a cap left
-    empty, or an undefined ratio, does not bind). Not viable now: 'more support' when the corridor
-    has a least viable subsidy, 'not viable' when it has none.
-    """
-    from .. import metrics as M
-
-    a = pj.assumptions
-    m = summary["metrics"]
-    h = hurdle_rate(a)
-    npv_h = float(M.npv(h, pj["equity_fcf"][0]))
-    has_loan = a.financing.loan.amount_cny > 0
-    dscr_ok = (not has_loan) or (m["dscr_min"] is not None and m["dscr_min"] >= a.corridor.dscr_floor)
-    viable = npv_h >= 0 and dscr_ok
-
-    def within(value, cap):
-        return cap is None or value is None or value <= cap
-
-    micro = within(m["equity_irr"], a.corridor.max_equity_irr) and within(m["margin_avg"], a.corridor.max_margin_avg)
-    least = corridor_least(corridor)
-    if viable:
-        key = "micro" if micro else "above"
-    elif isinstance(least, float):
-        key = "more"
-    elif least == "none":
-        key = "not"
-    else:
-        key = "unknown"
-    return {"key": key, "zh": VERDICTS[key][0], "en": VERDICTS[key][1], "equity_npv_at_hurdle": npv_h,
-            "hurdle_rate": h, "viable": bool(viable), "micro_profit": bool(micro), "dscr_ok": bool(dscr_ok),
-            "corridor_least": least if not isinstance(least, float) else least}
 
 
 def corridor_dict(c) -> dict | None:
@@ -146,4 +98,4 @@ def finite(x) -> bool:
         return False
 
 
-__all__ = ["ReportOptions", "Studies", "verdict", "hurdle_rate", "corridor_least"]
+__all__ = ["ReportOptions", "Studies", "corridor_dict", "mc_histogram", "finite"]

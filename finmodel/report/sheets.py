@@ -1,0 +1,273 @@
+"""Inputs and the time-based sheets (Time, Calcs, Statements, Government view, Checks).
+
+The time-based sheets share one column layout: label, unit, constant (or total), a blank
+pre-model column, then one column per year (calendar years in the header). Every formula also
+carries its value (XlsxWriter ``write_formula(..., value=)``): the engine's value for the
+engine's line items, the row's own evaluation for the rest, so viewers that do not recalculate
+show the numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .. import units
+from ..model.expr import FormulaError
+from .inputs import SECTION_EN, SECTION_ZH, unit_text
+from .layout import COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, HEADER_ROWS
+from .render import const_formula, display_unit, is_static, year_formula
+from .writer import display_width
+
+
+class SheetsMixin:
+    """Inputs, the time-based sheets and the Checks' flags (methods of the writer)."""
+
+    def write_inputs(self):
+        """Every YAML input a named cell (``in_`` + its path), by section; then the model's constants."""
+        ws = self.ws["inputs"]
+        self.inputs_heading(ws)
+        r = 2
+        section = None
+        label_w = 20.0
+        tables: dict[tuple[str, str], list[int]] = {}
+        for ir in self.input_rows:
+            if ir.section != section:
+                section = ir.section
+                r += 1 if r > 2 else 0
+                self.section_row(ws, r, SECTION_ZH.get(section, section) if self.zh else SECTION_EN.get(section, section))
+                r += 1
+            label_w = max(label_w, self.write_input_row(ws, r, ir))
+            if ir.table is not None:
+                tables.setdefault((ir.table, ir.path.rsplit(".", 1)[1]), []).append(r)
+            r += 1
+        for (table, fld), rws in tables.items():
+            self.define("tbl_" + table.replace(".", "_") + "_" + fld, "inputs", rws[0], 2, rws[-1], 2)
+        self.write_model_constants(ws, r + 1)
+        ws.set_column(0, 0, min(48, label_w + 1))
+        ws.set_column(1, 1, 11)
+        ws.set_column(2, 2, 18)
+        ws.set_column(3, 3, 40)
+        ws.set_column(4, 4, 62)
+        ws.freeze_panes(2, 1)
+
+    def inputs_heading(self, ws):
+        ws.write_string(0, 0, self.t("假设(输入)", "Inputs"), self.f_title)
+        ws.write_string(0, 2, self.t("黄色单元格为输入项,可直接修改,全表随之重算;灰色为结构性输入(需修改YAML后重新运行)。金额单位为元(与YAML一致)。",
+                                     "Yellow cells are inputs: change one and the whole workbook recalculates. Grey cells "
+                                     "are structural (change the YAML and run again). Amounts in CNY, as in the YAML."),
+                        self.f_sub)
+        heads = [self.t("项目", "Assumption"), self.t("单位", "Unit"), self.t("数值", "Value"),
+                 self.t("名称(in_ + YAML 路径)", "Name (in_ + YAML path)"), self.t("来源", "Source")]
+        for c, h in enumerate(heads):
+            ws.write_string(1, c, h, self.f_head_left)
+
+    def section_row(self, ws, r, title: str):
+        ws.write_string(r, 0, title, self.f_section)
+        for c in range(1, 5):
+            ws.write_blank(r, c, None, self.f_section)
+
+    def write_input_row(self, ws, r, ir) -> float:
+        """One input: label, unit, the value (a named input cell), its name and source; the label's width."""
+        label = ir.zh if self.zh else ir.en
+        ws.write_string(r, 0, label, self.F(valign="top"))
+        ws.write_string(r, 1, unit_text(ir.unit, self.zh), self.F(font_color=COLORS["helper_font"], align="center",
+                                                                   valign="top"))
+        self.write_input_value(ws, r, ir)
+        ws.write_string(r, 3, ir.name, self.F(font_color=COLORS["helper_font"], font_size=8, valign="top"))
+        lines = 1
+        if ir.source:
+            ws.write_string(r, 4, ir.source, self.F(font_size=8, text_wrap=True, valign="top"))
+            lines = max(lines, math.ceil(len(ir.source) / 95))
+        if ir.kind == "text":
+            lines = max(lines, math.ceil(display_width(str(ir.value)) / 17))
+        if lines > 1:
+            ws.set_row(r, 13.5 * min(lines, 20))
+        ir.cell = (r, 2)
+        self.define(ir.name, "inputs", r, 2)
+        return display_width(label)
+
+    def write_model_constants(self, ws, r):
+        """The model's constants (not from the YAML), each a named cell."""
+        self.section_row(ws, r, self.t("模型常数(非YAML输入)", "Model constants (not from the YAML)"))
+        r += 1
+        for k in self.model.constants():
+            ws.write_string(r, 0, self.t(k.zh, k.en))
+            ws.write_string(r, 1, units.label(k.unit, self.zh), self.f_unit)
+            ws.write_number(r, 2, k.value, self.F(num_format="0.00000" if k.value >= 1e-6 else "0.0E+00",
+                                                  bg_color=COLORS["structural_fill"], border=1, border_color="#BFBFBF"))
+            ws.write_string(r, 3, k.name, self.F(font_color=COLORS["helper_font"], font_size=9))
+            ws.write_string(r, 4, self.t(k.note_zh, k.note_en), self.F(font_size=9))
+            self.define(k.name, "inputs", r, 2)
+            r += 1
+
+    def write_input_value(self, ws, r, ir):
+        fmt_props = {"bg_color": COLORS["structural_fill"] if ir.structural else COLORS["input_fill"],
+                     "font_color": COLORS["input_font"], "border": 1, "border_color": "#BFBFBF", "valign": "top"}
+        v = ir.value
+        if ir.kind == "bool":
+            ws.write_boolean(r, 2, bool(v), self.F(align="center", **fmt_props))
+        elif ir.kind in ("choice", "text"):
+            wrap = {"text_wrap": True} if ir.kind == "text" else {"align": "center"}
+            ws.write_string(r, 2, str(v), self.F(**wrap, **fmt_props))
+            if ir.kind == "choice":
+                ws.data_validation(r, 2, r, 2, {"validate": "list", "source": [str(c) for c in ir.choices]})
+        elif ir.kind == "none":
+            ws.write_blank(r, 2, None, self.F(**fmt_props))
+        else:
+            if ir.percent:
+                nf = "0.00%"
+            elif ir.unit in ("calendar year", "operating year", "year"):
+                nf = "0"
+            elif isinstance(v, int) or float(v).is_integer():
+                nf = "#,##0" if abs(float(v)) >= 1000 else "0"
+            else:
+                nf = "#,##0.00##" if abs(float(v)) >= 1000 else "0.00##"
+            ws.write_number(r, 2, float(v), self.F(num_format=nf, **fmt_props))
+
+    # ------------------------------------------------------------------ time-based sheets
+    def year_headers(self, key, ws, third: str):
+        title = {"time": self.t("时间轴", "Time axis"), "calcs": self.t("计算(与Python引擎逐行对应)", "Calculations (line by line as the Python engine)"),
+                 "statements": self.t("财务评价报表", "Financial statements"),
+                 "government": self.t("政府视角", "Government view"),
+                 "checks": self.t("校验", "Checks")}[key]
+        ws.write_string(0, 0, title, self.f_title)
+        ws.write_string(0, 2, self.t("金额单位: 万元", "Amounts in CNY 10,000"), self.f_sub)
+        ws.write_string(1, COL_LABEL, self.t("项目", "Line item"), self.f_head_left)
+        ws.write_string(1, COL_UNIT, self.t("单位", "Unit"), self.f_head)
+        ws.write_string(1, COL_CONST, third, self.f_head)
+        ws.write_blank(1, COL_PRE, None, self.f_head)
+        ws.write_string(2, COL_LABEL, self.t("年序(0=改造年)", "Year no. (0 = renovation)"), self.f_yearno)
+        ws.write_blank(2, COL_UNIT, None, self.f_yearno)
+        ws.write_blank(2, COL_CONST, None, self.f_yearno)
+        ws.write_blank(2, COL_PRE, None, self.f_yearno)
+        cal = self.model["calendar_year"]
+        tt = self.model["t"]
+        for j in range(self.T):
+            c = COL_Y0 + j
+            ctx = self.ctx(key, j)
+            ws.write_formula(1, c, "=" + ctx.cell(cal), self.f_year, int(self.cached(cal, j)))
+            ws.write_formula(2, c, "=" + ctx.cell(tt), self.f_yearno, int(self.cached(tt, j)))
+
+    def write_time_sheet(self, key):
+        ws = self.ws[key]
+        third = {"time": self.t("常数", "Constant"), "calcs": self.t("常数", "Constant"),
+                 "statements": self.t("合计", "Total"), "government": self.t("合计/数值", "Total / value"),
+                 "checks": self.t("校验(0=正常)", "Flag (0 = ok)")}[key]
+        self.year_headers(key, ws, third)
+        label_w = 24.0
+        last = self.last_col
+        for row in self.model.sheets[key]:
+            label_w = max(label_w, self.write_sheet_row(key, ws, row))
+        self.page_breaks(ws, self.model.sheets[key], label_w)
+        ws.set_column(COL_LABEL, COL_LABEL, min(62, label_w + 1))
+        ws.set_column(COL_UNIT, COL_UNIT, 11 if self.zh else 13)
+        ws.set_column(COL_CONST, COL_CONST, 11)
+        ws.set_column(COL_PRE, COL_PRE, 1.5)
+        ws.set_column(COL_Y0, last, 10.5)
+        ws.freeze_panes(HEADER_ROWS, COL_Y0)
+        if key == "checks":
+            red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"])
+            ws.conditional_format(HEADER_ROWS, COL_Y0, HEADER_ROWS + len(self.model.sheets[key]), last,
+                                  {"type": "formula", "criteria": f"=ABS({xl_rowcol_to_cell(HEADER_ROWS, COL_Y0)})>k_check_tolerance/10000",
+                                   "format": red})
+
+    def write_sheet_row(self, key, ws, row) -> float:
+        """One row of a time-based sheet: label, unit, constant or total, a formula per year; its label width."""
+        i = self.model.sheets[key].index(row)
+        r = HEADER_ROWS + i
+        last = self.last_col
+        if row.kind == "heading":
+            ws.write_string(r, COL_LABEL, row.label(self.zh), self.f_section)
+            for c in range(1, last + 1):
+                ws.write_blank(r, c, None, self.f_section)
+            return 0.0
+        if row.kind == "blank":
+            return 0.0
+        if row.kind == "note":
+            ws.write_string(r, COL_LABEL, row.label(self.zh), self.F(italic=True, font_color=COLORS["helper_font"],
+                                                                  font_size=9))
+            return 0.0
+        label = row.label(self.zh)
+        helper = row.role != "item" and key == "calcs"
+        total = row.style == "total"
+        lf = self.f_label_total if total else (self.f_label_helper if helper else self.f_label)
+        ws.write_string(r, COL_LABEL, label, lf)
+        code = display_unit(row)
+        ws.write_string(r, COL_UNIT, units.label(code, self.zh), self.f_unit)
+        nf = self.num(code, total=total, helper=helper)
+        if row.const is not None:
+            ws.write_formula(r, COL_CONST, const_formula(row, self.ctx(key)), nf, self.vals.const(row))
+        elif row.total:
+            rng = self.ctx(key).range(row)
+            ws.write_formula(r, COL_CONST, f"=SUM({rng})", nf, self.vals.total(row))
+        if row.expr is None:               # a scalar row: column C only
+            return display_width(label)
+        # the pre-model column holds the opening value 0 that year 0 reads as "last year" (a blank
+        # cell would be skipped by MIN and MAX instead of counting as 0)
+        ws.write_number(r, COL_PRE, 0, self.F(num_format=";;;"))
+        if is_static(row):                 # values from a second computation (a note says why)
+            sf = self.F(num_format=units.excel_format(code), bg_color=COLORS["structural_fill"], italic=True)
+            for j in range(self.T):
+                ws.write(r, COL_Y0 + j, self.cached(row, j), sf)
+            return display_width(label)
+        for j in range(self.T):
+            try:
+                text = year_formula(row, self.ctx(key, j))
+            except FormulaError as exc:  # pragma: no cover - a bug in a row definition
+                raise FormulaError(f"{key} row {row.key}: {exc}") from None
+            ws.write_formula(r, COL_Y0 + j, text, nf, self.cached(row, j))
+        return display_width(label)
+
+    def page_breaks(self, ws, rows, label_w: float):
+        """Start a printed page at a section heading rather than in the middle of a table.
+
+        The rows a landscape A4 page holds follow from the fit-to-width scale (the sheet's width
+        in character units against the page's); sections are packed greedily.
+        """
+        width_chars = min(62, label_w + 1) + 11 + 11 + 1.5 + 10.5 * self.T
+        scale = min(1.0, 760.0 / (width_chars * 6.2))          # about 6.2 pt per character unit at 10 pt
+        capacity = int(500.0 / (15.0 * scale)) - HEADER_ROWS - 2
+        breaks, used = [], 0
+        sections: list[tuple[int, int]] = []                   # (first row, size)
+        for row in rows:
+            if row.kind == "heading" or not sections:
+                sections.append((HEADER_ROWS + rows.index(row), 0))
+            first, size = sections[-1]
+            sections[-1] = (first, size + 1)
+        for first, size in sections:
+            if used and used + size > capacity:
+                breaks.append(first)
+                used = 0
+            used += size
+        if breaks:
+            ws.set_h_pagebreaks(breaks)
+
+    def define_government_names(self):
+        """out_gov_*: the Government view's headline figures (万元, fraction)."""
+        for name in ("gov_commitment_pv", "gov_vfm", "gov_budget_share_peak"):
+            self.define(f"out_{name}", "government", self.r(name), COL_CONST)
+        ws = self.ws["government"]
+        red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
+        green = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
+        for key, good in (("gov_red_line_ok", 1), ("gov_above_warning", 0)):
+            r = self.r(key)
+            ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "==", "value": good, "format": green})
+            ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "!=", "value": good, "format": red})
+
+    # ------------------------------------------------------------------ Checks: flags and master check
+    def write_checks_flags(self):
+        """The flags (column C of each check row) and the master check are rows of the model; here
+        their colours and the name ``out_master_check``."""
+        ws = self.ws["checks"]
+        ok = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
+        bad = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
+        rows = [r for r in self.model.sheets["checks"] if r.kind == "row" and r.const is not None]
+        for row in rows:
+            r = self.r(row.key)
+            ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "!=", "value": 0, "format": bad})
+            ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "==", "value": 0, "format": ok})
+        self.define("out_master_check", "checks", self.r("master_check"), COL_CONST)
+        self.master_cached = self.vals.const(self.model["master_check"])
+

@@ -1,0 +1,409 @@
+"""The Summary sheet: the verdict box and its rule, the key indicators, the subsidy corridor, the
+revenue mix against the paper, the master check and two charts.
+
+The verdict is given (:func:`finmodel.verdict.verdict`, computed by the caller); its live formula
+and rule text come from :mod:`finmodel.verdict`, so the workbook, the terminal and ``--json``
+apply one rule.
+"""
+
+from __future__ import annotations
+
+import math
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .. import __version__
+from .. import units
+from .. import verdict as V
+from .layout import COL_Y0, COLORS, MONEY, money_per_year, money_text, target_label
+from .render import display_unit
+from .studies import finite
+from .writer import assumptions_hash, display_width
+
+#: The key indicators on Summary, in order; the first, the IRR and the payback in bold.
+KPIS = ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years", "discounted_payback_years",
+        "min_cumulative_cash", "min_cumulative_equity_cash", "dscr_min", "dscr_avg", "margin_avg", "subsidy_dependence")
+KPIS_BOLD = ("npv", "project_irr", "payback_years")
+MIX_STREAMS = ("rent", "parking", "property_fees", "other")
+
+#: The verdict box's colours by verdict: (fill, font).
+VERDICT_FILLS = {"micro": ("ok_fill", "ok_font"), "above": ("warn_fill", "warn_font"), "more": ("warn_fill", "warn_font"),
+                 "not": ("bad_fill", "bad_font"), "unknown": ("bad_fill", "bad_font")}
+
+
+class SummaryMixin:
+    """The Summary sheet and the corridor box (methods of the writer)."""
+
+    def write_summary(self):
+        ws = self.ws["summary"]
+        ws.set_column(0, 0, 34 if self.zh else 40)
+        ws.set_column(1, 1, 16)
+        ws.set_column(2, 2, 12)
+        ws.set_column(3, 3, 62)
+        r = self.summary_heading(ws)
+        vr = r + 1                                   # the verdict box; its formula once the names exist
+        npv_row, r = self.verdict_inputs(ws, vr)
+        r = self.summary_kpis(ws, r + 2)
+        r = self.payback_point(ws, r)
+        self.verdict_box(ws, vr, npv_row)
+        r = self.write_corridor(ws, r + 2)
+        r = self.revenue_mix(ws, r + 1)
+        r = self.master_check(ws, r + 2)
+        self.summary_footnote(ws, r + 2)
+        self.summary_charts(ws)
+        ws.hide_gridlines(2)
+
+    def summary_note(self):
+        return self.F(font_size=9, font_color=COLORS["helper_font"], text_wrap=True, valign="top")
+
+    def summary_h2(self):
+        return self.F(bold=True, font_size=13, font_color=COLORS["title_font"])
+
+    def summary_heading(self, ws) -> int:
+        """Title, subtitle and the facts of the run; the next free row."""
+        a, N = self.a, self.N
+        f_val = self.F(num_format="@", bold=True)
+        ws.write_string(0, 0, a.scenario.title or a.scenario.name,
+                        self.F(bold=True, font_size=16, font_color=COLORS["title_font"]))
+        ws.write_string(1, 0, self.t("老旧小区改造运营项目财务可持续性评价(finmodel)",
+                                     "Financial sustainability of an old-community renovation and operation (finmodel)"),
+                        self.f_sub)
+        y0 = a.scenario.start_year
+        info = [
+            (self.t("情景", "Scenario"), a.scenario.name),
+            (self.t("日期", "Date"), self.when.strftime("%Y-%m-%d")),
+            (self.t("finmodel 版本", "finmodel version"), __version__),
+            (self.t("假设哈希(SHA-256 前16位)", "Assumptions hash (SHA-256, first 16)"), assumptions_hash(a)),
+            (self.t("运营期", "Concession"), self.t(f"{y0 + 1}-{y0 + N} 年(共 {N} 年),改造年 {y0}",
+                                                     f"{y0 + 1}-{y0 + N} ({N} years), renovation in {y0}")),
+        ]
+        r = 3
+        for k, v in info:
+            ws.write_string(r, 0, k, self.f_label)
+            ws.write_string(r, 1, str(v), f_val)
+            r += 1
+        return r
+
+    # ------------------------------------------------------------------ the verdict
+    def verdict_inputs(self, ws, vr: int) -> tuple[int, int]:
+        """The verdict's heading and the live inputs of its rule below it: the hurdle, the equity NPV
+        at the hurdle, the least viable subsidy (``out_corridor_least``). (row of the NPV, last row)."""
+        v, note = self.verdict, self.summary_note()
+        ws.write_string(vr, 0, self.t("结论", "Verdict"), self.F(bold=True, font_size=15, valign="vcenter",
+                                                                font_color=COLORS["title_font"]))
+        r = vr + 1
+        ws.write_string(r, 0, self.t("可持续判定的基准收益率", "Viability hurdle rate"))
+        ws.write_formula(r, 1, V.excel_hurdle_rate(), self.F(num_format="0.00%"), v["hurdle_rate"])
+        ws.write_string(r, 2, "%", self.f_unit)
+        ws.write_string(r, 3, self.t("判定输入(随「假设」表实时重算)", "inputs of the rule (live)"), note)
+        hurdle = xl_rowcol_to_cell(r, 1, True, True)
+        r += 1
+        scale, wanfmt = self.money_fmt()
+        ws.write_string(r, 0, self.t("资本金净现值(按该基准收益率)", "Equity NPV at that hurdle"))
+        ws.write_formula(r, 1, V.excel_npv_at_hurdle(self.rng("equity_fcf", "summary"), self.rng("t", "summary"), hurdle),
+                         wanfmt, v["equity_npv_at_hurdle"] / scale)
+        ws.write_string(r, 2, units.label(MONEY, self.zh), self.f_unit)
+        npv_row = r
+        r += 1
+        least = v["corridor_least"]
+        ws.write_string(r, 0, self.t("最低可持续补贴(补贴区间下限)", "Least viable subsidy (corridor)"))
+        if isinstance(least, float):
+            ws.write_number(r, 1, least / scale, wanfmt)
+        else:
+            ws.write_string(r, 1, self.na("none") if least == V.NO_LEAST else self.na("not_computed"), self.F(align="right"))
+        ws.write_string(r, 2, money_per_year(self.zh), self.f_unit)
+        ws.write_string(r, 3, self.t("由 finmodel 按当前假设求解(静态值,修改输入后需重新运行)",
+                                     "solved by finmodel at these inputs (static: run again after changing inputs)"), note)
+        self.define("out_corridor_least", "summary", r, 1)
+        return npv_row, r
+
+    def verdict_box(self, ws, vr: int, npv_row: int):
+        """The verdict as a live formula (:func:`finmodel.verdict.excel_formula`), coloured, its rule beside it."""
+        v, zh = self.verdict, self.zh
+        formula = V.excel_formula(V.ExcelRefs(npv_at_hurdle=xl_rowcol_to_cell(npv_row, 1)), zh=zh,
+                                  none_text=self.na("none"))
+        big = self.F(bold=True, font_size=15, border=2, align="center", valign="vcenter", text_wrap=True)
+        ws.merge_range(vr, 1, vr, 2, "", big)
+        ws.write_formula(vr, 1, formula, big, V.label(v["key"], zh))
+        self.define("out_verdict", "summary", vr, 1)
+        ws.write_string(vr, 3, V.rule_text(zh), self.F(font_size=8, text_wrap=True, valign="vcenter",
+                                                        font_color=COLORS["helper_font"]))
+        ws.set_row(vr, 84 if zh else 100)
+        for k, (bg, fg) in VERDICT_FILLS.items():
+            ws.conditional_format(vr, 1, vr, 2, {"type": "cell", "criteria": "==", "value": f'"{V.label(k, zh)}"',
+                                                 "format": self.F(bg_color=COLORS[bg], font_color=COLORS[fg], bold=True)})
+
+    # ------------------------------------------------------------------ key indicators
+    def irr_notes(self) -> dict[str, str]:
+        out = {}
+        for which in ("project_irr", "equity_irr"):
+            fl = self.s["flags"][which]
+            if fl["multiple"]:
+                roots = ", ".join(units.percent(x) for x in fl["roots"])
+                out[which] = self.t(f"有多个内部收益率({roots}),显示最接近0的一个",
+                                    f"several IRRs ({roots}); the one nearest zero is shown")
+            elif fl["reason"] != "ok":
+                out[which] = self.t(f"无内部收益率({fl['reason']})", f"no IRR ({fl['reason']})")
+        return out
+
+    def kpi_notes(self) -> dict[str, str]:
+        """The note beside each key indicator (empty for most)."""
+        a, flags = self.a, self.s["flags"]
+        pr, eh = a.discount.project_rate, a.discount.equity_hurdle_rate
+        notes = {
+            "npv": self.t(f"按项目折现率 {pr:.2%};第0年(改造年)不折现", f"at the project rate {pr:.2%}; year 0 undiscounted"),
+            "equity_npv": self.t(f"按资本金基准收益率 {eh:.2%}", f"at the equity hurdle {eh:.2%}"),
+            "min_cumulative_cash": self.t("项目投资现金流量,融资前", "project cash flow, before financing"),
+            "dscr_min": "" if flags["has_debt"] else self.t("无贷款,不适用", "no debt"),
+            "margin_avg": self.t("运营期净利润合计 / 营业收入合计(不含税,不含补贴)",
+                                 "sum of net income / sum of revenue net of VAT (support excluded)"),
+            "subsidy_dependence": self.t("政府支持 / (营业收入 + 政府支持),运营期合计",
+                                         "support / (revenue + support), over the operating years"),
+        }
+        notes.update(self.irr_notes())
+        if flags["payback_refit_negative"]:
+            notes["payback_years"] = self.t("回收后累计净现金流量再次为负(更新改造或移交)",
+                                            "cumulative cash turns negative again later (refit or hand-back)")
+        return notes
+
+    def summary_kpis(self, ws, r) -> int:
+        """The key indicators: live links to the Calcs' metric rows, each a defined name ``out_<metric>``."""
+        ws.write_string(r, 0, self.t("主要指标", "Key indicators"), self.summary_h2())
+        r += 1
+        for col, h in enumerate([self.t("指标", "Indicator"), self.t("数值", "Value"), self.t("单位", "Unit"),
+                                 self.t("说明", "Note")]):
+            ws.write_string(r, col, h, self.f_head_left)
+        r += 1
+        notes, note, ctx = self.kpi_notes(), self.summary_note(), self.ctx("summary")
+        for name in KPIS:
+            row = self.model[name]
+            u = display_unit(row)
+            bold = name in KPIS_BOLD
+            ws.write_string(r, 0, row.label(self.zh), self.F(bold=bold))
+            ws.write_formula(r, 1, "=" + ctx.const_cell(row), self.F(num_format=units.excel_format(u), align="right",
+                                                                     bold=bold), self.vals.const(row))
+            ws.write_string(r, 2, units.label(u, self.zh), self.f_unit)
+            text = notes.get(name, "")
+            if text:
+                ws.write_string(r, 3, text, note)
+                if len(text) > 60:
+                    ws.set_row(r, 24)
+            self.define(f"out_{name}", "summary", r, 1)
+            r += 1
+        return r
+
+    def payback_point(self, ws, r) -> int:
+        """A helper row: the payback as a calendar year, the point the cash-flow chart marks."""
+        ws.write_string(r, 0, self.t("回收时点(日历年,用于图表)", "Payback point (calendar year, for the chart)"),
+                        self.f_label_helper)
+        pb = self.s["metrics"].get("payback_years")
+        ws.write_formula(r, 1, '=IF(ISNUMBER(out_payback_years),in_scenario_start_year+out_payback_years,"-")',
+                         self.F(num_format="0.00", font_color=COLORS["helper_font"], align="right"),
+                         (self.a.scenario.start_year + pb) if pb is not None else "-")
+        ws.write_number(r, 2, 0, self.F(num_format=";;;"))       # the point's height (hidden): on the zero line
+        self.payback_point_row = r
+        return r
+
+    # ------------------------------------------------------------------ revenue mix, master check
+    def revenue_mix(self, ws, r) -> int:
+        """The revenue mix of the calibration year against the paper's; the row of its total."""
+        s = self.s
+        ws.write_string(r, 0, self.t(f"收入结构({s['revenue_mix_year']}年,不含税)与论文对比",
+                                     f"Revenue mix in {s['revenue_mix_year']} (net of VAT) against the paper"),
+                        self.summary_h2())
+        r += 1
+        for col, h in enumerate([self.t("收入", "Stream"), self.t("模型", "Model"), self.t("论文", "Paper"),
+                                 self.t("差(百分点)", "Difference (points)")]):
+            ws.write_string(r, col, h, self.f_head_left)
+        r += 1
+        names = {"rent": self.t("租金", "Rent"), "parking": self.t("停车费", "Parking"),
+                 "property_fees": self.t("物业费", "Property fees"), "other": self.t("其他", "Other")}
+        first = r
+        for k in MIX_STREAMS:
+            ws.write_string(r, 0, names[k])
+            self.mix_row(ws, r, k)
+            r += 1
+        ws.write_string(r, 0, self.t("合计", "Total"), self.f_label_total)
+        tot = sum(x for x in s["revenue_mix"].values() if x is not None)
+        ws.write_formula(r, 1, f"=SUM({xl_rowcol_to_cell(first, 1)}:{xl_rowcol_to_cell(r - 1, 1)})",
+                         self.F(num_format="0.00%", bold=True, top=1), tot)
+        ws.write_formula(r, 2, f"=SUM({xl_rowcol_to_cell(first, 2)}:{xl_rowcol_to_cell(r - 1, 2)})",
+                         self.F(num_format="0.00%", bold=True, top=1), sum(s["revenue_mix_reference"].values()))
+        ws.write_blank(r, 3, None, self.F(top=1))
+        return r
+
+    def mix_row(self, ws, r, k: str):
+        """One stream's share: the model's (its mix row, else revenue over total), the paper's, the difference."""
+        c, ctx, na = self.model.by_key, self.ctx("summary"), self.na("na")
+        row = c.get(f"mix_{k}")
+        val = self.s["revenue_mix"].get(k)
+        ref = self.s["revenue_mix_reference"][k]
+        if row is not None:
+            formula = f"=INDEX({ctx.range(row)},in_scenario_calibration_year+1)"
+        else:
+            formula = (f"=INDEX({ctx.range(c['rev_' + k])},in_scenario_calibration_year+1)/"
+                       f"INDEX({ctx.range(c['revenue'])},in_scenario_calibration_year+1)")
+        ws.write_formula(r, 1, formula, self.F(num_format="0.00%"), val if val is not None else na)
+        ws.write_formula(r, 2, f"=in_mix_reference_{k}", self.F(num_format="0.00%"), ref)
+        diff = (val - ref) * 100 if val is not None else na
+        ws.write_formula(r, 3, f'=IFERROR(({xl_rowcol_to_cell(r, 1)}-{xl_rowcol_to_cell(r, 2)})*100,"{na}")',
+                         self.F(num_format='+0.00;-0.00;0.00', align="left", indent=2), diff)
+
+    def master_check(self, ws, r) -> int:
+        ws.write_string(r, 0, self.t("总校验(0=正常,详见「校验」表)", "Master check (0 = ok; see Checks)"),
+                        self.F(bold=True, font_size=12))
+        ws.write_formula(r, 1, "=out_master_check", self.F(bold=True, num_format="0", align="center", border=2,
+                                                           font_size=12), self.master_cached)
+        red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
+        green = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
+        ws.conditional_format(r, 1, r, 1, {"type": "cell", "criteria": "!=", "value": 0, "format": red})
+        ws.conditional_format(r, 1, r, 1, {"type": "cell", "criteria": "==", "value": 0, "format": green})
+        return r
+
+    def summary_footnote(self, ws, r):
+        ws.merge_range(r, 0, r, 3, self.t("说明: 本工作簿为可重算模型。修改「假设」表中的黄色单元格,计算、报表、指标与结论随之更新;"
+                                          "补贴区间、盈亏平衡、敏感性与蒙特卡洛结果为运行时的静态值。",
+                                          "This workbook is a live model: change a yellow cell on Inputs and Calcs, Statements, "
+                                          "the indicators and the verdict recalculate; the corridor, break-even, sensitivity and "
+                                          "Monte Carlo results are static values from the run."),
+                       self.F(italic=True, font_size=9, font_color=COLORS["helper_font"], text_wrap=True, valign="top"))
+        ws.set_row(r, 26)
+
+    # ------------------------------------------------------------------ the corridor
+    def corridor_message_zh(self, c) -> str:
+        y0, y1 = c.years
+        least, most = c.least, c.most
+        lb, mb = target_label(c.least_binding, True), target_label(c.most_binding, True)
+
+        def wan(x):
+            return money_text(x, True)
+
+        if c.exists:
+            return f"补贴区间: 每年至少 {wan(least)}({lb})、至多 {wan(most)}({mb}),运营第{y0}-{y1}年按固定金额支付。"
+        if not finite(most):
+            return "无补贴区间: 即使不给补贴,企业收益也已超过微利上限;按微利标准无需补贴。"
+        if not finite(least):
+            return f"无补贴区间: 在搜索范围内(至 {wan(c.hi)}/年)任何补贴都不能使企业可持续({lb} 无法达到)。"
+        return (f"无补贴区间: 使企业可持续的最低补贴 {wan(least)}/年({lb})高于微利上限 {wan(most)}/年"
+                f"({mb}),相差 {wan(least - most)}/年;缩小缺口的杠杆见「盈亏平衡」表。")
+
+    def write_corridor(self, ws, r, last_col: int = 3, text_width: float = 100):
+        """The corridor box (Summary; the Break-even sheet of a study workbook): notes and texts span
+        columns 3 (1) to ``last_col``, about ``text_width`` characters wide."""
+        c = self.studies.corridor
+        ws.write_string(r, 0, self.t("补贴区间(最低可持续补贴 ~ 微利上限补贴)", "Subsidy corridor (least viable to most at a micro profit)"),
+                        self.F(bold=True, font_size=13, font_color=COLORS["title_font"]))
+        r += 1
+        if c is None:
+            msg = self.studies.corridor_error or self.t("未计算(本次运行关闭了补贴区间)", "not computed (corridor turned off for this run)")
+            ws.write_string(r, 0, msg, self.f_sub)
+            return r + 1
+        r = self.corridor_bounds(ws, r, c, last_col)
+        ws.write_string(r, 0, self.t("补贴区间是否存在", "Corridor exists"))
+        ws.write_string(r, 1, self.t("存在", "yes") if c.exists else self.t("不存在", "no"), self.F(bold=True, align="right"))
+        r += 1
+        msg = self.corridor_message_zh(c) if self.zh else c.message
+        self.corridor_text(ws, r, self.t("结论说明", "In words"), msg, last_col, text_width)
+        r += 1
+        caps = ", ".join(target_label(f"{k}<={v}", self.zh) for k, v in c.caps.items())
+        text = self.t(f"可持续: 资本金净现值(基准收益率 {c.hurdle_rate:.2%})≥ 0" + (f",偿债备付率 ≥ {c.dscr_floor}" if c.dscr_floor else "")
+                      + f";微利: {caps}。按当前假设求解的静态值,共计算 {c.evaluations:,} 个情景。",
+                      f"viable: equity NPV at {c.hurdle_rate:.2%} >= 0" + (f", DSCR >= {c.dscr_floor}" if c.dscr_floor else "")
+                      + f"; micro profit: {caps}. Static, solved at these inputs ({c.evaluations:,} scenarios).")
+        self.corridor_text(ws, r, self.t("判定口径", "Tests"), text, last_col, text_width)
+        return r + 1
+
+    def corridor_bounds(self, ws, r, c, last_col: int) -> int:
+        """The least viable subsidy, the most at a micro profit and the current subsidy, in 万元/年."""
+        note = self.summary_note()
+        scale, wanfmt = self.money_fmt()
+        y0, y1 = c.years
+        binding = self.t("约束: ", "binding: ")
+        rows = [
+            (self.t("最低可持续补贴", "Least viable subsidy"), c.least, binding + target_label(c.least_binding, self.zh)),
+            (self.t("微利上限补贴", "Most at a micro profit"), c.most, binding + target_label(c.most_binding, self.zh)),
+            (self.t("当前补贴(首年)", "Current subsidy (first year)"), c.base_subsidy,
+             self.t(f"补贴区间按运营第{y0}-{y1}年固定金额计算(不递减)", f"the corridor pays it flat in operating years {y0}-{y1}")),
+        ]
+        for label, val, text in rows:
+            ws.write_string(r, 0, label)
+            if finite(val):
+                ws.write_number(r, 1, float(val) / scale, wanfmt)
+            else:
+                ws.write_string(r, 1, self.na("none"), self.F(align="right"))
+            ws.write_string(r, 2, money_per_year(self.zh), self.f_unit)
+            if last_col > 3:
+                ws.merge_range(r, 3, r, last_col, text, note)
+            else:
+                ws.write_string(r, 3, text, note)
+            r += 1
+        return r
+
+    def corridor_text(self, ws, r, label: str, text: str, last_col: int, text_width: float):
+        """A labelled paragraph of the corridor box, merged across to ``last_col``, rows tall enough."""
+        ws.write_string(r, 0, label, self.F(valign="top"))
+        ws.merge_range(r, 1, r, last_col, text, self.F(font_size=9, text_wrap=True, valign="top"))
+        ws.set_row(r, 13 * max(2, math.ceil(display_width(text) / text_width)))
+
+    # ------------------------------------------------------------------ charts
+    def summary_charts(self, ws):
+        self.revenue_chart(ws)
+        self.cash_chart(ws)
+
+    def chart_title(self, zh_text: str, en_text: str) -> dict:
+        return {"name": self.t(zh_text, en_text), "name_font": {"name": self.font, "size": 11, "bold": True}}
+
+    def revenue_chart(self, ws):
+        """Revenue by stream and the subsidy, stacked by operating year."""
+        calc, timet, cal = self.titles["calcs"], self.titles["time"], self.r("calendar_year")
+        font = {"name": self.font, "size": 9}
+        ch = self.wb.add_chart({"type": "column", "subtype": "stacked"})
+        series = [("rev_rent", self.t("租金", "Rent")), ("rev_parking", self.t("停车费", "Parking")),
+                  ("rev_property_fees", self.t("物业费", "Property fees")), ("rev_other", self.t("其他", "Other")),
+                  ("subsidy", self.t("财政补贴", "Subsidy"))]
+        for i, (key, name) in enumerate(series):
+            ch.add_series({"name": name, "categories": [timet, cal, COL_Y0 + 1, cal, self.last_col],
+                           "values": [calc, self.r(key), COL_Y0 + 1, self.r(key), self.last_col],
+                           "fill": {"color": COLORS["chart"][i]}, "gap": 40})
+        ch.set_title(self.chart_title("营业收入(不含税)与财政补贴(万元)", "Revenue by stream (net of VAT) and subsidy, CNY 10,000"))
+        ch.set_x_axis({"num_font": {**font, "rotation": -45}})
+        ch.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        ch.set_legend({"position": "bottom", "font": font})
+        ch.set_size({"width": 640, "height": 320})
+        ws.insert_chart(2, 5, ch)
+
+    def cash_chart(self, ws):
+        """Cumulative cash flows (project; equity with a loan) and the payback point."""
+        calc, timet, cal = self.titles["calcs"], self.titles["time"], self.r("calendar_year")
+        font = {"name": self.font, "size": 9}
+        sc = self.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        sc.add_series({"name": self.t("累计净现金流量(项目投资)", "Cumulative project cash flow"),
+                       "categories": [timet, cal, COL_Y0, cal, self.last_col],
+                       "values": [calc, self.r("cum_project_fcf"), COL_Y0, self.r("cum_project_fcf"), self.last_col],
+                       "line": {"color": COLORS["chart"][0], "width": 2},
+                       "marker": {"type": "circle", "size": 4, "fill": {"color": COLORS["chart"][0]},
+                                  "border": {"color": COLORS["chart"][0]}}})
+        if self.s["flags"]["has_debt"]:
+            sc.add_series({"name": self.t("累计资本金净现金流量", "Cumulative equity cash flow"),
+                           "categories": [timet, cal, COL_Y0, cal, self.last_col],
+                           "values": [calc, self.r("cum_equity_fcf"), COL_Y0, self.r("cum_equity_fcf"), self.last_col],
+                           "line": {"color": COLORS["chart"][1], "width": 1.5, "dash_type": "dash"},
+                           "marker": {"type": "none"}})
+        pr = self.payback_point_row
+        pb = self.s["metrics"].get("payback_years")
+        label = self.t(f"回收期 {pb:.2f} 年", f"payback {pb:.2f} years") if pb is not None else ""
+        sc.add_series({"name": self.t("投资回收点", "Payback point"),
+                       "categories": [self.titles["summary"], pr, 1, pr, 1],
+                       "values": [self.titles["summary"], pr, 2, pr, 2],
+                       "line": {"none": True},
+                       "marker": {"type": "diamond", "size": 11, "fill": {"color": "#C00000"}, "border": {"color": "#C00000"}},
+                       "data_labels": {"custom": [{"value": label}], "position": "above",
+                                       "font": {**font, "bold": True, "color": "#C00000"}}})
+        sc.set_title(self.chart_title("累计净现金流量与投资回收点(万元)", "Cumulative cash flow and payback, CNY 10,000"))
+        y0 = self.a.scenario.start_year
+        sc.set_x_axis({"min": y0, "max": y0 + self.N, "major_unit": 2, "num_format": "0", "num_font": font,
+                       "label_position": "low", "major_gridlines": {"visible": False}})
+        sc.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        sc.set_legend({"position": "bottom", "font": font})
+        sc.set_size({"width": 640, "height": 320})
+        ws.insert_chart(19, 5, sc)
