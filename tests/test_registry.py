@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from finmodel import engine, model, registry
+from finmodel.verdict import verdict
 from finmodel.report import ReportOptions, Studies, audit, write_report
 from finmodel.scenarios import load
 from finmodel.summary import summarise
@@ -50,7 +51,8 @@ def test_a_row_defined_once_is_in_the_engine_the_workbook_and_the_docs(extra_row
     assert "test_extra_item" in pj.to_frame().index
     # the workbook: a live formula row on Calcs with its label, unit and cached value (万元)
     path = tmp_path / "book.xlsx"
-    write_report(pj, summarise(pj), path, ld, options=ReportOptions(language="zh"), studies=Studies())
+    s = summarise(pj)
+    write_report(pj, s, path, ld, options=ReportOptions(language="zh"), studies=Studies(), verdict=verdict(pj, s, None))
     ws = load_workbook(path)["计算"]
     wv = load_workbook(path, data_only=True)["计算"]
     r = next(i for i in range(1, ws.max_row + 1) if ws.cell(i, 1).value == "测试行")
