@@ -190,50 +190,62 @@ def government_view(pj: Projection, a: Assumptions | None = None, *, relief_free
         "by_year": {k: _list(c[k][i]) for k in lines},
         "totals": {k: _f(c[f"total_{k}"][i]) for k in lines},
         "pv": {k: _f(c[f"pv_{k}"][i]) for k in lines},
-        "affordability": {
-            "budget_expenditure_by_year": _list(c["budget_expenditure"][i]),
-            "share_by_year": _list(c["budget_share"][i]),
-            "existing_commitments_share": _f(c["existing_commitments_share"][i]),
-            "peak_share": _f(peak),
-            "peak_year": int(c["budget_share_peak_year"][i]),
-            "red_line": _f(c["red_line"][i]),
-            "warning_level": _f(c["warning_level"][i]),
-            "red_line_ok": bool(c["red_line_ok"][i]),
-            "above_warning": bool(c["above_warning"][i]),
-            "formal_ppp": bool(gov.formal_ppp),
-            "indicative": not gov.formal_ppp,
-            "construction_support": _f(construction),
-            "construction_support_flag": construction > 0,
-            "numerator": "cash outlays: co-investment + subsidy paid + capital grants (tax relief excluded)",
-        },
-        "value_for_money": {
-            "vfm": _f(vfm),
-            "better_value": "concession" if vfm > 0 else ("comparator" if vfm < 0 else "equal"),
-            "comparator_net_cost_pv": _f(c["psc_net_cost_pv"][i]),
-            "concession_net_cost_pv": _f(c["pv_net_cost"][i]),
-            "comparator": {
-                "definition": ("the street office renovates and runs the same services itself: capex in year 0, "
-                               "operating costs escalated from year 1, the concession's rent, parking and other "
-                               "receipts x revenue_factor, the fees billed x its collection rate; no taxes"),
-                **{k: _f(x[i]) for k, x in c["comparator"].items()},
-                "taxes": "none",
-            },
-            "comparator_by_year": {k[4:]: _list(c[k][i]) for k in ("psc_capex", "psc_opex", "psc_revenue", "psc_net_cost")},
-            "note": "The foregone rent is outside the test: the comparator earns the space's rent itself.",
-        },
-        "residents": {
-            "floor_area_per_household_m2": _f(c["floor_area_per_household_m2"][i]),
-            "property_fee_per_household_month": _list(c["property_fee_per_household_month"][i]),
-            "paying_household_share": _list(c["paying_household_share"][i]),
-            "paying_household_share_source": ("government.paying_household_share" if gov.paying_household_share is not None
-                                              else "the year's fee collection rate"),
-            "average_fee_per_household_month": _list(c["average_fee_per_household_month"][i]),
-            "parking_fee_per_space_month": _list(c["parking_fee_per_space_month"][i]),
-            "property_fee_change": _f(c["property_fee_change"][i]),
-            "property_fee_change_vs_wages": _f(c["property_fee_change_vs_wages"][i]),
-            "parking_fee_change": _f(c["parking_fee_change"][i]),
-        },
+        "affordability": _affordability(c, i, gov, construction, peak),
+        "value_for_money": _value_for_money(c, i, vfm),
+        "residents": _residents(c, i, gov),
         "notes": notes,
+    }
+
+
+def _affordability(c: dict, i: int, gov, construction: float, peak: float) -> dict:
+    return {
+        "budget_expenditure_by_year": _list(c["budget_expenditure"][i]),
+        "share_by_year": _list(c["budget_share"][i]),
+        "existing_commitments_share": _f(c["existing_commitments_share"][i]),
+        "peak_share": _f(peak),
+        "peak_year": int(c["budget_share_peak_year"][i]),
+        "red_line": _f(c["red_line"][i]),
+        "warning_level": _f(c["warning_level"][i]),
+        "red_line_ok": bool(c["red_line_ok"][i]),
+        "above_warning": bool(c["above_warning"][i]),
+        "formal_ppp": bool(gov.formal_ppp),
+        "indicative": not gov.formal_ppp,
+        "construction_support": _f(construction),
+        "construction_support_flag": construction > 0,
+        "numerator": "cash outlays: co-investment + subsidy paid + capital grants (tax relief excluded)",
+    }
+
+
+def _value_for_money(c: dict, i: int, vfm: float) -> dict:
+    return {
+        "vfm": _f(vfm),
+        "better_value": "concession" if vfm > 0 else ("comparator" if vfm < 0 else "equal"),
+        "comparator_net_cost_pv": _f(c["psc_net_cost_pv"][i]),
+        "concession_net_cost_pv": _f(c["pv_net_cost"][i]),
+        "comparator": {
+            "definition": ("the street office renovates and runs the same services itself: capex in year 0, "
+                           "operating costs escalated from year 1, the concession's rent, parking and other "
+                           "receipts x revenue_factor, the fees billed x its collection rate; no taxes"),
+            **{k: _f(x[i]) for k, x in c["comparator"].items()},
+            "taxes": "none",
+        },
+        "comparator_by_year": {k[4:]: _list(c[k][i]) for k in ("psc_capex", "psc_opex", "psc_revenue", "psc_net_cost")},
+        "note": "The foregone rent is outside the test: the comparator earns the space's rent itself.",
+    }
+
+
+def _residents(c: dict, i: int, gov) -> dict:
+    return {
+        "floor_area_per_household_m2": _f(c["floor_area_per_household_m2"][i]),
+        "property_fee_per_household_month": _list(c["property_fee_per_household_month"][i]),
+        "paying_household_share": _list(c["paying_household_share"][i]),
+        "paying_household_share_source": ("government.paying_household_share" if gov.paying_household_share is not None
+                                          else "the year's fee collection rate"),
+        "average_fee_per_household_month": _list(c["average_fee_per_household_month"][i]),
+        "parking_fee_per_space_month": _list(c["parking_fee_per_space_month"][i]),
+        "property_fee_change": _f(c["property_fee_change"][i]),
+        "property_fee_change_vs_wages": _f(c["property_fee_change_vs_wages"][i]),
+        "parking_fee_change": _f(c["parking_fee_change"][i]),
     }
 
 

@@ -13,10 +13,16 @@ packaged base case (or of a given scenario, whose structure may add tiers or ref
 
 from __future__ import annotations
 
+import csv
+import re
+import typing
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from . import units
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
@@ -140,3 +146,109 @@ def metric_reference(a=None) -> str:
         out.append(f"| `{k}` | {_md_cell(mi.zh)} | {_md_cell(mi.en)} | {mi.unit} | {mi.better or '-'} | "
                    f"`{_md_cell(mi.formula)}` |")
     return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- inputs
+#: A field description's unit: ``... [CNY/m²/day]`` at its end.
+UNIT_RE = re.compile(r"\[([^\]]+)\]\s*$")
+
+
+@lru_cache(maxsize=1)
+def _input_zh() -> dict[str, str]:
+    with open(DATA / "input_labels.csv", encoding="utf-8", newline="") as f:
+        return {row["path"]: row["zh"] for row in csv.DictReader(f)}
+
+
+@lru_cache(maxsize=1)
+def _sections() -> dict[str, tuple[str, str]]:
+    with open(DATA / "sections.csv", encoding="utf-8", newline="") as f:
+        return {row["section"]: (row["zh"], row["en"]) for row in csv.DictReader(f)}
+
+
+def generic(path: str) -> str:
+    """A path with its list indices as ``*``: ``space.tiers.2.share`` -> ``space.tiers.*.share``."""
+    return re.sub(r"\.\d+(?=\.|$)", ".*", path)
+
+
+def section_label(section: str, zh: bool) -> str:
+    pair = _sections().get(section)
+    return section if pair is None else pair[0 if zh else 1]
+
+
+def field_info(path: str):
+    """(description, annotation) of a dotted path in the schema."""
+    from pydantic import BaseModel
+
+    from .assumptions import Assumptions
+
+    node = Assumptions
+    info = None
+    for p in path.split("."):
+        if p.isdigit():
+            continue
+        if node is dict:
+            return (info.description or "") if info else "", float
+        info = node.model_fields[p]
+        ann = info.annotation
+        args = typing.get_args(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            node = ann
+        elif args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+            node = args[0]
+        elif typing.get_origin(ann) is dict:
+            node = dict
+        else:
+            node = None
+    return (info.description or "") if info else "", info.annotation if info else None
+
+
+def input_unit(path: str) -> str:
+    """An input's unit as the schema writes it (``CNY/m²/day``), '' when it has none."""
+    m = UNIT_RE.search(field_info(path)[0])
+    return m.group(1) if m else ""
+
+
+def _label_en(desc: str, path: str) -> str:
+    """The description's first clause (up to ';' or ': '), without its [unit], at most 80 characters."""
+    text = UNIT_RE.sub("", desc).strip().rstrip(".")
+    text = re.split(r";\s|:\s", text, maxsplit=1)[0].strip().rstrip(",")
+    if len(text) > 80:
+        text = text[:79].rstrip() + "…"
+    return text or path.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def _item_prefix(a, path: str, zh: bool) -> str:
+    """A readable prefix for list items: the tier's name, the refit's label, the period's years."""
+    m = re.match(r"space\.tiers\.(\d+)\.", path)
+    if m:
+        t = a.space.tiers[int(m.group(1))]
+        return f"{t.label_zh or t.name}: " if zh else f"{t.name}: "
+    m = re.match(r"capex\.refits\.(\d+)\.", path)
+    if m:
+        return f"{a.capex.refits[int(m.group(1))].label}: "
+    m = re.match(r"tax\.small_enterprise_periods\.(\d+)\.(bands\.(\d+)\.)?", path)
+    if m:
+        per = a.tax.small_enterprise_periods[int(m.group(1))]
+        s = f"{per.from_year}-{per.to_year}"
+        if m.group(3) is not None:
+            s += f" 第{int(m.group(3)) + 1}档" if zh else f" band {int(m.group(3)) + 1}"
+        return s + ": "
+    m = re.match(r"(property_service\.fee_steps|tax\.vat\.\w+)\.(\d+)\.", path)
+    if m:
+        return f"#{int(m.group(2)) + 1} "
+    return ""
+
+
+def input_label(path: str, zh: bool, a=None) -> str:
+    """An input's label: the schema's description (en) or the table of Chinese labels (zh), with the
+    list item it belongs to (the tier's name, the refit's label) when the scenario ``a`` is given."""
+    desc, _ = field_info(path)
+    en = _label_en(desc, path)
+    parts = path.split(".")
+    if parts[-1] in ("start", "target", "ramp_years") and len(parts) > 1:      # a Ramp: say which one
+        en = parts[-2].replace("_", " ").capitalize() + ": " + en[0].lower() + en[1:]
+    g = generic(path)
+    if g.startswith("mix.reference."):
+        en = "Paper's revenue mix: " + path.rsplit(".", 1)[1].replace("_", " ")
+    prefix = _item_prefix(a, path, zh) if a is not None else ""
+    return prefix + (_input_zh().get(g, en) if zh else en)

@@ -60,6 +60,25 @@ _TABLE = [
 
 UNITS: dict[str, Unit] = {row[0]: Unit(*row) for row in _TABLE}
 
+#: The units of the YAML's inputs as the schema writes them (``[CNY/m²/day]`` at the end of a
+#: field's description), as a reader sees them: (zh, en).
+SCHEMA_UNITS = {
+    "CNY": ("元", "CNY"), "CNY/year": ("元/年", "CNY/year"), "m²": ("平方米", "m²"), "fraction": ("%", "%"),
+    "fraction/year": ("%/年", "%/year"), "years": ("年", "years"), "operating year": ("运营年", "operating year"),
+    "calendar year": ("年份", "calendar year"), "months": ("月", "months"), "CNY/m²/month": ("元/平方米/月", "CNY/m²/month"),
+    "CNY/m²/day": ("元/平方米/天", "CNY/m²/day"), "CNY/m²/year": ("元/平方米/年", "CNY/m²/year"),
+    "CNY/space/month": ("元/车位/月", "CNY/space/month"), "CNY/space/year": ("元/车位/年", "CNY/space/year"),
+    "spaces": ("个", "spaces"), "households": ("户", "households"), "year": ("年序(0=改造年)", "year no. (0 = renovation)"),
+    "months of rent": ("月租金", "months of rent"), "-": ("倍", "x"), "text": ("文字", "text"), "choice": ("选项", "choice"),
+    "yes/no": ("是/否", "yes/no"),
+}
+
+
+def schema_unit_label(text: str, zh: bool) -> str:
+    """An input's unit as the schema writes it, for a reader (unknown units as written)."""
+    pair = SCHEMA_UNITS.get(text)
+    return text if pair is None else pair[0 if zh else 1]
+
 
 def unit(code: str) -> Unit:
     try:

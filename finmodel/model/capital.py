@@ -8,7 +8,8 @@ that is not taxable income reduces the amortisable base (the net method).
 from __future__ import annotations
 
 from .core import Model
-from .expr import CLIP, IF, MIN, MAX, MOD, SUM, Growth, VintageAmort
+from .expr import CLIP, IF, MIN, MAX, MOD, SUM
+from .nodes import Growth, VintageAmort
 
 C = "calcs"
 

@@ -8,7 +8,8 @@ of the absolute differences exceeds the tolerance. The master check is the sum o
 from __future__ import annotations
 
 from .core import Model
-from .expr import ABS, SUM, Agg, Const
+from .expr import ABS, SUM
+from .nodes import Agg, Const
 
 K = "checks"
 

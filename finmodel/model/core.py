@@ -149,7 +149,8 @@ class Model:
 
     def constants(self) -> list:
         """The model constants (tolerances) the rows use, in order of first use."""
-        from .expr import Const, walk
+        from .expr import walk
+        from .nodes import Const
 
         seen: dict[str, Const] = {}
         for r in self.rows:
@@ -200,7 +201,8 @@ class Model:
 
 def may_be_undefined(row: Row) -> bool:
     """Whether a row's definition allows "not defined" (NaN): an NA branch, a metric, or a row that copies one."""
-    from .expr import NA, Metric, Ref, walk
+    from .expr import Ref, walk
+    from .nodes import NA, Metric
 
     memo = row.model.cache.setdefault("undefined", {})
 

@@ -22,7 +22,8 @@ Definitions (year t = 0..N; CNY unless stated), rows of the Government view shee
 from __future__ import annotations
 
 from .core import Model
-from .expr import IF, NA, Agg, Const, Counterfactual
+from .expr import IF
+from .nodes import NA, Agg, Const, Counterfactual
 
 G = "government"
 

@@ -8,7 +8,8 @@ shows it with its Excel spelling, the Summary refers to it by its defined name `
 from __future__ import annotations
 
 from .core import Model
-from .expr import IF, NA, SUMR, Agg, Const, Metric
+from .expr import IF
+from .nodes import NA, SUMR, Agg, Const, Metric
 
 C = "calcs"
 

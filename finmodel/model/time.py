@@ -17,7 +17,7 @@ VAT_TABLES = {
 
 
 def build(m: Model) -> None:
-    a, I = m.a, m.I
+    I = m.I
     m.heading(S, "Time axis", "时间轴")
     counter = m.row(S, "period", "count", "Period counter", "期数")
     counter.expr = counter.prev + 1

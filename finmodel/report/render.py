@@ -15,7 +15,8 @@ import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
 from .. import units
-from ..model.expr import NA, Counterfactual, formula, walk
+from ..model.expr import formula, walk
+from ..model.nodes import NA, Counterfactual
 
 #: Column layout shared by every time-based sheet: label, unit, constant (or total), a blank
 #: pre-model column, then one column per year.
@@ -88,7 +89,8 @@ def is_static(row) -> bool:
 def na_key(expr) -> str:
     """The 'not defined' text of an expression: its NA node's, its metric's, or the row it copies."""
     from ..model.core import Row
-    from ..model.expr import Metric, Ref
+    from ..model.expr import Ref
+    from ..model.nodes import Metric
 
     target = expr.row if isinstance(expr, Ref) else expr
     if isinstance(target, Row) and target.expr is not None and target.expr is not expr:
