@@ -124,6 +124,10 @@ def _sumabs_years(x, first=0):
     return _sum_years(np.abs(x), first)
 
 
+def _maxabs_years(x, first=0):
+    return np.max(np.abs(x[first:]), axis=0)
+
+
 def _max_years(x, first=0):
     return np.max(x[first:], axis=0)
 
@@ -182,6 +186,10 @@ class _Memo:
         if fn in ("payback", "payback_refit_negative"):
             d = self._details("payback", flows, lambda: M.payback(flows, return_details=True))
             return np.asarray(d.years if fn == "payback" else d.refit_negative, dtype=float).reshape(-1)
+        if fn == "nanmin":
+            with np.errstate(all="ignore"):
+                ok = np.isfinite(flows)
+                return np.where(ok.any(axis=1), np.min(np.where(ok, flows, np.inf), axis=1), np.nan)
         if fn == "min_cumulative":
             d = self._details("min_cumulative", flows, lambda: M.min_cumulative(flows))
             return np.asarray(d, dtype=float).reshape(-1)
@@ -201,7 +209,7 @@ class _Memo:
 
 NAMESPACE = {"np": np, "_2d": _2d, "_1d": _1d, "_lag": _lag, "_cumsum_years": _cumsum_years, "_pow": _pow, "_growth": _growth,
              "_vintage_amort": _vintage_amort, "_sum_years": _sum_years, "_sumproduct_years": _sumproduct_years,
-             "_sumabs_years": _sumabs_years, "_max_years": _max_years, "_min_years": _min_years,
+             "_sumabs_years": _sumabs_years, "_max_years": _max_years, "_maxabs_years": _maxabs_years, "_min_years": _min_years,
              "_count_neg_years": _count_neg_years, "_count_above_one_years": _count_above_one_years,
              "_width": _width, "_vec": _vec, "_NAN": _NAN, "_Memo": _Memo}
 
@@ -264,10 +272,12 @@ def evaluate_constant(node: Node, value) -> Any:
         return _arith(node.op, evaluate_constant(node.a, value), evaluate_constant(node.b, value))
     if isinstance(node, Cmp):
         return float(_cmp(node.op, evaluate_constant(node.a, value), evaluate_constant(node.b, value)))
-    if isinstance(node, Fn) and node.name in ("MIN", "MAX", "ABS", "IF"):
+    if isinstance(node, Fn) and node.name in ("MIN", "MAX", "ABS", "IF", "ISNUMBER"):
         args = [evaluate_constant(x, value) for x in node.args]
         if node.name == "IF":
             return args[1] if _truthy(args[0]) else args[2]
+        if node.name == "ISNUMBER":
+            return float(isinstance(args[0], float) and math.isfinite(args[0]))
         return {"MIN": min, "MAX": max}.get(node.name, lambda v: abs(v))(*args)
     raise FormulaError(f"cannot evaluate {type(node).__name__} as a constant")
 

@@ -400,6 +400,8 @@ class Fn(Node):
             return out
         if n == "ABS":
             return f"np.abs({a[0]})"
+        if n == "ISNUMBER":
+            return f"np.isfinite({a[0]})"
         if n == "MOD":
             return f"np.mod({a[0]}, {self.args[1].np(g)})"
         if n == "IF":
@@ -423,6 +425,8 @@ class Fn(Node):
         elif self.name == "LOOKUP":
             x = rescale(parts[0][0], parts[0][1], parts[0][2], 1.0)[0]
             texts, s = [x, parts[1][0], parts[2][0]], 1.0
+        elif self.name == "ISNUMBER":
+            s, texts = 1.0, [parts[0][0]]
         else:  # ABS
             s = parts[0][2]
             texts = [parts[0][0]]
@@ -442,6 +446,11 @@ def MAX(*a):
 
 def ABS(a):
     return Fn("ABS", a)
+
+
+def ISNUM(a):
+    """1 when a value is a number (NaN, "not defined", is not): ISNUMBER in Excel."""
+    return Fn("ISNUMBER", a)
 
 
 def MOD(a, b):
@@ -564,7 +573,8 @@ class Agg(Node):
     FUNCS = {"SUM": ("_sum_years", "SUM({0})"), "MAX": ("_max_years", "MAX({0})"), "MIN": ("_min_years", "MIN({0})"),
              "SUMPRODUCT": ("_sumproduct_years", "SUMPRODUCT({0})"), "SUMABS": ("_sumabs_years", "SUMPRODUCT(ABS({0}))"),
              "COUNT_NEG": ("_count_neg_years", 'COUNTIF({0},"<0")'),
-             "COUNT_ABOVE_ONE": ("_count_above_one_years", 'COUNTIF({0},">1")')}
+             "COUNT_ABOVE_ONE": ("_count_above_one_years", 'COUNTIF({0},">1")'),
+             "MAXABS": ("_maxabs_years", "SUMPRODUCT(MAX(ABS({0})))")}
 
     def __init__(self, fn: str, *rows, first: int = 0):
         self.fn, self.rows, self.first = fn, rows, first
