@@ -40,6 +40,8 @@ class ScenarioInfo(Strict):
     start_year: int = F(2019, 2000, 2100, "Calendar year of year 0, the renovation year. [calendar year]")
     concession_years: int = F(20, 1, 50, "Operating years N of the concession. [years]")
     calibration_year: int = F(1, 1, 50, "Operating year in which the revenue mix is checked. [operating year]")
+    paper_case: bool = Field(False, description="The J community of the 2022 case study: the report compares the revenue "
+                                                "mix and the verdict with the paper's words (only then).")
 
     @field_validator("name")
     @classmethod
