@@ -40,6 +40,8 @@ class ScenarioInfo(Strict):
     start_year: int = F(2019, 2000, 2100, "Calendar year of year 0, the renovation year. [calendar year]")
     concession_years: int = F(20, 1, 50, "Operating years N of the concession. [years]")
     calibration_year: int = F(1, 1, 50, "Operating year in which the revenue mix is checked. [operating year]")
+    paper_case: bool = Field(False, description="The J community of the 2022 case study: the report compares the revenue "
+                                                "mix and the verdict with the paper's words (only then).")
 
     @field_validator("name")
     @classmethod
@@ -61,6 +63,8 @@ class ScenarioInfo(Strict):
 class Discount(Strict):
     project_rate: float = F(0.08, 0.0, 1.0, "Discount rate for project NPV (nominal). [fraction/year]")
     equity_hurdle_rate: float = F(0.08, 0.0, 1.0, "Operator's hurdle rate for equity NPV (nominal). [fraction/year]")
+    mirr_finance_rate: float | None = F(None, 0.0, 1.0, "Finance rate of the MIRR (Excel MIRR's finance_rate); null = discount.project_rate. [fraction/year]")
+    mirr_reinvest_rate: float | None = F(None, 0.0, 1.0, "Reinvestment rate of the MIRR; null = discount.project_rate. [fraction/year]")
 
 
 class Macro(Strict):
@@ -232,7 +236,8 @@ class Capex(Strict):
     periodic_refit_cny: float = F(0.0, 0.0, 1e10, "Each periodic refit at year-1 prices, VAT-inclusive, CPI. [CNY]")
     periodic_refit_life_years: float = F(10, 1, 50, "Amortisation life of a periodic refit. [years]")
     handback_cost_cny: float = F(0.0, 0.0, 1e10, "Restoration at hand-back in year N, year-1 prices, CPI. [CNY]")
-    pre_operating_cost_cny: float = F(0.0, 0.0, 1e10, "Pre-operating cost in year 0 (volunteer year), expensed. [CNY]")
+    pre_operating_cost_cny: float = F(0.0, 0.0, 1e10, "Pre-operating cost in year 0 (volunteer year), expensed in the accounts, deducted for income tax in year 1 when operation starts. [CNY]")
+    reserve_years: int = F(0, 0, 20, "Maintenance reserve: each refit (one-off and periodic) is funded from operating cash in this many years before it and paid from the reserve; 0 = no reserve. [years]")
 
 
 class Overheads(Strict):
@@ -283,6 +288,9 @@ def _default_periods():
         SmallEnterprisePeriod(from_year=2021, to_year=2021, bands=[Band(upto_cny=1e6, rate=0.025), Band(upto_cny=3e6, rate=0.10)]),
         SmallEnterprisePeriod(from_year=2022, to_year=2022, bands=[Band(upto_cny=1e6, rate=0.025), Band(upto_cny=3e6, rate=0.05)]),
         SmallEnterprisePeriod(from_year=2023, to_year=2027, bands=[Band(upto_cny=3e6, rate=0.05)]),
+        # the preference assumed to lapse: a qualifying small low-profit enterprise pays the statutory 20 %
+        # (Enterprise Income Tax Law art. 28) up to the threshold
+        SmallEnterprisePeriod(from_year=2028, to_year=2200, bands=[Band(upto_cny=3e6, rate=0.20)]),
     ]
 
 
@@ -305,7 +313,9 @@ class Tax(Strict):
     small_enterprise_threshold_cny: float = F(3e6, 0.0, 1e10, "Taxable income above which the whole income is taxed at the standard rate (the cliff). [CNY]")
     small_enterprise_periods: list[SmallEnterprisePeriod] = Field(default_factory=_default_periods, max_length=50)
     loss_carryforward_years: int = F(5, 0, 20, "Years a tax loss can be carried forward, oldest first. [years]")
-    own_services_income_factor: float = F(0.9, 0.0, 1.0, "Share of own elderly-care/housekeeping income counted for income tax. [fraction]")
+    own_services_income_factor: float = F(0.9, 0.0, 1.0, "Share of own elderly-care/housekeeping income counted for income tax while the policy runs. [fraction]")
+    own_services_factor_to_year: int = F(2025, 1990, 2200, "Last calendar year of that reduced count; from the next year the income counts in full. [calendar year]")
+    vat_credit_refund_year: int | None = F(None, 1990, 2200, "Calendar year in which the carried-forward input VAT credit is refunded in cash (增量留抵退税, 2022 policy); null = no refund. [calendar year]")
 
 
 class Loan(Strict):
@@ -313,7 +323,9 @@ class Loan(Strict):
     rate: float = F(0.0485, 0.0, 0.5, "Interest rate (5-year+ LPR was 4.85 % in Aug 2019). [fraction/year]")
     tenor_years: int = F(10, 1, 50, "Years from draw to final repayment, grace included. [years]")
     grace_years: int = F(0, 0, 49, "Interest-only years at the start. [years]")
-    repayment: Literal["annuity", "equal_principal"] = Field("annuity", description="Repayment profile after grace.")
+    repayment: Literal["annuity", "equal_principal", "sculpted"] = Field(
+        "annuity", description="Repayment profile after grace; 'sculpted': debt service = CFADS / target_dscr each year, the rest at maturity.")
+    target_dscr: float = F(1.3, 1.0, 10.0, "Target DSCR of a sculpted repayment. [-]")
 
     @model_validator(mode="after")
     def _grace(self):
@@ -324,6 +336,10 @@ class Loan(Strict):
 
 class Financing(Strict):
     loan: Loan = Field(default_factory=Loan)
+    equity_cny: float | None = F(None, 0.0, 1e11, "Owner's capital paid in at the end of year 0 (项目资本金); null = what year 0 needs after the loan and grants. [CNY]")
+    distribution_share: float = F(1.0, 0.0, 1.0, "Share of the profit available for distribution paid to the owner each year, never more than the cash that keeps the cumulative surplus >= 0. [fraction]")
+    statutory_reserve_rate: float = F(0.10, 0.0, 1.0, "Statutory surplus reserve: share of net profit (after making good losses) set aside each year (Company Law). [fraction]")
+    statutory_reserve_cap: float = F(0.50, 0.0, 10.0, "The reserve stops growing at this multiple of paid-in capital (50 % in the Company Law). [-]")
 
 
 class Report(Strict):

@@ -27,12 +27,15 @@ from .model.core import STRUCTURAL
 from .scenarios import field_bounds, is_numeric_path, schema_node
 
 __all__ = ["project", "evaluate", "compute_metrics", "revenue_mix", "check_vary", "Projection", "METRIC_NAMES",
-           "FLAG_NAMES", "STRUCTURAL", "DEFAULT_CHUNK"]
+           "VERDICT_METRIC_NAMES", "FLAG_NAMES", "STRUCTURAL", "DEFAULT_CHUNK"]
 
 #: The operator's metrics (MODEL.md section 5), scalar rows of the model (finmodel.model.indicators).
 METRIC_NAMES = ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years", "discounted_payback_years",
                 "min_cumulative_cash", "min_cumulative_equity_cash", "dscr_min", "dscr_avg", "margin_avg",
-                "subsidy_dependence")
+                "subsidy_dependence", "npv_pre_tax", "project_irr_pre_tax", "llcr_min", "payback_years_incl_renovation",
+                "discounted_payback_years_incl_renovation", "min_cumulative_surplus")
+#: The verdict's tests (finmodel.model.verdict): equity NPV at 0 %, at the hurdle, at the cap; the tier.
+VERDICT_METRIC_NAMES = ("equity_npv_zero", "equity_npv_hurdle", "equity_npv_cap", "verdict_tier")
 FLAG_NAMES = ("project_irr_multiple", "equity_irr_multiple", "payback_refit_negative")
 _BOOL = set(FLAG_NAMES)
 
@@ -165,7 +168,7 @@ def _outputs(m, detail: bool) -> tuple[str, ...] | None:
     """The rows a projection computes: all of them, or the line items and the metrics."""
     if detail:
         return None
-    return tuple(r.key for r in m.items()) + METRIC_NAMES + FLAG_NAMES
+    return tuple(r.key for r in m.items()) + METRIC_NAMES + VERDICT_METRIC_NAMES + FLAG_NAMES
 
 
 def _project(a: Assumptions, checked: dict[str, np.ndarray], S: int, outputs, data: dict | None = None) -> Projection:
@@ -201,7 +204,7 @@ def compute_metrics(pj: Projection, names: tuple[str, ...] | None = None) -> dic
     They are scalar rows of the model: a projection carries them already.
     """
     want = METRIC_NAMES + FLAG_NAMES if names is None else tuple(names)
-    unknown = [n for n in want if n not in pj.scalars and n not in METRIC_NAMES + FLAG_NAMES]
+    unknown = [n for n in want if n not in pj.scalars]
     if unknown:
         raise InputError(f"unknown metric(s): {', '.join(sorted(unknown))}; known: {', '.join(METRIC_NAMES)}",
                          param="metrics")

@@ -129,7 +129,7 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
 
 #: Every metric a study can ask for: the operator's and the government's (all of them are
 #: ``finmodel.registry.metric_names()``, which a test keeps equal to this).
-ALL_METRIC_NAMES = engine.METRIC_NAMES + GOV_METRIC_NAMES
+ALL_METRIC_NAMES = engine.METRIC_NAMES + engine.VERDICT_METRIC_NAMES + GOV_METRIC_NAMES
 
 
 # --------------------------------------------------------------------------- one scenario, JSON-ready

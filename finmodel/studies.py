@@ -18,7 +18,7 @@ from typing import Any
 from .engine import project
 from .report.studies import ReportOptions, Studies, corridor_dict
 from .summary import summarise
-from .verdict import verdict
+from .verdict import least_support_to_next_tier, verdict
 
 __all__ = ["ReportOptions", "Studies", "ScenarioRun", "run_studies", "run_scenario"]
 
@@ -52,18 +52,20 @@ class ScenarioRun:
     """One scenario, projected and studied: what ``finmodel run`` prints and writes."""
 
     projection: Any          # engine.project(a)
-    summary: dict            # summary.summarise, with "verdict" (None without the corridor) and "corridor"
+    summary: dict            # summary.summarise, with "verdict" and "corridor"
     studies: Studies
-    verdict: dict            # verdict.verdict, always ("unknown" without the corridor): the workbook shows it
+    verdict: dict            # verdict.verdict: the tier, its tests and the least support to the next tier
 
 
 def run_scenario(a, opts: ReportOptions) -> ScenarioRun:
-    """Project ``a``, summarise it, compute the studies ``opts`` ask for and the verdict (in the
-    summary only with the corridor, which it rests on)."""
+    """Project ``a``, summarise it, compute the studies ``opts`` ask for and the verdict with the
+    least support to the next tier (a break-even study, skipped with the corridor's studies off)."""
     pj = project(a)
     s = summarise(pj)
     studies = run_studies(a, opts)
-    v = verdict(pj, s, studies.corridor)
-    s["verdict"] = v if opts.corridor else None
+    tier = int(pj.scalar("verdict_tier")[0])
+    least = least_support_to_next_tier(a, tier) if opts.corridor and tier < 3 else None
+    v = verdict(pj, least_support=least)
+    s["verdict"] = v
     s["corridor"] = corridor_dict(studies.corridor)
     return ScenarioRun(pj, s, studies, v)

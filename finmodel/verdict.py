@@ -1,170 +1,140 @@
-"""The verdict the reader sees first: is the operator sustainable at a micro profit, and if not, what then.
+"""The verdict the reader sees first: four tiers, each an NPV test (MODEL.md section 5).
 
-One rule, spelt three ways from this module:
+The tests are rows of the model (:mod:`finmodel.model.verdict`: the equity NPV at 0 %, at the
+hurdle and at the micro-profit cap, survivability, and the tier they give), so the engine, the
+workbook's live formulas and every study read the same rule. This module names the tiers, says
+the rule in words, relates the tier to the case study's words, finds the least support that
+lifts a scenario to the next tier, and spells the tier's text as an Excel formula.
 
-* :func:`verdict` computes it from a projection, its summary and the subsidy corridor (what
-  ``finmodel run`` prints and ``--json`` carries);
-* :func:`excel_formula` (with :func:`excel_hurdle_rate` and :func:`excel_npv_at_hurdle`) writes
-  the same rule as the live formulas of the workbook's verdict box, given the cells and defined
-  names they read (:class:`ExcelRefs`);
-* :data:`RULE` says it in words (zh, en), beside the box.
+1. 不可持续 *not sustainable*: the owner's capital is not recovered within the concession (equity
+   NPV at 0 % < 0), or the financial plan's cumulative surplus goes below 0 with the funding arranged;
+2. 保本微利 *capital recovered, return below the hurdle*: equity NPV at 0 % >= 0 but at the hurdle < 0;
+3. 微利可持续 *viable at a micro profit*: equity NPV at the hurdle >= 0, at the cap <= 0;
+4. 超额收益 *returns above the micro-profit cap*: equity NPV at the cap > 0; the support could be cut.
 
-The rule: viable when the equity NPV at the viability hurdle is >= 0 and, with a loan, the lowest
-DSCR is at or above its floor. Viable with the equity IRR and the average net margin at or below
-their caps (a cap left empty, or an undefined ratio, does not bind) is "micro"; above a cap,
-"above". Not viable now: "more" when the corridor has a least viable subsidy, "not" when no
-subsidy in its search range makes it viable, "unknown" when the corridor was not computed.
-
-A library module: it imports nothing from :mod:`finmodel.report` or :mod:`finmodel.cli`.
+No test reads an IRR, so several roots can never flip a tier. A library module: it imports
+nothing from :mod:`finmodel.report` or :mod:`finmodel.cli`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-from . import metrics as M
-
-#: The verdicts by key, in the order of the rule: (zh, en).
-VERDICTS = {
-    "micro": ("微利可持续", "sustainable at a micro profit"),
-    "above": ("可持续,但超出微利(可减少支持)", "viable above a micro profit (support could be reduced)"),
-    "more": ("需追加支持", "viable only with more support"),
-    "not": ("不可持续", "not viable"),
-    "unknown": ("当前支持下不可持续(未计算补贴区间)", "not viable at the current support (corridor not computed)"),
+#: The tiers: (key, zh, en).
+TIERS = {
+    1: ("not_sustainable", "不可持续", "not sustainable"),
+    2: ("capital_recovered", "保本微利", "capital recovered, return below the hurdle"),
+    3: ("micro_profit", "微利可持续", "viable at a micro profit"),
+    4: ("excess", "超额收益", "returns above the micro-profit cap"),
 }
 
-#: The rule in words (zh, en), written beside the verdict box.
+#: The rule in words (zh, en), written beside the verdict.
 RULE = (
-    "判定规则: ① 资本金净现值(按可持续判定的基准收益率)≥0,且有贷款时最低偿债备付率≥下限,即为可持续;"
-    "其中资本金内部收益率与平均净利润率均不超过微利上限为「微利可持续」,否则为「可持续,但超出微利」。"
-    "② 当前补贴下不可持续时: 若补贴区间存在可持续的最低补贴,为「需追加支持」;若在搜索范围内任何补贴都不能使其可持续,为「不可持续」。",
-    "Rule: (1) viable when equity NPV at the viability hurdle is >= 0 and, with a loan, the lowest DSCR is at or above "
-    "its floor; viable with the equity IRR and the average net margin at or below the micro-profit caps is "
-    "'sustainable at a micro profit', above a cap 'viable above a micro profit'. (2) Not viable at the current "
-    "support: 'viable only with more support' when some subsidy in the corridor search makes it viable (the least "
-    "viable subsidy exists), else 'not viable'.",
+    "判定规则(均为净现值检验,不依赖内部收益率): ①不可持续: 资本金按0%折现的净现值<0(运营期内收不回资本金),"
+    "或财务计划累计盈余资金出现负值; ②保本微利: 资本金净现值(0%)≥0,但按基准收益率折现<0; "
+    "③微利可持续: 按基准收益率折现的资本金净现值≥0,且按微利上限收益率折现≤0; ④超额收益: 按微利上限收益率折现的资本金净现值>0,"
+    "可减少政府支持。",
+    "Rule (NPV tests only, no IRR): (1) not sustainable: equity NPV at 0 % < 0 (the owner's capital is not "
+    "recovered within the concession) or the financial plan's cumulative surplus goes below 0; (2) capital "
+    "recovered: equity NPV at 0 % >= 0 but at the hurdle < 0; (3) viable at a micro profit: equity NPV at the "
+    "hurdle >= 0 and at the micro-profit cap <= 0; (4) returns above the cap: equity NPV at the cap > 0, the "
+    "support could be cut.",
 )
 
-#: What :func:`corridor_least` returns when the corridor has no least viable subsidy.
-NO_LEAST = "none"
-#: ... and when there is no corridor.
-NOT_COMPUTED = "not computed"
+#: How each tier relates to the case study's words (J community only, ``scenario.paper_case``).
+PAPER = {
+    1: ("论文称劲松项目「微利可持续」,运营方表示投资需「十几年」才能收回、没有支持难以收回;在当前假设下本情景运营期内收不回资本金,"
+        "比论文所述更差:请检查假设或增加支持。",
+        "The paper calls the J deal 'micro-profit but sustainable' and its operator says the investment takes "
+        "'more than ten years' to recover and is hard to recover without support; under these assumptions the "
+        "capital is not recovered within the concession, worse than the paper's account: check the assumptions "
+        "or the support."),
+    2: ("论文称劲松项目「微利可持续」,运营方表示投资需「十几年」才能收回、没有支持难以收回。本情景为「保本微利」: 资本金在运营期内"
+        "收回,但回报低于基准收益率,与上述描述一致;本工具的「微利可持续」要求达到基准收益率(第3档),故结论低一档并非与论文矛盾。",
+        "The paper calls the J deal 'micro-profit but sustainable' and its operator says the investment takes "
+        "'more than ten years' to recover and is hard to recover without support. This scenario recovers its "
+        "capital within the concession at a return below the hurdle (tier 2), which is what those words "
+        "describe; finmodel's 'viable at a micro profit' (tier 3) asks for the hurdle rate, hence one tier lower, "
+        "not a contradiction."),
+    3: ("论文称劲松项目「微利可持续」;本情景在基准收益率下可持续且回报不超过微利上限,与论文结论一致。",
+        "The paper calls the J deal 'micro-profit but sustainable'; this scenario is viable at the hurdle with "
+        "a return within the micro-profit cap, as the paper says."),
+    4: ("论文称劲松项目「微利可持续」;本情景回报超过微利上限,政府支持可减少,比论文所述更好。",
+        "The paper calls the J deal 'micro-profit but sustainable'; this scenario earns more than the "
+        "micro-profit cap, so the support could be cut: better than the paper's account."),
+}
+
+#: The metric rows a tier reads.
+TESTS = ("equity_npv_zero", "equity_npv_hurdle", "equity_npv_cap", "survivable", "verdict_tier",
+         "verdict_hurdle_rate", "min_cumulative_surplus")
 
 
-def label(key: str, zh: bool) -> str:
-    """A verdict's text: ``label("more", False) == "viable only with more support"``."""
-    zh_text, en_text = VERDICTS[key]
-    return zh_text if zh else en_text
+def label(tier: int, zh: bool) -> str:
+    return TIERS[int(tier)][1 if zh else 2]
 
 
 def rule_text(zh: bool) -> str:
     return RULE[0] if zh else RULE[1]
 
 
-# --------------------------------------------------------------------------- the rule, computed
-def hurdle_rate(a) -> float:
-    """The viability hurdle: ``corridor.equity_hurdle_rate``, else the equity hurdle of ``discount``."""
-    h = a.corridor.equity_hurdle_rate
-    return float(a.discount.equity_hurdle_rate if h is None else h)
+def paper_text(tier: int, zh: bool) -> str:
+    return PAPER[int(tier)][0 if zh else 1]
 
 
-def corridor_least(c) -> float | str:
-    """The least viable subsidy [CNY/year], 'none' when no subsidy in range makes it viable, 'not computed'."""
-    if c is None:
-        return NOT_COMPUTED
-    least = float(c.least)
-    return least if math.isfinite(least) else NO_LEAST
+def _f(x) -> float | None:
+    v = float(x)
+    return v if math.isfinite(v) else None
 
 
-def _within(value, cap) -> bool:
-    """A cap binds only when it and the value are defined."""
-    return cap is None or value is None or value <= cap
+def verdict(pj, scenario: int = 0, *, least_support: float | None = None) -> dict:
+    """The verdict of one scenario of a projection, as ``finmodel run --json`` holds it.
 
-
-def verdict(pj, summary: dict, corridor) -> dict:
-    """The verdict of scenario 0 of ``pj`` (its ``summary``'s metrics) given the subsidy ``corridor``
-    (None when not computed): its key, texts and the inputs of the rule.
-
-    ``equity_npv_at_hurdle`` is the equity NPV at :func:`hurdle_rate`; ``corridor_least`` the
-    least viable subsidy [CNY/year] or 'none' / 'not computed' (:func:`corridor_least`).
+    ``least_support`` is :func:`least_support_to_next_tier` (a study the caller runs; None at
+    tiers 3-4 or when not asked).
     """
     a = pj.assumptions
-    m = summary["metrics"]
-    h = hurdle_rate(a)
-    npv_h = float(M.npv(h, pj["equity_fcf"][0]))
-    has_loan = a.financing.loan.amount_cny > 0
-    dscr_ok = (not has_loan) or (m["dscr_min"] is not None and m["dscr_min"] >= a.corridor.dscr_floor)
-    viable = npv_h >= 0 and dscr_ok
-    micro = _within(m["equity_irr"], a.corridor.max_equity_irr) and _within(m["margin_avg"], a.corridor.max_margin_avg)
-    least = corridor_least(corridor)
-    if viable:
-        key = "micro" if micro else "above"
-    elif isinstance(least, float):
-        key = "more"
-    elif least == NO_LEAST:
-        key = "not"
-    else:
-        key = "unknown"
-    return {"key": key, "zh": VERDICTS[key][0], "en": VERDICTS[key][1], "equity_npv_at_hurdle": npv_h,
-            "hurdle_rate": h, "viable": bool(viable), "micro_profit": bool(micro), "dscr_ok": bool(dscr_ok),
-            "corridor_least": least}
+    s = {k: float(pj.scalar(k)[scenario]) for k in TESTS}
+    tier = int(s["verdict_tier"])
+    key, zh, en = TIERS[tier]
+    return {
+        "tier": tier, "key": key, "zh": zh, "en": en, "rule": RULE[1], "rule_zh": RULE[0],
+        "survivable": bool(s["survivable"]),
+        "least_support_to_next_tier": _f(least_support) if least_support is not None and tier < 3 else None,
+        "hurdle_rate": s["verdict_hurdle_rate"], "cap_rate": a.corridor.max_equity_irr,
+        "equity_npv_zero": s["equity_npv_zero"], "equity_npv_hurdle": s["equity_npv_hurdle"],
+        "equity_npv_cap": _f(s["equity_npv_cap"]), "min_cumulative_surplus": s["min_cumulative_surplus"],
+        "paper": {"zh": PAPER[tier][0], "en": PAPER[tier][1]} if a.scenario.paper_case else None,
+    }
 
 
-# --------------------------------------------------------------------------- the rule, as Excel formulas
-@dataclass(frozen=True)
-class ExcelRefs:
-    """The cells and defined names the verdict's formulas read (defaults: the workbook's names).
+#: What the next tier asks, as break-even targets on the annual subsidy (all must hold).
+NEXT_TIER = {1: ("equity_npv_zero>=0", "min_cumulative_surplus>=0"), 2: ("equity_npv_hurdle>=0",)}
+SUPPORT = "support.subsidy_annual_cny"
 
-    ``npv_at_hurdle`` is the cell holding :func:`excel_npv_at_hurdle`; ``corridor_least`` holds
-    the least viable subsidy, or the workbook's 'none' text, or its 'not computed' text.
+
+def least_support_to_next_tier(a, tier: int | None = None) -> float | None:
+    """The least first-year subsidy ``support.subsidy_annual_cny`` [CNY/year] (the scenario's own
+    years and step-down kept) that lifts scenario ``a`` to the next tier; None at tiers 3-4,
+    ``inf`` when no subsidy in the search range does. ``finmodel run --set
+    support.subsidy_annual_cny=<it>`` reproduces it.
     """
+    from . import breakeven, engine
 
-    npv_at_hurdle: str
-    corridor_least: str = "out_corridor_least"
-    loan_amount: str = "in_financing_loan_amount_cny"
-    dscr_min: str = "out_dscr_min"
-    dscr_floor: str = "in_corridor_dscr_floor"
-    equity_irr: str = "out_equity_irr"
-    max_equity_irr: str = "in_corridor_max_equity_irr"
-    margin_avg: str = "out_margin_avg"
-    max_margin_avg: str = "in_corridor_max_margin_avg"
-
-
-#: The defined names of the hurdle's inputs: the corridor's own hurdle, else the equity hurdle.
-HURDLE_NAMES = ("in_corridor_equity_hurdle_rate", "in_discount_equity_hurdle_rate")
-
-
-def excel_hurdle_rate(names: tuple[str, str] = HURDLE_NAMES) -> str:
-    """:func:`hurdle_rate` as a formula: the corridor's hurdle when it is a number, else the equity hurdle."""
-    own, default = names
-    return f"=IF(ISNUMBER({own}),{own},{default})"
+    if tier is None:
+        tier = int(engine.evaluate(a, None, metrics=("verdict_tier",))["verdict_tier"][0])
+    if tier >= 3:
+        return None
+    lo, hi = breakeven.corridor_range(a)
+    least = lo
+    for target in NEXT_TIER[tier]:
+        r = breakeven.solve(a, SUPPORT, target, lo, hi, pick="lowest")
+        if not r.feasible:
+            return math.inf
+        least = max(least, r.value)          # the satisfied side of each floor
+    return float(least)
 
 
-def excel_npv_at_hurdle(equity_fcf: str, t: str, hurdle: str) -> str:
-    """The equity NPV at the hurdle cell over the year columns (year 0 undiscounted), in the flows' unit."""
-    return f"=SUMPRODUCT({equity_fcf}/(1+{hurdle})^{t})"
-
-
-def _excel_within(value: str, cap: str) -> str:
-    return f"OR(NOT(ISNUMBER({cap})),NOT(ISNUMBER({value})),{value}<={cap})"
-
-
-def excel_formula(refs: ExcelRefs, *, zh: bool, none_text: str) -> str:
-    """The rule of :func:`verdict` as one formula giving the verdict's text in the workbook's language.
-
-    ``none_text`` is the text the workbook writes in ``refs.corridor_least`` when no subsidy makes
-    the operator viable (any other text there means the corridor was not computed).
-    """
-    r = refs
-    text = {k: label(k, zh) for k in VERDICTS}
-    viable = (f"AND({r.npv_at_hurdle}>=0,OR({r.loan_amount}=0,"
-              f"AND(ISNUMBER({r.dscr_min}),{r.dscr_min}>={r.dscr_floor})))")
-    micro = f"AND({_excel_within(r.equity_irr, r.max_equity_irr)},{_excel_within(r.margin_avg, r.max_margin_avg)})"
-    not_now = (f'IF(ISNUMBER({r.corridor_least}),"{text["more"]}",'
-               f'IF({r.corridor_least}="{none_text}","{text["not"]}","{text["unknown"]}"))')
-    return f'=IF({viable},IF({micro},"{text["micro"]}","{text["above"]}"),{not_now})'
-
-
-__all__ = ["VERDICTS", "RULE", "NO_LEAST", "NOT_COMPUTED", "label", "rule_text", "hurdle_rate", "corridor_least",
-           "verdict", "ExcelRefs", "HURDLE_NAMES", "excel_hurdle_rate", "excel_npv_at_hurdle", "excel_formula"]
+def excel_text(tier_ref: str, zh: bool) -> str:
+    """The tier's text as an Excel formula of the tier cell: ``=CHOOSE(tier, ...)``."""
+    texts = ",".join('"' + label(k, zh).replace('"', '""') + '"' for k in sorted(TIERS))
+    return f"=CHOOSE({tier_ref},{texts})"

@@ -121,23 +121,33 @@ def _subsidy_in(year, amount):
     return {"subsidy_annual_cny": amount, "subsidy_first_year": year, "subsidy_last_year": year}
 
 
-def test_loss_used_five_years_later():
-    # Year 0: pre-operating cost 500,000 -> a loss. Year 5: taxable subsidy 800,000.
-    # A loss of year 0 can be used in years 1..5: tax_5 = 25 % x (800,000 - 500,000) = 75,000.
-    a = case(8, support=_subsidy_in(5, 800_000), capex={"pre_operating_cost_cny": 500_000, "input_vat_rate": 0})
+def test_pre_operating_cost_is_deducted_when_operation_starts():
+    # Pre-operating cost 500,000 in year 0, expensed in the accounts then; for income tax it is
+    # deducted in year 1, when operation starts (MODEL.md section 4): no tax loss in year 0, a loss
+    # of 500,000 in year 1.
+    a = case(8, capex={"pre_operating_cost_cny": 500_000, "input_vat_rate": 0})
     pj = engine.project(a)
-    assert pj["taxable_income"][0, 5] == pytest.approx(300_000)
-    assert pj["income_tax"][0, 5] == pytest.approx(75_000)
+    assert pj["ebt"][0, 0] == pytest.approx(-500_000) and pj["tax_base"][0, 0] == pytest.approx(0)
+    assert pj["tax_base"][0, 1] == pytest.approx(-500_000) and pj["levered_loss_new"][0, 1] == pytest.approx(500_000)
+
+
+def test_loss_used_five_years_later():
+    # Year 1: the pre-operating cost of year 0, 500,000, deducted -> a loss. Year 6: taxable
+    # subsidy 800,000. A loss of year 1 can be used in years 2..6: tax_6 = 25 % x 300,000 = 75,000.
+    a = case(8, support=_subsidy_in(6, 800_000), capex={"pre_operating_cost_cny": 500_000, "input_vat_rate": 0})
+    pj = engine.project(a)
+    assert pj["taxable_income"][0, 6] == pytest.approx(300_000)
+    assert pj["income_tax"][0, 6] == pytest.approx(75_000)
     assert pj["tax_losses_expired"][0].sum() == pytest.approx(0)
 
 
 def test_loss_expires_after_five_years():
-    # Same loss, income in year 6 instead: the year-0 loss expired at the end of year 5,
-    # so tax_6 = 25 % x 800,000 = 200,000.
-    a = case(8, support=_subsidy_in(6, 800_000), capex={"pre_operating_cost_cny": 500_000, "input_vat_rate": 0})
+    # Same loss, income in year 7 instead: the year-1 loss expired at the end of year 6,
+    # so tax_7 = 25 % x 800,000 = 200,000.
+    a = case(8, support=_subsidy_in(7, 800_000), capex={"pre_operating_cost_cny": 500_000, "input_vat_rate": 0})
     pj = engine.project(a)
-    assert pj["tax_losses_expired"][0, 5] == pytest.approx(500_000)
-    assert pj["income_tax"][0, 6] == pytest.approx(200_000)
+    assert pj["tax_losses_expired"][0, 6] == pytest.approx(500_000)
+    assert pj["income_tax"][0, 7] == pytest.approx(200_000)
 
 
 def test_losses_used_oldest_first():
@@ -178,8 +188,12 @@ def test_small_enterprise_bands_and_cliff():
     # 2022 = year 3: 2.5 % up to 1,000,000 then 5 %: 2,000,000 -> 25,000 + 50,000.
     a = case(6, support=_subsidy_in(3, 2_000_000.0), tax={"small_enterprise_relief": True})
     assert engine.project(a)["income_tax"][0, 3] == pytest.approx(75_000)
-    # 2028 = year 9: after 2027 the standard 25 %.
+    # 2028 = year 9: after 2027 the preference lapses; a small low-profit enterprise pays the
+    # statutory 20 % (Enterprise Income Tax Law art. 28): 20 % x 1,000,000 = 200,000; without the
+    # relief (not a small low-profit enterprise) the standard 25 %.
     a = case(10, support=_subsidy_in(9, 1_000_000.0), tax={"small_enterprise_relief": True})
+    assert engine.project(a)["income_tax"][0, 9] == pytest.approx(200_000)
+    a = case(10, support=_subsidy_in(9, 1_000_000.0), tax={"small_enterprise_relief": False})
     assert engine.project(a)["income_tax"][0, 9] == pytest.approx(250_000)
 
 

@@ -19,21 +19,22 @@ SUBSIDY = "support.subsidy_annual_cny"
 
 
 def _corridor_assumptions(a: Assumptions) -> Assumptions:
-    c = a.corridor
+    """The corridor is a flat annual subsidy over the scenario's subsidy years."""
     values: dict[str, Any] = {"support.subsidy_step_down": 0.0}
-    if c.equity_hurdle_rate is not None:
-        values["discount.equity_hurdle_rate"] = c.equity_hurdle_rate
     return with_values(a, values)
 
 
 def _corridor_targets(a: Assumptions) -> tuple[list[Target], list[Target]]:
+    """NPV tests (MODEL.md section 5), the verdict's: viable = equity NPV at the hurdle >= 0 and the
+    financial plan survivable (and, with a loan, the lowest DSCR at its floor); a micro profit =
+    equity NPV at the cap <= 0 (and the average margin at or below its cap, when set)."""
     c = a.corridor
-    floors = [Target("equity_npv", ">=", 0.0)]
+    floors = [Target("equity_npv_hurdle", ">=", 0.0), Target("min_cumulative_surplus", ">=", 0.0)]
     if a.financing.loan.amount_cny > 0:
         floors.append(Target("dscr_min", ">=", c.dscr_floor))
     caps = []
     if c.max_equity_irr is not None:
-        caps.append(Target("equity_irr", "<=", c.max_equity_irr))
+        caps.append(Target("equity_npv_cap", "<=", 0.0))
     if c.max_margin_avg is not None:
         caps.append(Target("margin_avg", "<=", c.max_margin_avg))
     return floors, caps

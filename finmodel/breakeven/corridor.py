@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..assumptions import Assumptions
-from .conditions import (SUBSIDY, _corridor_assumptions, _corridor_bounds, _corridor_problems, _corridor_targets,
+from .conditions import (SUBSIDY, _corridor_assumptions, _corridor_bounds, _corridor_problems,
                          _gap_state, corridor_range)
 from .drivers import resolve_driver
 from .levers import _levers
@@ -61,11 +61,13 @@ def subsidy_corridor(a: Assumptions, lo: float | None = None, hi: float | None =
     The subsidy is paid flat (no step-down) in operating years subsidy_first_year..subsidy_last_year;
     tax is recomputed at every value (the income-tax cliff makes profit jump).
 
+    The conditions are the verdict's NPV tests (MODEL.md section 5; no IRR is read).
     *Least*: the lowest subsidy at which equity NPV >= 0 at the hurdle (``corridor.equity_hurdle_rate``,
-    else ``discount.equity_hurdle_rate``) and, with a loan, DSCR min >= ``corridor.dscr_floor``.
+    else ``discount.equity_hurdle_rate``), the financial plan stays survivable (cumulative surplus >= 0)
+    and, with a loan, DSCR min >= ``corridor.dscr_floor``.
     *Most*: the highest subsidy before the operator first earns more than a micro profit, counting up
-    from the bottom of the range: equity IRR <= ``max_equity_irr`` and average net margin <=
-    ``max_margin_avg``. Above the first breach the income-tax cliff can pull profit back under a cap
+    from the bottom of the range: equity NPV at the cap ``max_equity_irr`` <= 0 (the return at or
+    below the cap) and average net margin <= ``max_margin_avg``. Above the first breach the income-tax cliff can pull profit back under a cap
     for a while; paying there only hands more to the tax office, so the first breach is the answer.
 
     When least > most there is no corridor. With ``levers``, each driver of the break-even table
@@ -85,9 +87,9 @@ def subsidy_corridor(a: Assumptions, lo: float | None = None, hi: float | None =
     cons = _constraint_rows(probs, outs, nf, fl, ce)
     evaluations = ev.scenarios
     c = ac.corridor
-    hurdle = ac.discount.equity_hurdle_rate
+    hurdle = c.equity_hurdle_rate if c.equity_hurdle_rate is not None else ac.discount.equity_hurdle_rate
     years = (a.support.subsidy_first_year, min(a.support.subsidy_last_year, a.scenario.concession_years))
-    caps = {t.metric: t.value for t in _corridor_targets(ac)[1]}
+    caps = {k: v for k, v in (("equity_irr", c.max_equity_irr), ("margin_avg", c.max_margin_avg)) if v is not None}
     state = _gap_state(least, most)
     exists = state == "closed"
     msg = _corridor_message(state, least, most, lb, mb, lo, hi, years, d.unit)

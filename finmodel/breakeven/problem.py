@@ -27,6 +27,7 @@ class _Problem:
     max_brackets: int = MAX_BRACKETS
     rtol: float | None = None      # looser tolerance (relative to the metric scale and the range)
     driver_calibration_year: int = 1   # the scenario's calibration year (a shorter concession pulls it in)
+    asked: Target | None = None        # the target as asked, when it is solved as another (an IRR as an NPV test)
 
     @property
     def x0(self) -> float:

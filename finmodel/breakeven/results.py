@@ -50,6 +50,7 @@ class BreakEven:
     leaf_values: dict[str, float] = field(default_factory=dict)
     closest_value: float = math.nan        # when not feasible: the candidate nearest the target
     closest_metric: float = math.nan
+    solved_as: str | None = None           # an IRR target: the NPV test it was solved as
 
     def to_dict(self) -> dict:
         """Plain types for JSON (NaN becomes null through ``finmodel.io.jsonable``)."""
@@ -63,6 +64,7 @@ class BreakEven:
             "range": [self.lo, self.hi], "metric_at_lo": self.metric_at_lo, "metric_at_hi": self.metric_at_hi,
             "other_values": list(self.other_values), "leaf_values": dict(self.leaf_values),
             "closest_value": self.closest_value, "closest_metric": self.closest_metric, "message": self.message,
+            "solved_as": self.solved_as,
         }
 
     def sets(self) -> list[str]:
@@ -212,9 +214,19 @@ def _result(p: _Problem, o: _Outcome) -> BreakEven:
     common = dict(vary=d.spec, label=d.label, paths=d.paths, kind=d.kind, unit=d.unit, target=t,
                   base_value=d.base_value, base_metric=o.base_metric, lo=p.lo, hi=p.hi,
                   metric_at_lo=m_lo, metric_at_hi=m_hi)
-    if good:
-        return _solved(p, o, good, jumps, common)
-    return _unsolved(p, o, jumps, common, ends)
+    res = _solved(p, o, good, jumps, common) if good else _unsolved(p, o, jumps, common, ends)
+    return _as_asked(p, res)
+
+
+def _as_asked(p: _Problem, res: BreakEven) -> BreakEven:
+    """An IRR target solved as an NPV test: reported as asked, with the test it was solved as."""
+    if p.asked is None:
+        return res
+    rate_path = next(k for k in p.fixed if k.startswith("discount."))
+    test = f"{p.target.metric} at {rate_path}={p.asked.value:.6g} {p.target.op} 0"
+    return replace(res, target=p.asked, achieved=p.asked.value if res.feasible else math.nan, solved_as=test,
+                   message=f"{res.message.replace(str(p.target), str(p.asked))}; solved as {test} "
+                           "(an NPV test: an IRR can have several roots)")
 
 
 def _solved_message(t: Target, d: Driver, bd: _Bound, x: float) -> str:

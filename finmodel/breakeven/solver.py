@@ -14,7 +14,7 @@ from .evaluator import _Evaluator
 from .problem import Pick, _Bound, _h, _Outcome, _Problem
 from .refine import _keep, _refine
 from .results import BreakEven, _result
-from .targets import Target, _number, parse_target
+from .targets import IRR_AS_NPV, Target, _number, parse_target
 
 _REL_STEPS = np.array([-0.9, -0.75, -0.5, -0.25, -0.1, -0.05, -0.01, 0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0])
 _K = 56
@@ -183,6 +183,11 @@ def _problem(a: Assumptions, vary: str | Driver, target: str | Target, lo=None, 
              fixed: dict[str, float] | None = None) -> _Problem:
     d = vary if isinstance(vary, Driver) else resolve_driver(a, vary)
     t = parse_target(target)
+    asked = None
+    if t.metric in IRR_AS_NPV:          # IRR >= r  <=>  NPV(r) >= 0: solve the NPV test
+        npv_metric, rate_path = IRR_AS_NPV[t.metric]
+        asked, t = t, Target(npv_metric, t.op, 0.0)
+        fixed = {**(fixed or {}), rate_path: asked.value}
     dlo, dhi = default_range(d)
     base = d.base_value
 
@@ -217,7 +222,7 @@ def _problem(a: Assumptions, vary: str | Driver, target: str | Target, lo=None, 
     if pick not in ("nearest", "lowest", "highest"):
         raise UsageError(f"pick must be nearest, lowest or highest, got '{pick}'", param="pick")
     return _Problem(d, t, float(clo), float(chi), pick, dict(fixed or {}),
-                    driver_calibration_year=a.scenario.calibration_year)
+                    driver_calibration_year=a.scenario.calibration_year, asked=asked)
 
 
 def solve(a: Assumptions, vary_path: str = "support.subsidy_annual_cny", target: str | Target = "npv=0",

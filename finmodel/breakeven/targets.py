@@ -14,6 +14,12 @@ from ..errors import UsageError
 #: The floor of the tolerance scale by the metric's unit (finmodel.registry): a target of 0 CNY
 #: is solved to about 1e-10 of the base NPV, not of 0.
 _UNIT_FLOOR = {"CNY": 1.0, "years": 1e-3, "ratio": 1e-4, "fraction": 1e-4, "CNY/household": 1e-2}
+#: An IRR target is solved as an NPV test at that rate (MODEL.md section 5: no decision rests on an
+#: IRR, which can have several roots): the NPV metric and the rate it is discounted at.
+IRR_AS_NPV = {"project_irr": ("npv", "discount.project_rate"),
+              "equity_irr": ("equity_npv", "discount.equity_hurdle_rate"),
+              "project_irr_pre_tax": ("npv_pre_tax", "discount.project_rate")}
+
 #: Metrics whose NaN means "never" (an infinitely long payback), not "undefined".
 NEVER_IS_INFINITE = frozenset({"payback_years", "discounted_payback_years"})
 

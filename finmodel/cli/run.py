@@ -66,7 +66,7 @@ def _kpi_lines(s: dict) -> list[str]:
               help="Language of the workbook (default: report.language in the YAML; the J-community case uses zh).")
 @click.option("--pdf", is_flag=True, help="Also print the workbook to <DIR>/<scenario>.pdf through LibreOffice (soffice).")
 @click.option("--no-corridor", is_flag=True,
-              help="Skip the subsidy corridor (and the verdict that rests on it) for a faster run.")
+              help="Skip the subsidy corridor and the least support to the next tier, for a faster run.")
 @click.option("--breakeven-table", "breakeven_table", is_flag=True,
               help="Add the Break-even sheet: the break-even table (NPV = 0) of the key drivers.")
 @click.option("--tornado", is_flag=True, help="Add the Sensitivity sheet with the tornado of NPV.")
@@ -113,12 +113,27 @@ def run_cmd(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, 
             click.echo(line)
     if done.studies.corridor is not None:
         click.echo(f"Subsidy corridor        {done.studies.corridor.message}")
-    if s["verdict"] is not None:
-        click.echo(f"Verdict                 {s['verdict']['en']} ({s['verdict']['zh']})")
+    for line in verdict_lines(s["verdict"]):
+        click.echo(line)
     if s["report"]:
         click.echo(f"Report: {s['report']}")
     if s["pdf"]:
         click.echo(f"PDF: {s['pdf']}")
+
+
+def verdict_lines(v: dict) -> list[str]:
+    """The verdict: its tier, the least support to the next tier with the --set that reproduces it, the paper."""
+    lines = [f"Verdict                 tier {v['tier']}: {v['en']} ({v['zh']})"]
+    least = v.get("least_support_to_next_tier")
+    if least is not None:
+        if least == float("inf"):
+            lines.append(f"To tier {v['tier'] + 1}               no subsidy in the search range is enough")
+        else:
+            lines.append(f"To tier {v['tier'] + 1}               a first-year subsidy of {least:,.0f} CNY/year "
+                         f"(--set support.subsidy_annual_cny={least:.0f})")
+    if v.get("paper"):
+        lines.append(f"The paper               {v['paper']['en']}")
+    return lines
 
 
 def _report_options(a, lang, no_corridor, no_report, breakeven_table, tornado, grids, mc_draws, seed):

@@ -2,9 +2,10 @@
 
 The rows follow the workbook's sheets: :mod:`.time` (the year axis, flags, tax rates by year),
 :mod:`.operations` (revenue, support, operating costs), :mod:`.capital` (capex, amortisation,
-the loan), :mod:`.tax` (VAT, profit, income tax), :mod:`.statements` (working capital, cash
-flows, the standard tables), :mod:`.indicators` (the metrics), :mod:`.government` (the public
-side) and :mod:`.checks`. The engine (:mod:`finmodel.engine`) evaluates them over arrays of
+the maintenance reserve, the loan), :mod:`.tax` (VAT, profit, income tax), :mod:`.statements`
+(working capital, cash flows, the funding and distributions, the standard tables),
+:mod:`.indicators` (the metrics), :mod:`.verdict` (the tests of the four tiers),
+:mod:`.government` (the public side) and :mod:`.checks`. The engine (:mod:`finmodel.engine`) evaluates them over arrays of
 scenarios, the workbook (:mod:`finmodel.report`) writes their formulas, the docs list them.
 
 To add a line item: one ``m.row(...)`` in the module where it belongs, with its key, unit,
@@ -22,10 +23,10 @@ __all__ = ["build", "Model", "Row", "STRUCTURAL", "structure_key", "BUILDERS"]
 
 
 def _builders():
-    from . import capital, checks, government, indicators, operations, statements, tax, time
+    from . import capital, checks, government, indicators, operations, statements, tax, time, verdict
 
-    return [time.build, operations.build, capital.build, tax.build, statements.build, indicators.build,
-            statements.tables, government.build, checks.build]
+    return [time.build, operations.build, capital.build, tax.build, statements.build, capital.finish_loan,
+            statements.funding, indicators.build, verdict.build, statements.tables, government.build, checks.build]
 
 
 #: Extra row builders, called after the standard ones (a plug-in point for studies and tests).

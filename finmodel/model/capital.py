@@ -17,6 +17,7 @@ C = "calcs"
 def build(m: Model) -> None:
     _capex(m)
     _amortisation(m)
+    _reserve(m)
     _loan(m)
 
 
@@ -83,6 +84,39 @@ def _amortisation(m: Model) -> None:
     book.expr = book.prev + total - amort - wo
 
 
+def _reserve(m: Model) -> None:
+    """The maintenance reserve (a lender's standard): each refit is funded from operating cash in
+    the ``capex.reserve_years`` years before it (fewer when it comes earlier) and paid from the
+    reserve, so the refit year's cash flow available for debt service is not hit by it."""
+    I, t, op = m.I, m["t"], m["op"]
+    cx = "capex"
+    k = I(f"{cx}.reserve_years")
+    m.blank(C)
+    m.heading(C, "Maintenance reserve", "维修储备金")
+    cpi = 1 + I("macro.cpi_inflation")
+    funding, draws = [], []
+    for i, rf in enumerate(m.a.capex.refits):
+        y = I(f"{cx}.refits.{i}.year")
+        n = m.row(C, f"reserve_refit_{i}_years", "years", f"Refit '{rf.label}': years of funding ahead",
+                  f"更新改造 '{rf.label}': 提前计提年数", MIN(k, MAX(y - 1, 0)))
+        amount = I(f"{cx}.refits.{i}.amount_cny") * cpi ** (y - 1)
+        funding.append(IF(n.gt(0), amount / n * t.ge(y - n) * t.lt(y), 0) * op)
+        draws.append(m[f"refit_{i}_paid"] * n.gt(0))
+    every = I(f"{cx}.periodic_refit_every_years")
+    n_p = m.row(C, "reserve_periodic_years", "years", "Periodic refits: years of funding ahead", "周期性更新: 提前计提年数",
+                IF(every.gt(0), MIN(k, MAX(every - 1, 0)), 0))
+    next_year = m.row(C, "reserve_periodic_next", "year_no", "Periodic refits: the next refit's year", "周期性更新: 下次更新年序",
+                      IF(every.gt(0), t - MOD(t, every) + every, 0))
+    funding.append(IF(n_p.gt(0), I(f"{cx}.periodic_refit_cny") * cpi ** (next_year - 1) / n_p
+                      * (next_year - t).le(n_p) * next_year.lt(I("scenario.concession_years")), 0) * op)
+    draws.append(m["periodic_refit_paid"] * n_p.gt(0))
+    fund = m.row(C, "reserve_funding", "CNY", "Paid into the maintenance reserve", "计提维修储备金", SUM(*funding), role="item")
+    draw = m.row(C, "reserve_draw", "CNY", "Drawn from the maintenance reserve (refits paid)", "动用维修储备金(支付更新改造)",
+                 SUM(*draws), role="item")
+    bal = m.row(C, "reserve_balance", "CNY", "Maintenance reserve balance", "维修储备金余额", role="item")
+    bal.expr = bal.prev + fund - draw
+
+
 def _loan(m: Model) -> None:
     I, t = m.I, m["t"]
     ln = "financing.loan"
@@ -94,9 +128,27 @@ def _loan(m: Model) -> None:
     linear = D * (1 - j / n)
     # annuity balance after j of n payments: D ((1+r)^n - (1+r)^j) / ((1+r)^n - 1); zero rate: linear
     annuity = IF(Growth(r, n).gt(0), D * (Growth(r, n) - Growth(r, j)) / Growth(r, n), linear)
-    balance = m.row(C, "loan_balance", "CNY", "Loan balance", "借款余额", IF(I(f"{ln}.repayment").eq("annuity"), annuity, linear),
-                    role="item")
+    balance = m.row(C, "loan_balance", "CNY", "Loan balance", "借款余额", role="item")
+    rep = I(f"{ln}.repayment")
+    # the sculpted balance is set by finish_loan, once the cash flow available for debt service exists
+    balance.expr = IF(rep.eq("annuity"), annuity, IF(rep.eq("equal_principal"), linear, 0))
     m.row(C, "loan_draw", "CNY", "Loan drawn", "借款", D * m["first"], role="item")
     interest = m.row(C, "interest", "CNY", "Interest", "利息支出", r * balance.prev * m["op"], role="item")
     principal = m.row(C, "principal", "CNY", "Principal repaid", "偿还本金", (balance.prev - balance) * m["op"], role="item")
     m.row(C, "debt_service", "CNY", "Debt service", "还本付息", interest + principal, role="item")
+
+
+def finish_loan(m: Model) -> None:
+    """A sculpted repayment: debt service = CFADS / target DSCR in each repayment year, the rest at maturity."""
+    I, t = m.I, m["t"]
+    ln = "financing.loan"
+    balance, interest = m["loan_balance"], m["interest"]
+    grace, tenor = I(f"{ln}.grace_years"), I(f"{ln}.tenor_years")
+    principal = m.row(C, "sculpted_principal", "CNY", "Sculpted repayment: principal", "按偿债备付率确定的还本额")
+    sculpted = m.row(C, "sculpted_balance", "CNY", "Sculpted repayment: balance", "按偿债备付率确定的借款余额")
+    principal.expr = t.gt(grace) * t.le(tenor) * IF(
+        t.eq(tenor), sculpted.prev, MIN(sculpted.prev, MAX(m["cfads"] / I(f"{ln}.target_dscr") - interest, 0)))
+    sculpted.expr = sculpted.prev + m["loan_draw"] - principal
+    rep = I(f"{ln}.repayment")
+    annuity_or_linear = balance.expr
+    balance.expr = IF(rep.eq("sculpted"), sculpted, annuity_or_linear)

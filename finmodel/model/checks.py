@@ -38,13 +38,20 @@ def build(m: Model) -> None:
     flags = [
         _check(m, "chk_cash", "CNY", "Equity cash flow: direct less indirect build-up", "资本金现金流量: 直接法减间接法",
                m["equity_fcf_direct"] - m["equity_fcf_indirect"]),
-        _check(m, "chk_sources_uses", "CNY", "Sources less uses of funds", "资金来源减资金运用", m["s_diff"]),
+        _check(m, "chk_sources_uses", "CNY", "Sources less uses of funds, less the financial plan's surplus",
+               "资金来源减资金运用,再减财务计划当年盈余资金", m["s_diff"] - m["f_net"]),
         _check(m, "chk_project_table", "CNY", "Project cash flow statement less Calcs", "项目投资现金流量表减计算表",
                m["p_net"] - m["project_fcf"]),
         _check(m, "chk_equity_table", "CNY", "Equity cash flow statement less Calcs", "资本金现金流量表减计算表",
                m["e_net"] - m["equity_fcf"]),
-        _check(m, "chk_plan_table", "CNY", "Financial plan cash flow less equity cash flow", "财务计划现金流量表减资本金现金流量",
-               m["f_net"] - m["equity_fcf"]),
+        _check(m, "chk_plan_table", "CNY", "Financial plan's cumulative surplus: the statement less Calcs",
+               "财务计划现金流量表累计盈余资金减计算表", m["f_cum"] - m["cumulative_surplus"]),
+        _check(m, "chk_balance_sheet", "CNY", "Balance sheet: assets less liabilities and owner's equity",
+               "资产负债表: 资产减负债和所有者权益", m["b_difference"]),
+        _check(m, "chk_plan_cash", "CNY", "Cash: the financial plan's cumulative surplus less the balance sheet's cash",
+               "货币资金: 财务计划累计盈余资金减资产负债表货币资金", m["cumulative_surplus"] - m["balance_cash"]),
+        _check(m, "chk_taxable", "CNY", "Taxable income: the income statement's reconciliation less Calcs",
+               "应纳税所得额: 利润表调整计算减计算表", m["i_taxable"] - m["taxable_income"]),
         _check(m, "chk_mix", "fraction", "Revenue mix sums to 100 % (years with revenue)", "收入结构合计为100%(有收入的年份)",
                m["revenue"].ne(0) * (SUM(*[m[f"mix_{k}"] for k in ("rent", "parking", "property_fees", "other")]) - 1)),
         _check(m, "chk_balance", "CNY", "Loan balance (repaid by hand-back)", "借款余额(移交前还清)",
@@ -63,3 +70,15 @@ def build(m: Model) -> None:
     m.blank(K)
     m.row(K, "master_check", "count", "Master check (sum of the flags, 0 = ok)", "总校验(各项之和,0=正常)", None,
           const=SUM(*[f.c for f in flags]), role="check", style="total", total=False)
+    m.blank(K)
+    m.heading(K, "Tests of the deal (not model errors)", "项目检验(非模型错误)")
+    m.row(K, "chk_survivability", "flag",
+          "Cumulative surplus below 0 in some year (1 = yes: not financially survivable, verdict tier 1)",
+          "某年累计盈余资金小于0(1=是: 财务不可持续,结论为第1档)", None,
+          const=m["min_cumulative_surplus"].c.lt(0 - CHECK_TOLERANCE), role="check", total=False)
+    m.row(K, "chk_balance_sheet_max_abs", "CNY", "Largest balance-sheet difference over the years",
+          "资产负债表最大差额", None, const=Agg("MAXABS", m["b_difference"]), role="check", total=False)
+    m.row(K, "chk_plan_cash_max_abs", "CNY", "Largest difference between the plan's surplus and the balance sheet's cash",
+          "财务计划累计盈余资金与资产负债表货币资金的最大差额", None,
+          const=Agg("MAXABS", m["chk_plan_cash"]),
+          role="check", total=False)

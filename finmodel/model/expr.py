@@ -377,7 +377,7 @@ class Cmp(Node):
 
 
 class Fn(Node):
-    """MIN, MAX, ABS, MOD, IF and LOOKUP."""
+    """MIN, MAX, ABS, ISNUMBER, MOD, IF and LOOKUP."""
 
     __slots__ = ("name", "args")
 
@@ -398,6 +398,8 @@ class Fn(Node):
             return out
         if n == "ABS":
             return f"np.abs({a[0]})"
+        if n == "ISNUMBER":
+            return f"np.isfinite({a[0]})"
         if n == "MOD":
             return f"np.mod({a[0]}, {self.args[1].np(g)})"
         if n == "IF":
@@ -421,6 +423,8 @@ class Fn(Node):
         elif self.name == "LOOKUP":
             x = rescale(parts[0][0], parts[0][1], parts[0][2], 1.0)[0]
             texts, s = [x, parts[1][0], parts[2][0]], 1.0
+        elif self.name == "ISNUMBER":
+            s, texts = 1.0, [parts[0][0]]
         else:  # ABS
             s = parts[0][2]
             texts = [parts[0][0]]
@@ -440,6 +444,11 @@ def MAX(*a):
 
 def ABS(a):
     return Fn("ABS", a)
+
+
+def ISNUM(a):
+    """1 when a value is a number (NaN, "not defined", is not): ISNUMBER in Excel."""
+    return Fn("ISNUMBER", a)
 
 
 def MOD(a, b):

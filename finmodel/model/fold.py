@@ -71,10 +71,12 @@ def evaluate_constant(node: Node, value) -> Any:
         return _arith(node.op, evaluate_constant(node.a, value), evaluate_constant(node.b, value))
     if isinstance(node, Cmp):
         return float(_cmp(node.op, evaluate_constant(node.a, value), evaluate_constant(node.b, value)))
-    if isinstance(node, Fn) and node.name in ("MIN", "MAX", "ABS", "IF"):
+    if isinstance(node, Fn) and node.name in ("MIN", "MAX", "ABS", "IF", "ISNUMBER"):
         args = [evaluate_constant(x, value) for x in node.args]
         if node.name == "IF":
             return args[1] if _truthy(args[0]) else args[2]
+        if node.name == "ISNUMBER":
+            return float(isinstance(args[0], float) and math.isfinite(args[0]))
         return {"MIN": min, "MAX": max}.get(node.name, lambda v: abs(v))(*args)
     raise FormulaError(f"cannot evaluate {type(node).__name__} as a constant")
 

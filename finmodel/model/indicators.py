@@ -8,7 +8,7 @@ shows it with its Excel spelling, the Summary refers to it by its defined name `
 from __future__ import annotations
 
 from .core import Model
-from .expr import IF
+from .expr import IF, ISNUM
 from .nodes import NA, SUMR, Agg, Const, Metric
 
 C = "calcs"
@@ -36,7 +36,32 @@ def build(m: Model) -> None:
           IF(ds.gt(MIN_DEBT_SERVICE), m["cfads"] / ds, NA("blank")))
     m.row(C, "icr", "ratio", "Interest coverage (EBIT / interest, years with interest)", "利息备付率(有利息的年份)",
           IF(interest.gt(MIN_DEBT_SERVICE), m["ebit"] / interest, NA("blank")))
+    counted = ds.gt(MIN_DEBT_SERVICE)
+    m.row(C, "cfads_debt_years", "CNY", "CFADS in years with debt service", "有还本付息年份的可用于还本付息资金",
+          counted * m["cfads"])
+    m.row(C, "debt_service_counted", "CNY", "Debt service counted for DSCR", "计入偿债备付率的还本付息额", counted * ds)
+    _llcr(m)
     _metrics(m)
+
+
+def _llcr(m: Model) -> None:
+    """LLCR_t = PV at the loan rate of CFADS from year t to maturity / the balance owed at the start of year t.
+
+    With a forward running sum D_t of the discounted CFADS (factor (1+r)^-t over the loan's years),
+    the PV at t of years t..maturity is (D_total - D_{t-1}) x (1+r)^t: no look-ahead needed.
+    """
+    I, t = m.I, m["t"]
+    r, tenor = I("financing.loan.rate"), I("financing.loan.tenor_years")
+    disc = m.row(C, "cfads_discounted_loan", "CNY", "CFADS over the loan's life, discounted at the loan rate to year 0",
+                 "借款期内可用于还本付息资金(按借款利率折现至第0年)", m["cfads"] / (1 + r) ** t * t.ge(1) * t.le(tenor))
+    total = m.row(C, "cfads_discounted_loan_total", "CNY", "PV at year 0 of CFADS over the loan's life",
+                  "借款期内可用于还本付息资金现值(第0年)", None, const=Agg("SUM", disc), total=False)
+    cum = m.row(C, "cfads_discounted_loan_cum", "CNY", "Its running sum", "累计折现值")
+    cum.expr = cum.prev + disc
+    opening = m["loan_balance"].prev
+    m.row(C, "llcr", "ratio", "LLCR (loan life coverage ratio, years with a balance owed)", "借款偿还期覆盖率(有借款余额的年份)",
+          IF(opening.gt(MIN_DEBT_SERVICE) * t.ge(1) * t.le(tenor), (total.c - cum.prev) * (1 + r) ** t / opening,
+             NA("blank")))
 
 
 def _payback_rows(m: Model, key, en, zh, flows, cum, t):
@@ -61,6 +86,13 @@ SHORT = {
     "dscr_min": ("lowest DSCR", "最低偿债备付率", "higher"), "dscr_avg": ("average DSCR", "平均偿债备付率", "higher"),
     "margin_avg": ("average net margin", "平均净利润率", None),
     "subsidy_dependence": ("subsidy dependence", "补贴依赖度", "lower"),
+    "llcr_min": ("lowest LLCR", "最低借款偿还期覆盖率", "higher"),
+    "npv_pre_tax": ("NPV before tax", "所得税前财务净现值", "higher"),
+    "project_irr_pre_tax": ("project IRR before tax", "所得税前项目投资财务内部收益率", "higher"),
+    "payback_years_incl_renovation": ("payback incl. renovation year", "静态投资回收期(含改造期)", "lower"),
+    "discounted_payback_years_incl_renovation": ("discounted payback incl. renovation year", "动态投资回收期(含改造期)",
+                                                 "lower"),
+    "min_cumulative_surplus": ("lowest cumulative surplus", "最低累计盈余资金", "higher"),
 }
 
 
@@ -100,11 +132,29 @@ def _metrics(m: Model) -> None:
     dscr = m["dscr"]
     no_loan = m.I("financing.loan.amount_cny").eq(0)
     _metric(m, "dscr_min", "ratio", "Lowest DSCR", "最低偿债备付率(DSCR)",
-            IF(no_loan, NA(), Metric("dscr_min", m["cfads"], m["debt_service"], min_ds=MIN_DEBT_SERVICE,
-                                     excel='IF(COUNT({dscr})>0,MIN({dscr}),"{na}")', refs={"dscr": dscr})))
-    _metric(m, "dscr_avg", "ratio", "Average DSCR", "平均偿债备付率",
-            IF(no_loan, NA(), Metric("dscr_avg", m["cfads"], m["debt_service"], min_ds=MIN_DEBT_SERVICE,
-                                     excel='IF(COUNT({dscr})>0,AVERAGE({dscr}),"{na}")', refs={"dscr": dscr})))
+            IF(no_loan, NA(), Metric("nanmin", dscr, excel='IF(COUNT({r0})>0,MIN({r0}),"{na}")')))
+    ds_sum = SUMR(m["debt_service_counted"])
+    _metric(m, "dscr_avg", "ratio", "Average DSCR (sum of CFADS / sum of debt service, years with debt service)",
+            "平均偿债备付率(有还本付息年份的可用资金合计/还本付息合计)",
+            IF(no_loan, NA(), IF(ds_sum.gt(0), SUMR(m["cfads_debt_years"]) / ds_sum, NA())))
+    _metric(m, "llcr_min", "ratio", "Lowest LLCR", "最低借款偿还期覆盖率(LLCR)",
+            IF(no_loan, NA(), Metric("nanmin", m["llcr"], excel='IF(COUNT({r0})>0,MIN({r0}),"{na}")')))
+    pre = m["project_fcf_pre_tax"]
+    _metric(m, "npv_pre_tax", "CNY", "Net present value before income tax (project)", "财务净现值(所得税前,项目投资)",
+            Agg("SUMPRODUCT", pre, m["df_project"]))
+    _metric(m, "project_irr_pre_tax", "fraction", "Project IRR before income tax", "项目投资财务内部收益率(所得税前)",
+            Metric("irr", pre, excel='IFERROR(IRR({r0}),"{no_irr}")', na="no_irr"))
+    _metric(m, "payback_years_incl_renovation", "years", "Payback period counted from the start of the renovation year",
+            "静态投资回收期(自改造年初起,含改造期)", IF(ISNUM(m["payback_years"].c), m["payback_years"].c + 1, NA("never")))
+    _metric(m, "discounted_payback_years_incl_renovation", "years",
+            "Discounted payback period counted from the start of the renovation year", "动态投资回收期(自改造年初起,含改造期)",
+            IF(ISNUM(m["discounted_payback_years"].c), m["discounted_payback_years"].c + 1, NA("never")))
+    pb = m["payback_years"].c
+    m.row(C, "payback_date", "year", "Payback date (calendar year and fraction: cumulative cash turns non-negative)",
+          "投资回收时点(日历年,累计净现金流量转为非负)", None,
+          const=IF(ISNUM(pb), m.I("scenario.start_year") + 1 + pb, NA("never")), role="calc", style="total", total=False)
+    _metric(m, "min_cumulative_surplus", "CNY", "Lowest cumulative surplus of the financial plan (survivability)",
+            "财务计划最低累计盈余资金(财务生存能力)", Agg("MIN", m["cumulative_surplus"]))
     _metric(m, "margin_avg", "fraction", "Net margin (concession average)", "净利润率(运营期平均)",
             IF(SUMR(rev, 1).ne(0), SUMR(ni, 1) / SUMR(rev, 1), NA()))
     support = SUMR(m["subsidy"], 1) + SUMR(m["capital_grant"], 1)

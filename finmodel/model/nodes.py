@@ -100,7 +100,8 @@ class Agg(Node):
     FUNCS = {"SUM": ("_sum_years", "SUM({0})"), "MAX": ("_max_years", "MAX({0})"), "MIN": ("_min_years", "MIN({0})"),
              "SUMPRODUCT": ("_sumproduct_years", "SUMPRODUCT({0})"), "SUMABS": ("_sumabs_years", "SUMPRODUCT(ABS({0}))"),
              "COUNT_NEG": ("_count_neg_years", 'COUNTIF({0},"<0")'),
-             "COUNT_ABOVE_ONE": ("_count_above_one_years", 'COUNTIF({0},">1")')}
+             "COUNT_ABOVE_ONE": ("_count_above_one_years", 'COUNTIF({0},">1")'),
+             "MAXABS": ("_maxabs_years", "SUMPRODUCT(MAX(ABS({0})))")}
 
     def __init__(self, fn: str, *rows, first: int = 0):
         self.fn, self.rows, self.first = fn, rows, first

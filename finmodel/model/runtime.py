@@ -104,6 +104,10 @@ def _sumabs_years(x, first=0):
     return _sum_years(np.abs(x), first)
 
 
+def _maxabs_years(x, first=0):
+    return np.max(np.abs(x[first:]), axis=0)
+
+
 def _max_years(x, first=0):
     return np.max(x[first:], axis=0)
 
@@ -162,6 +166,10 @@ class _Memo:
         if fn in ("payback", "payback_refit_negative"):
             d = self._details("payback", flows, lambda: M.payback(flows, return_details=True))
             return np.asarray(d.years if fn == "payback" else d.refit_negative, dtype=float).reshape(-1)
+        if fn == "nanmin":
+            with np.errstate(all="ignore"):
+                ok = np.isfinite(flows)
+                return np.where(ok.any(axis=1), np.min(np.where(ok, flows, np.inf), axis=1), np.nan)
         if fn == "min_cumulative":
             d = self._details("min_cumulative", flows, lambda: M.min_cumulative(flows))
             return np.asarray(d, dtype=float).reshape(-1)
@@ -181,6 +189,6 @@ class _Memo:
 
 NAMESPACE = {"np": np, "_2d": _2d, "_1d": _1d, "_lag": _lag, "_cumsum_years": _cumsum_years, "_pow": _pow, "_growth": _growth,
              "_vintage_amort": _vintage_amort, "_sum_years": _sum_years, "_sumproduct_years": _sumproduct_years,
-             "_sumabs_years": _sumabs_years, "_max_years": _max_years, "_min_years": _min_years,
+             "_sumabs_years": _sumabs_years, "_max_years": _max_years, "_maxabs_years": _maxabs_years, "_min_years": _min_years,
              "_count_neg_years": _count_neg_years, "_count_above_one_years": _count_above_one_years,
              "_width": _width, "_vec": _vec, "_NAN": _NAN, "_Memo": _Memo}

@@ -26,8 +26,13 @@ def _vat(m: Model) -> None:
     m.blank(C)
     m.heading(C, "VAT payable and credit", "增值税")
     out, in_opex, in_capex = m["vat_output"], m["vat_input_opex"], m["vat_input_capex"]
+    before = m.row(C, "vat_credit_before_refund", "CNY", "VAT credit before any refund", "退税前留抵税额")
     credit = m.row(C, "vat_credit", "CNY", "VAT credit carried forward", "留抵税额", role="item")
-    credit.expr = MAX(credit.prev + in_opex + in_capex - out, 0)
+    before.expr = MAX(credit.prev + in_opex + in_capex - out, 0)
+    refund_year = m.I("tax.vat_credit_refund_year")
+    refund = m.row(C, "vat_credit_refund", "CNY", "Excess input VAT refunded (增量留抵退税)", "留抵退税",
+                   IF(refund_year.eq(""), 0, before * m["calendar_year"].eq(refund_year)), role="item")
+    credit.expr = before - refund
     m.row(C, "vat_payable", "CNY", "VAT payable", "应纳增值税", MAX(out - in_opex - in_capex - credit.prev, 0), role="item")
     forfeit = m.row(C, "vat_credit_forfeited", "CNY", "VAT credit forfeited at hand-back", "期末留抵税额转出",
                     credit * m["last"], role="item")
@@ -58,11 +63,16 @@ def _profit(m: Model) -> None:
     ebitda = m.row(C, "ebitda", "CNY", "EBITDA", "息税折旧摊销前利润", pre - surch, role="item")
     ebit = m.row(C, "ebit", "CNY", "EBIT", "息税前利润", ebitda - m["amortisation"] - m["writeoff"], role="item")
     m.row(C, "ebt", "CNY", "Profit before tax", "利润总额", ebit - m["interest"], role="item")
+    t, preop = m["t"], m["pre_operating_cost"]
+    deduct = m.row(C, "pre_operating_deduction", "CNY", "Pre-operating cost deducted when operation starts",
+                   "开办费(开始经营之日所在年度扣除)", preop.prev * t.eq(1))
     adj = m.row(C, "tax_adjustments", "CNY",
-                "Income not taxed (10 % of own services; non-taxable subsidy above the costs it funds)",
-                "不计税收入(自营服务收入的免计部分;不征税补贴超过其对应成本的部分)",
+                "Tax adjustments (less taxable income): own services counted in part, non-taxable subsidy above "
+                "the costs it funds, pre-operating cost deducted in year 1 instead of year 0",
+                "纳税调整减少额(自营服务收入的免计部分;不征税补贴超过其对应成本的部分;开办费于开始经营年度扣除)",
                 (1 - I(f"{tx}.own_services_income_factor")) * m["own_services"]
-                + (1 - I("support.subsidy_taxable")) * MAX(0, m["subsidy"] - m["opex"]))
+                * m["calendar_year"].le(I(f"{tx}.own_services_factor_to_year"))
+                + (1 - I("support.subsidy_taxable")) * MAX(0, m["subsidy"] - m["opex"]) + deduct - preop)
     x_u = m.row(C, "tax_base_unlevered", "CNY", "Taxable profit before losses, unlevered", "弥补亏损前应纳税所得额(不含利息)",
                 ebitda - (m["amortisation"] + m["writeoff"]) - adj)
     m.row(C, "tax_base", "CNY", "Taxable profit before losses", "弥补亏损前应纳税所得额", x_u - m["interest"])

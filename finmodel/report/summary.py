@@ -15,20 +15,21 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import __version__
 from .. import units
 from .. import verdict as V
-from .layout import COL_Y0, COLORS, MONEY, money_per_year, money_text, target_label
+from .layout import COL_Y0, COLORS, money_per_year, money_text, target_label
 from .render import display_unit
 from .studies import finite
 from .writer import assumptions_hash, display_width
 
 #: The key indicators on Summary, in order; the first, the IRR and the payback in bold.
-KPIS = ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years", "discounted_payback_years",
-        "min_cumulative_cash", "min_cumulative_equity_cash", "dscr_min", "dscr_avg", "margin_avg", "subsidy_dependence")
+KPIS = ("npv", "npv_pre_tax", "equity_npv", "project_irr", "project_irr_pre_tax", "equity_irr", "payback_years",
+        "payback_years_incl_renovation", "discounted_payback_years", "min_cumulative_cash", "min_cumulative_equity_cash",
+        "min_cumulative_surplus", "dscr_min", "dscr_avg", "llcr_min", "margin_avg", "subsidy_dependence")
 KPIS_BOLD = ("npv", "project_irr", "payback_years")
 MIX_STREAMS = ("rent", "parking", "property_fees", "other")
 
-#: The verdict box's colours by verdict: (fill, font).
-VERDICT_FILLS = {"micro": ("ok_fill", "ok_font"), "above": ("warn_fill", "warn_font"), "more": ("warn_fill", "warn_font"),
-                 "not": ("bad_fill", "bad_font"), "unknown": ("bad_fill", "bad_font")}
+#: The verdict box's colours by tier: (fill, font).
+VERDICT_FILLS = {1: ("bad_fill", "bad_font"), 2: ("warn_fill", "warn_font"), 3: ("ok_fill", "ok_font"),
+                 4: ("warn_fill", "warn_font")}
 
 
 class SummaryMixin:
@@ -42,10 +43,10 @@ class SummaryMixin:
         ws.set_column(3, 3, 62)
         r = self.summary_heading(ws)
         vr = r + 1                                   # the verdict box; its formula once the names exist
-        npv_row, r = self.verdict_inputs(ws, vr)
+        tier_row, r = self.verdict_inputs(ws, vr)
         r = self.summary_kpis(ws, r + 2)
         r = self.payback_point(ws, r)
-        self.verdict_box(ws, vr, npv_row)
+        self.verdict_box(ws, vr, tier_row)
         r = self.write_corridor(ws, r + 2)
         r = self.revenue_mix(ws, r + 1)
         r = self.master_check(ws, r + 2)
@@ -85,52 +86,62 @@ class SummaryMixin:
         return r
 
     # ------------------------------------------------------------------ the verdict
+    #: The tests of the tier shown under the verdict (live links to the Calcs' rows).
+    VERDICT_TESTS = ("verdict_hurdle_rate", "equity_npv_zero", "equity_npv_hurdle", "equity_npv_cap", "survivable")
+
     def verdict_inputs(self, ws, vr: int) -> tuple[int, int]:
-        """The verdict's heading and the live inputs of its rule below it: the hurdle, the equity NPV
-        at the hurdle, the least viable subsidy (``out_corridor_least``). (row of the NPV, last row)."""
-        v, note = self.verdict, self.summary_note()
+        """The verdict's heading and the tests of its tier below it, live; the least support to the
+        next tier (static, from the run) and the paper's words (J only). (row of the tier, last row)."""
+        v, note, ctx = self.verdict, self.summary_note(), self.ctx("summary")
         ws.write_string(vr, 0, self.t("结论", "Verdict"), self.F(bold=True, font_size=15, valign="vcenter",
                                                                 font_color=COLORS["title_font"]))
         r = vr + 1
-        ws.write_string(r, 0, self.t("可持续判定的基准收益率", "Viability hurdle rate"))
-        ws.write_formula(r, 1, V.excel_hurdle_rate(), self.F(num_format="0.00%"), v["hurdle_rate"])
-        ws.write_string(r, 2, "%", self.f_unit)
-        ws.write_string(r, 3, self.t("判定输入(随「假设」表实时重算)", "inputs of the rule (live)"), note)
-        hurdle = xl_rowcol_to_cell(r, 1, True, True)
-        r += 1
+        for key in self.VERDICT_TESTS:
+            row = self.model[key]
+            u = display_unit(row)
+            ws.write_string(r, 0, row.label(self.zh))
+            ws.write_formula(r, 1, "=" + ctx.const_cell(row), self.F(num_format=units.excel_format(u), align="right"),
+                             self.vals.const(row))
+            ws.write_string(r, 2, units.label(u, self.zh), self.f_unit)
+            if key == "verdict_hurdle_rate":
+                ws.write_string(r, 3, self.t("判定检验(随「假设」表实时重算)", "the tests of the tier (live)"), note)
+            r += 1
         scale, wanfmt = self.money_fmt()
-        ws.write_string(r, 0, self.t("资本金净现值(按该基准收益率)", "Equity NPV at that hurdle"))
-        ws.write_formula(r, 1, V.excel_npv_at_hurdle(self.rng("equity_fcf", "summary"), self.rng("t", "summary"), hurdle),
-                         wanfmt, v["equity_npv_at_hurdle"] / scale)
-        ws.write_string(r, 2, units.label(MONEY, self.zh), self.f_unit)
-        npv_row = r
-        r += 1
-        least = v["corridor_least"]
-        ws.write_string(r, 0, self.t("最低可持续补贴(补贴区间下限)", "Least viable subsidy (corridor)"))
-        if isinstance(least, float):
-            ws.write_number(r, 1, least / scale, wanfmt)
+        least = v.get("least_support_to_next_tier")
+        nxt = v["tier"] + 1
+        ws.write_string(r, 0, self.t(f"升至第{nxt}档所需的最低首年补贴", f"Least first-year subsidy for tier {nxt}")
+                        if v["tier"] < 3 else self.t("升档所需补贴", "Support for a higher tier"))
+        if least is None:
+            ws.write_string(r, 1, self.na("na" if v["tier"] >= 3 else "not_computed"), self.F(align="right"))
+        elif not finite(least):
+            ws.write_string(r, 1, self.na("none"), self.F(align="right"))
         else:
-            ws.write_string(r, 1, self.na("none") if least == V.NO_LEAST else self.na("not_computed"), self.F(align="right"))
+            ws.write_number(r, 1, least / scale, wanfmt)
+            ws.write_string(r, 3, self.t(f"静态值,由 finmodel 求解;复现: --set support.subsidy_annual_cny={least:.0f}",
+                                         f"static, solved by finmodel; reproduce: --set support.subsidy_annual_cny={least:.0f}"),
+                            note)
         ws.write_string(r, 2, money_per_year(self.zh), self.f_unit)
-        ws.write_string(r, 3, self.t("由 finmodel 按当前假设求解(静态值,修改输入后需重新运行)",
-                                     "solved by finmodel at these inputs (static: run again after changing inputs)"), note)
-        self.define("out_corridor_least", "summary", r, 1)
-        return npv_row, r
+        self.define("out_least_support_to_next_tier", "summary", r, 1)
+        if v.get("paper"):
+            r += 1
+            ws.merge_range(r, 0, r, 3, v["paper"]["zh" if self.zh else "en"], self.F(text_wrap=True, valign="top",
+                                                                                      font_size=9, italic=True))
+            ws.set_row(r, 40)
+        return self.r("verdict_tier"), r
 
-    def verdict_box(self, ws, vr: int, npv_row: int):
-        """The verdict as a live formula (:func:`finmodel.verdict.excel_formula`), coloured, its rule beside it."""
+    def verdict_box(self, ws, vr: int, tier_row: int):
+        """The verdict as a live formula of the tier row (:func:`finmodel.verdict.excel_text`), coloured, its rule beside it."""
         v, zh = self.verdict, self.zh
-        formula = V.excel_formula(V.ExcelRefs(npv_at_hurdle=xl_rowcol_to_cell(npv_row, 1)), zh=zh,
-                                  none_text=self.na("none"))
+        tier_cell = self.ctx("summary").const_cell(self.model["verdict_tier"])
         big = self.F(bold=True, font_size=15, border=2, align="center", valign="vcenter", text_wrap=True)
         ws.merge_range(vr, 1, vr, 2, "", big)
-        ws.write_formula(vr, 1, formula, big, V.label(v["key"], zh))
+        ws.write_formula(vr, 1, V.excel_text(tier_cell, zh), big, V.label(v["tier"], zh))
         self.define("out_verdict", "summary", vr, 1)
         ws.write_string(vr, 3, V.rule_text(zh), self.F(font_size=8, text_wrap=True, valign="vcenter",
                                                         font_color=COLORS["helper_font"]))
-        ws.set_row(vr, 84 if zh else 100)
-        for k, (bg, fg) in VERDICT_FILLS.items():
-            ws.conditional_format(vr, 1, vr, 2, {"type": "cell", "criteria": "==", "value": f'"{V.label(k, zh)}"',
+        ws.set_row(vr, 96 if zh else 110)
+        for tier, (bg, fg) in VERDICT_FILLS.items():
+            ws.conditional_format(vr, 1, vr, 2, {"type": "cell", "criteria": "==", "value": f'"{V.label(tier, zh)}"',
                                                  "format": self.F(bg_color=COLORS[bg], font_color=COLORS[fg], bold=True)})
 
     # ------------------------------------------------------------------ key indicators
@@ -140,8 +151,9 @@ class SummaryMixin:
             fl = self.s["flags"][which]
             if fl["multiple"]:
                 roots = ", ".join(units.percent(x) for x in fl["roots"])
-                out[which] = self.t(f"有多个内部收益率({roots}),显示最接近0的一个",
-                                    f"several IRRs ({roots}); the one nearest zero is shown")
+                out[which] = self.t(f"有多个内部收益率({roots}),显示投资型根(净现值在此由正转负);判定不依赖内部收益率",
+                                    f"several IRRs ({roots}); the investment root is shown (NPV falls through zero "
+                                    "there); no decision rests on it")
             elif fl["reason"] != "ok":
                 out[which] = self.t(f"无内部收益率({fl['reason']})", f"no IRR ({fl['reason']})")
         return out
@@ -193,14 +205,20 @@ class SummaryMixin:
         return r
 
     def payback_point(self, ws, r) -> int:
-        """A helper row: the payback as a calendar year, the point the cash-flow chart marks."""
-        ws.write_string(r, 0, self.t("回收时点(日历年,用于图表)", "Payback point (calendar year, for the chart)"),
-                        self.f_label_helper)
+        """The payback date (the Calcs' row: the end of year 0 plus the payback, when cumulative cash
+        turns non-negative), and a hidden helper row: where the cash-flow chart marks it (each
+        year's point sits at its calendar-year label, so at start year + payback)."""
+        row = self.model["payback_date"]
+        ws.write_string(r, 0, row.label(self.zh))
+        ws.write_formula(r, 1, "=" + self.ctx("summary").const_cell(row), self.F(num_format="0.00", align="right"),
+                         self.vals.const(row))
+        ws.write_string(r, 2, units.label("year", self.zh), self.f_unit)
+        r += 1
         pb = self.s["metrics"].get("payback_years")
         ws.write_formula(r, 1, '=IF(ISNUMBER(out_payback_years),in_scenario_start_year+out_payback_years,"-")',
-                         self.F(num_format="0.00", font_color=COLORS["helper_font"], align="right"),
-                         (self.a.scenario.start_year + pb) if pb is not None else "-")
-        ws.write_number(r, 2, 0, self.F(num_format=";;;"))       # the point's height (hidden): on the zero line
+                         self.F(num_format="0.00"), (self.a.scenario.start_year + pb) if pb is not None else "-")
+        ws.write_number(r, 2, 0, self.F(num_format=";;;"))       # the point's height: on the zero line
+        ws.set_row(r, None, None, {"hidden": True})
         self.payback_point_row = r
         return r
 
