@@ -52,6 +52,7 @@ one sign change the root is unique and ``numpy_financial.irr`` (1.0.0) is the or
 agree to 1e-9. With several, numpy_financial returns the root nearest 0 whatever its kind, so it
 agrees only where that root is also the one chosen here. No decision should rest on an IRR:
 MODEL.md asks every viability, cap or target test to be an NPV test at the stated rate.
+:func:`mirr` (Excel's MIRR) is offered beside it.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ __all__ = [
     "irr",
     "irr_roots",
     "min_cumulative",
+    "mirr",
     "npv",
     "payback",
     "ratio_of_sums",
@@ -418,6 +420,61 @@ def irr_roots(flows) -> list[float]:
     if v.size == 0 or not np.isfinite(v).all() or not v.any():
         return []
     return _roots_by_np_roots(v)
+
+
+def mirr(flows, finance_rate, reinvest_rate):
+    r"""Modified internal rate of return, as Excel's ``MIRR(values, finance_rate, reinvest_rate)``.
+
+    Outflows are financed at ``finance_rate`` and inflows reinvested at ``reinvest_rate``; with
+    :math:`n` values and Excel's ``NPV`` (which discounts the first value one period:
+    :math:`\mathrm{NPV}(r, v) = \sum_{i=1}^{n} v_i / (1 + r)^i`),
+
+    .. math::
+
+        MIRR = \left( \frac{-\mathrm{NPV}(rr, v^+) (1 + rr)^n}
+                           {\mathrm{NPV}(fr, v^-) (1 + fr)} \right)^{1/(n-1)} - 1
+
+    where :math:`v^+` keeps the positive values (others 0) and :math:`v^-` the negative ones.
+    This is the future value of the inflows at the end of year :math:`n - 1` over the present
+    value of the outflows at year 0, as a yearly rate over :math:`n - 1` years. The formula is
+    Microsoft's (Excel's MIRR function, support.microsoft.com) and ECMA-376 Part 4's; zeros
+    count as values (they lengthen :math:`n`), as they do in Excel.
+
+    Parameters
+    ----------
+    flows : array_like, shape (n,) or (S, n)
+        Cash flows of years 0..n-1 [CNY], inflows positive.
+    finance_rate, reinvest_rate : float or array_like, shape (S,)
+        Yearly rates [fraction per year], one or one per scenario.
+
+    Returns
+    -------
+    float or ndarray, shape (S,)
+        MIRR [fraction per year]; NaN where the flows lack a positive or a negative value (Excel's
+        ``#DIV/0!``), or a rate is at or below -100 %.
+
+    Examples
+    --------
+    -100 now, +150 in two years, finance 10 %, reinvest 12 %: (150 / 100)**(1/2) - 1.
+
+    >>> round(mirr([-100, 0, 150], 0.10, 0.12), 12) == round(1.5 ** 0.5 - 1, 12)
+    True
+    """
+    v, one = _as_flows(flows)
+    fr, v, scalar_f = _rows_for_rate(_as_rate(finance_rate), v, one)
+    rr, v, scalar_r = _rows_for_rate(_as_rate(reinvest_rate), v, one)
+    n = v.shape[1]
+    i = np.arange(1, n + 1)  # Excel's NPV discounts the first value one period
+    pos = np.where(v > 0, v, 0.0)
+    neg = np.where(v < 0, v, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        npv_pos = (pos / (1.0 + rr) ** i).sum(axis=-1)
+        npv_neg = (neg / (1.0 + fr) ** i).sum(axis=-1)
+        ratio = -npv_pos * (1.0 + rr[:, 0]) ** n / (npv_neg * (1.0 + fr[:, 0]))
+        value = ratio ** (1.0 / (n - 1)) - 1.0 if n > 1 else np.full(v.shape[0], np.nan)
+    ok = (pos > 0).any(axis=-1) & (neg < 0).any(axis=-1) & (fr[:, 0] > -1.0) & (rr[:, 0] > -1.0)
+    value = np.where(ok & np.isfinite(value), value, np.nan)
+    return _out(value, scalar_f and scalar_r)
 
 
 # --------------------------------------------------------------------------- payback

@@ -35,6 +35,7 @@ from finmodel.metrics import (
     irr,
     irr_roots,
     min_cumulative,
+    mirr,
     npv,
     payback,
     ratio_of_sums,
@@ -843,6 +844,100 @@ def test_property_irr_rows_equal_single_calls(series):
     together = irr(flows)
     for k, s in enumerate(series):
         assert together[k] == pytest.approx(irr(s), rel=1e-12, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- MIRR
+# Excel's documented example (Microsoft Support, "MIRR function"; ECMA-376 Part 4 gives the same
+# formula): a 120,000 purchase, five years of income, a 10 % loan and income reinvested at 12 %.
+# The page shows the results as 13 %, -5 % and 13 %; the digits below are the hand formula.
+EXCEL_VALUES = [-120000.0, 39000.0, 30000.0, 21000.0, 37000.0, 46000.0]
+
+
+def test_mirr_by_hand():
+    # -100 now, 150 in year 2: no outflow to finance after year 0, the inflow already at the end:
+    # (150 / 100)**(1/2) - 1 whatever the rates.
+    assert mirr([-100.0, 0.0, 150.0], 0.10, 0.12) == pytest.approx(1.5**0.5 - 1, abs=1e-15)
+    # [-100, 60, -20, 80] at finance 10 %, reinvest 12 %: outflows at year 0 are
+    # 100 + 20/1.1**2 = 116.528926; inflows at year 3 are 60 * 1.12**2 + 80 = 155.264;
+    # (155.264 / 116.528926)**(1/3) - 1 = 0.100388.
+    pv = 100 + 20 / 1.1**2
+    fv = 60 * 1.12**2 + 80
+    assert mirr([-100.0, 60.0, -20.0, 80.0], 0.10, 0.12) == pytest.approx(
+        (fv / pv) ** (1 / 3) - 1, abs=1e-15
+    )
+    assert (fv / pv) ** (1 / 3) - 1 == pytest.approx(0.100388, abs=1e-6)
+
+
+def test_mirr_excel_documentation_example():
+    # By hand: FV of the income at 12 % to year 5 = 39000 * 1.12**4 + 30000 * 1.12**3
+    # + 21000 * 1.12**2 + 37000 * 1.12 + 46000 = 217,297.50; (217297.50 / 120000)**(1/5) - 1
+    # = 12.61 %. Three years: 39000 * 1.12**2 + 30000 * 1.12 + 21000 = 103,521.60;
+    # (103521.6 / 120000)**(1/3) - 1 = -4.80 %. Reinvesting at 14 %: 225,787.37 -> 13.48 %.
+    fv5 = 39000 * 1.12**4 + 30000 * 1.12**3 + 21000 * 1.12**2 + 37000 * 1.12 + 46000
+    fv3 = 39000 * 1.12**2 + 30000 * 1.12 + 21000
+    assert fv5 == pytest.approx(217297.50, abs=0.01) and fv3 == pytest.approx(103521.60, abs=1e-6)
+    five = mirr(EXCEL_VALUES, 0.10, 0.12)
+    assert five == pytest.approx((fv5 / 120000) ** (1 / 5) - 1, abs=1e-15)
+    assert round(five, 4) == 0.1261
+    three = mirr(EXCEL_VALUES[:4], 0.10, 0.12)
+    assert three == pytest.approx((fv3 / 120000) ** (1 / 3) - 1, abs=1e-15)
+    assert round(three, 4) == -0.0480
+    assert round(mirr(EXCEL_VALUES, 0.10, 0.14), 4) == 0.1348
+
+
+def test_mirr_undefined_and_vectorised():
+    # Excel's #DIV/0!: no negative or no positive value; also no rate at or below -100 %.
+    for flows in ([100.0, 50.0], [-100.0, -50.0], [0.0, 0.0], [-100.0], []):
+        assert math.isnan(mirr(flows, 0.1, 0.1)), flows
+    assert math.isnan(mirr(EXCEL_VALUES, -1.0, 0.1)) and math.isnan(mirr(EXCEL_VALUES, 0.1, -1.5))
+    assert isinstance(mirr(EXCEL_VALUES, 0.1, 0.12), float)
+    # Rows and rates per row, as one row at a time; zeros count as values (n), as in Excel.
+    rng = np.random.default_rng(SEED + 16)
+    flows = rng.normal(0.0, 100.0, (200, 12))
+    flows[:, 0], flows[:, -1] = -np.abs(flows[:, 0]), np.abs(flows[:, -1])  # both signs
+    flows[:5] = np.abs(flows[:5])  # no outflow: NaN
+    fin, rei = rng.uniform(0.0, 0.2, 200), rng.uniform(0.0, 0.2, 200)
+    out = mirr(flows, fin, rei)
+    assert out.shape == (200,) and np.isnan(out[:5]).all() and np.isfinite(out[5:]).all()
+    alone = np.array([mirr(f, a, b) for f, a, b in zip(flows, fin, rei, strict=True)])
+    np.testing.assert_array_equal(out, alone)
+    np.testing.assert_array_equal(mirr(flows, 0.1, rei), mirr(flows, np.full(200, 0.1), rei))
+    assert mirr([-100.0, 0.0, 150.0, 0.0], 0.1, 0.12) == pytest.approx(
+        (150 * 1.12 / 100) ** (1 / 3) - 1, abs=1e-15
+    )
+    with pytest.raises(ValueError, match="scenarios"):
+        mirr(flows, np.zeros(3), 0.1)
+
+
+def test_mirr_matches_libreoffice(tmp_path):
+    # Excel parity through a real spreadsheet: LibreOffice's MIRR on the documentation's values,
+    # a later outflow, and random rows; recalculated headless (finmodel.report.recalc).
+    from openpyxl import Workbook, load_workbook
+
+    from finmodel.report.recalc import convert, find_soffice
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    rng = np.random.default_rng(SEED + 17)
+    cases = [(EXCEL_VALUES, 0.10, 0.12), (EXCEL_VALUES[:4], 0.10, 0.12),
+             (EXCEL_VALUES, 0.10, 0.14), ([-100.0, 60.0, -20.0, 80.0], 0.10, 0.12)]  # fmt: skip
+    cases += [(rng.normal(0.0, 100.0, 21).tolist(), *rng.uniform(-0.05, 0.25, 2)) for _ in range(8)]
+    wb = Workbook()
+    ws = wb.active
+    for r, (flows, fin, rei) in enumerate(cases, start=1):
+        for c, x in enumerate(flows, start=1):
+            ws.cell(r, c, float(x))
+        ws.cell(r, 30, float(fin))
+        ws.cell(r, 31, float(rei))
+        last = ws.cell(r, len(flows)).column_letter
+        ws.cell(r, 32, f"=MIRR(A{r}:{last}{r},AD{r},AE{r})")
+    src = tmp_path / "mirr.xlsx"
+    wb.save(src)
+    out = convert([src], "xlsx", tmp_path / "out").outputs[0]
+    sheet = load_workbook(out, data_only=True).active
+    got = [row[0] for row in sheet.iter_rows(min_col=32, max_col=32, values_only=True)]
+    for (flows, fin, rei), value in zip(cases, got, strict=True):
+        assert value == pytest.approx(mirr(flows, fin, rei), rel=1e-12, abs=1e-14)
 
 
 # --------------------------------------------------------------------------- payback
