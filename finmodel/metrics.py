@@ -28,25 +28,23 @@ roots, an **investment root** is one where NPV *falls* through zero as the rate 
 just below it, < 0 just above); a root where NPV touches zero and turns back (even
 multiplicity) is not a crossing.
 
-===========================  =============================================  ========================
-flows                        result                                         ``reason``
-===========================  =============================================  ========================
-zero years                   NaN                                            ``'empty'``
-``V = 0``                    NaN (all flows of one sign, or all zero)       ``'no_sign_change'``
-``V = 1``                    the unique root (whatever its size)            ``'ok'``
-``V >= 2``, no root          NaN                                            ``'no_root'``
-``V >= 2``, roots only       NaN (the artefacts are in ``roots``)           ``'artefact_roots_only'``
-below -50 %
-``V >= 2``, one root         that root (artefacts below -50 % listed)       ``'ok'``
-at or above -50 %
-``V >= 2``, several roots    the investment root nearest the hurdle rate,   ``'multiple_roots'``
-at or above -50 %            ``multiple=True``
-... and none of them an      NaN, ``multiple=True``                         ``'no_investment_root'``
-investment root
-NaN or inf in flows          NaN                                            ``'nonfinite'``
-===========================  =============================================  ========================
+==============================  ========================================  =========================
+flows (``V`` sign changes)      result                                    ``reason``
+==============================  ========================================  =========================
+zero years                      NaN                                       ``'empty'``
+``V = 0``                       NaN (flows of one sign, or all zero)      ``'no_sign_change'``
+``V = 1``                       the unique root (whatever its size)       ``'ok'``
+``V >= 2``, no root             NaN                                       ``'no_root'``
+``V >= 2``, only artefacts      NaN (the artefacts listed in ``roots``)   ``'artefact_roots_only'``
+``V >= 2``, one root >= -50 %   that root (artefacts listed)              ``'ok'``
+``V >= 2``, several >= -50 %    the investment root nearest the hurdle    ``'multiple_roots'``
+... none an investment root     NaN                                       ``'no_investment_root'``
+NaN or inf in flows             NaN                                       ``'nonfinite'``
+==============================  ========================================  =========================
 
-The hurdle is the ``hurdle`` argument of :func:`irr` (the engine passes the scenario's rate);
+``multiple`` is True in the two rows with several roots at or above -50 %, False elsewhere.
+
+The hurdle is the ``hurdle`` argument of :func:`irr` (meant for the scenario's hurdle rate);
 without one the investment root nearest 0 is taken. Two at the same distance: the lower. With
 one sign change the root is unique and ``numpy_financial.irr`` (1.0.0) is the oracle: the two
 agree to 1e-9. With several, numpy_financial returns the root nearest 0 whatever its kind, so it
@@ -326,7 +324,7 @@ def irr(flows, *, hurdle=None, return_details: bool = False):
     hurdle : float or array_like, shape (S,), optional, keyword-only
         Hurdle rate [fraction per year], one or one per scenario: where several investment
         roots lie above -50 %, the one nearest it is the IRR. None (the default) means 0, a
-        neutral choice; the engine passes the scenario's rate. It changes nothing else.
+        neutral choice; meant for the scenario's hurdle rate. It changes nothing else.
     return_details : bool, keyword-only
         Return an :class:`IRRResult` (rate, sign changes, multiple flag, reason, roots) instead of
         the rate alone.
