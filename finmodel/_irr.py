@@ -1,16 +1,19 @@
 """IRR root finding behind :func:`finmodel.metrics.irr` (private: no stable API).
 
-Rows of flows ``(M, n)`` in; per row the rate nearest 0, the number of sign changes, whether
-there are several roots, and a reason code (an index into ``finmodel.metrics.IRR_REASONS``).
-The policy (which root, which reason) is in the docstring of :mod:`finmodel.metrics`, the method
-in that of :func:`finmodel.metrics.irr`. A row meets, in turn:
+Rows of flows ``(M, n)`` and a hurdle rate per row in; per row the IRR, the number of sign
+changes, whether there are several roots above -50 %, and a reason code (an index into
+``finmodel.metrics.IRR_REASONS``). The policy (which root, which reason) is in the docstring of
+:mod:`finmodel.metrics`, the method in that of :func:`finmodel.metrics.irr`. A row meets, in
+turn:
 
 - one sign change: :func:`_irr_one_sign_change` (Newton from a two-lump start; bisection in
   ``log x`` between the Cauchy bounds where Newton does not settle);
 - several sign changes: :func:`_irr_screened` (Descartes' rule of signs on fixed cells, from
-  exact integer products);
+  exact integer products; the sign of NPV at a cell's end tells how it crosses zero at the
+  cell's one root);
 - rows the screen leaves undecided: :func:`_irr_several_sign_changes` (a certified grid in
-  ``log x``, Illinois refinement; ``np.roots`` where the answer hinges on rounding).
+  ``log x``, Illinois refinement; ``np.roots`` and NPV signs between its roots where the answer
+  hinges on rounding).
 
 Every kernel is element-wise or works on exact integers, so each row's result is the same bit
 for bit whatever the other rows of the batch.
@@ -443,72 +446,110 @@ def _bisect_z(
 
 
 def _irr_several_sign_changes(
-    v: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, list[list[float]] | None]:
+    v: np.ndarray, hurdle: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[float]] | None]:
     """All IRRs of each row of (M, n) flows with two or more sign changes, isolated with proof.
 
     The positive roots of p~(x) lie in (0, 1] as roots x of the deflated coefficients ``c``
     (rates >= 0) or in (0, 1] as roots y = 1/x of the reversed coefficients ``rc`` (rates < 0),
     above the Cauchy bounds. :func:`_isolate` brackets each root on both halves with a grid that
     is refined only where needed; all brackets of all rows are then refined at once by the
-    Illinois method. Rows where the answer hinges on rounding (a tangent root; two roots tying for
-    nearest 0) are decided by ``np.roots`` exactly as numpy_financial does.
+    Illinois method. A bracket holds one simple root (p is monotone across it), so the sign of p
+    at its end tells whether NPV falls through zero there. Rows where the answer hinges on
+    rounding (a tangent or nearly double root) go to ``np.roots`` (see
+    :func:`_np_roots_crossings`). :func:`_choose` then picks the IRR; ``hurdle`` (M,) defaults
+    to 0.
 
-    Returns the rate nearest 0 (NaN if none), the number of roots, and for a single row the
-    sorted roots (None for more rows).
+    Returns the rate (NaN if none), the reason code, the multiple flag and, for a single row,
+    every root sorted (None for more rows).
     """
     m = v.shape[0]
+    hurdle = np.zeros(m) if hurdle is None else hurdle
     c, rc, d, scale = _deflate(v)
     u_lo, u_hi = _root_bounds_u(c, d)
     ambiguous = np.zeros(m, dtype=bool)
     p_at_one = v.sum(axis=1) / scale  # exact for whole-number flows: a root at rate 0 is kept
 
-    found_row, found_rate = [], []
-    for coef, z_low, rate_of in (
-        (c, np.exp(u_lo), lambda z: 1.0 / z - 1.0),  # z = x in (0, 1]: rate >= 0
-        (rc, np.exp(-u_hi), lambda z: z - 1.0),  # z = 1/x in (0, 1]: rate <= 0
+    found_row, found_rate, found_falls = [], [], []
+    for half, coef, z_low, rate_of in (
+        (0, c, np.exp(u_lo), lambda z: 1.0 / z - 1.0),  # z = x in (0, 1]: rate >= 0
+        (1, rc, np.exp(-u_hi), lambda z: z - 1.0),  # z = 1/x in (0, 1]: rate <= 0
     ):
         poly = _Poly.of(coef, d)
         row, za, zb, pa, pb = _isolate(poly, z_low, p_at_one, ambiguous)
         found_row.append(row)
         found_rate.append(rate_of(_illinois_z(poly, row, za, zb, pa, pb)))
+        # p has the sign of NPV; za is the highest rate of a bracket on half 0, the lowest on 1.
+        found_falls.append(pa < 0 if half == 0 else pa > 0)
 
     row = np.concatenate(found_row).astype(np.intp)
     rates = np.concatenate(found_rate)
+    falls = np.concatenate(found_falls)
     order = np.lexsort((rates, row))
-    row, rates = row[order], rates[order]
+    row, rates, falls = row[order], rates[order], falls[order]
     # A root at rate 0 (x = 1) is found on both halves: keep one.
     dup = np.zeros(row.size, dtype=bool)
     dup[1:] = (row[1:] == row[:-1]) & (
         np.abs(rates[1:] - rates[:-1]) <= 1e-12 * (1.0 + np.abs(rates[1:]))
     )
-    row, rates = row[~dup], rates[~dup]
+    row, rates, falls = row[~dup], rates[~dup], falls[~dup]
+    rate, why, multiple = _choose(m, row, rates, falls, hurdle)
 
-    count = np.bincount(row, minlength=m)
-    first = np.searchsorted(row, np.arange(m))  # each row's roots are rates[first : first + count]
-    nearest = np.full(m, np.nan)
-    if row.size:
-        # Per row, the root of least |rate| (rows in order, then |rate|); a tie with the
-        # runner-up is left to np.roots, whose rounding numpy_financial's choice follows.
-        by_size = np.lexsort((np.abs(rates), row))
-        size_sorted = np.abs(rates[by_size])
-        has = count > 0
-        nearest[has] = rates[by_size[first[has]]]
-        two = count >= 2
-        runner_up = size_sorted[first[two] + 1]
-        best = size_sorted[first[two]]
-        tie = np.zeros(m, dtype=bool)
-        tie[two] = runner_up - best <= 1e-9 * (1.0 + best)
-        ambiguous |= tie
-
-    roots = [rates[first[k] : first[k] + count[k]].tolist() for k in range(m)] if m == 1 else None
+    roots = None
+    if m == 1:
+        roots = [rates.tolist()]
     for k in np.flatnonzero(ambiguous):
-        found = _roots_by_np_roots(v[k])
-        count[k] = len(found)
-        nearest[k] = min(found, key=abs) if found else np.nan
+        found, crossing, distinct = _np_roots_crossings(v[k])
+        rate[k : k + 1], why[k : k + 1], multiple[k : k + 1] = _choose(
+            1, np.zeros(distinct.size, dtype=np.intp), distinct, crossing > 0, hurdle[k : k + 1]
+        )
         if roots is not None:
             roots[k] = found
-    return nearest, count, roots
+    return rate, why, multiple, roots
+
+
+def _np_roots_crossings(row: np.ndarray) -> tuple[list[float], np.ndarray, np.ndarray]:
+    """The IRRs of one series by ``np.roots`` and how NPV crosses zero at each distinct one.
+
+    The sign of NPV is taken between neighbouring roots (at the geometric mean of their
+    x = 1/(1 + rate)) and beyond the outer ones (x doubled or halved). Neighbours between which
+    that sign is not proved (|p| within the rounding bound of Horner's rule) are one root: a
+    double root that rounding split, or two roots closer than the flows can tell apart. Each
+    distinct root gets +1 where NPV falls through zero as the rate rises (NPV > 0 below it,
+    < 0 above), -1 where it rises, 0 where it touches zero and turns back (not a crossing).
+    Returns every root as ``np.roots`` gives it (sorted), the crossings and the distinct roots
+    (the middle one of each group).
+    """
+    found = _roots_by_np_roots(row)
+    if not found:
+        return found, np.zeros(0, dtype=np.int8), np.zeros(0)
+    x = 1.0 / (1.0 + np.array(found))  # descending: rates ascending
+    points = np.concatenate([[2.0 * x[0]], np.sqrt(x[:-1] * x[1:]), [0.5 * x[-1]]])
+    sign = np.array([_npv_sign_at_x(row, z) for z in points])
+    # Groups of roots: cut where the sign between two neighbours is proved.
+    cut = np.flatnonzero(sign[1:-1] != 0) + 1
+    groups = np.split(np.arange(len(found)), cut)
+    distinct = np.array([found[g[len(g) // 2]] for g in groups])
+    below = sign[[g[0] for g in groups]]
+    above = sign[[g[-1] + 1 for g in groups]]
+    crossing = np.where((below > 0) & (above < 0), 1, np.where((below < 0) & (above > 0), -1, 0))
+    return found, crossing.astype(np.int8), distinct
+
+
+def _npv_sign_at_x(row: np.ndarray, x: float) -> int:
+    """Sign of sum_t row_t x**t where it exceeds the rounding bound of Horner's rule, else 0.
+
+    Evaluated as p(x) / max(1, x)**(n-1) (the same sign, no overflow); the bound is
+    gamma_2n sum |row_t| y**t with y = min(x, 1/x) (Higham, section 5.1), doubled.
+    """
+    c = row if x <= 1.0 else row[::-1]
+    y = x if x <= 1.0 else 1.0 / x
+    acc = size = 0.0
+    for coef in c[::-1]:
+        acc = acc * y + coef
+        size = size * y + abs(coef)
+    bound = 2.0 * (2 * len(row) * _EPS / (1.0 - 2 * len(row) * _EPS)) * size
+    return int(np.sign(acc)) if abs(acc) > bound else 0
 
 
 # --------------------------------------------------------------------------- IRR by Descartes cells
@@ -526,14 +567,16 @@ def _irr_several_sign_changes(
 
 _S_BITS = 22  # bits of each slice of the cell matrices (see _Cell)
 _SCREEN_MAX_DEGREE = 33  # ternary sign codes stay exact: 3**34 < 2**53
-# Top cells [p/2**j, q/2**j] of (half, p, q, j), by least |rate| inside: the order in which the
-# root nearest 0 is sought. Cell edges are dyadic, so exact in floating point.
+# Top cells [p/2**j, q/2**j] of (half, p, q, j). Cell edges are dyadic, so exact in floating
+# point; z = 1/2 on half 1 (a rate of -50 %, below which a root is an artefact) is an edge, so
+# every cell, and every part cut from one, lies wholly above or wholly below it.
 _TOP_CELLS = (
     (0, 29, 32, 5),  # rates [0, 10.3 %]
     (1, 29, 32, 5),  # rates [-9.4 %, 0]
     (1, 24, 29, 5),  # rates [-25 %, -9.4 %]
     (0, 0, 29, 5),  # rates [10.3 %, inf)
-    (1, 0, 24, 5),  # rates (-100 %, -25 %]
+    (1, 16, 24, 5),  # rates [-50 %, -25 %]
+    (1, 0, 16, 5),  # rates (-100 %, -50 %]: artefact roots only
 )
 _SPLIT_BITS = 3  # an undecided cell is cut into 2**_SPLIT_BITS equal cells, tested at once
 _SPLIT_DEPTH = 3  # cuts of an undecided top cell before its row goes to the grid path
@@ -543,7 +586,7 @@ _BLOCK = 64  # rows per product: 64 * 105 * 21 stays under OpenBLAS's threading 
 _IRR_CHUNK = 16384  # rows of an irr() call handled at once (temporaries stay small)
 _NEWTON_S_MAXITER = 60
 _STEP_DONE = 1e-8  # a Newton step below this (relative) is the last: the error is ~its square
-_TIE = 1e-9  # two roots this close in |rate| (relative to 1 + |rate|) tie: np.roots decides
+_ARTEFACT_Z = 0.5  # z = 1 + rate on half 1 at the artefact bound (rate -50 %)
 _LOCK = threading.Lock()  # cells are built once, on first use
 
 
@@ -1013,74 +1056,121 @@ def _late_guess(c_t: np.ndarray, col: np.ndarray, cell: np.ndarray, reg: _Regist
     return z0
 
 
-def _decide(pairs: _Pairs, m: int, n_sign, c_t: np.ndarray, reg: _Registry, col=None):
-    """Number of roots and root nearest 0 of rows 0..m-1 from their pairs, sorted by row, then
-    by least |rate| of the cell.
+def _cell_kinds(pairs: _Pairs, reg: _Registry) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: whether its cell lies above the artefact bound (rates >= -50 %), and whether
+    it holds one root where NPV falls through zero as the rate rises (an investment root).
 
-    A row is decided when its number of roots (0, 1, or 2 and more) is known, from the cells
-    with one root and the parity of the sign changes of the flows (which the number of roots,
-    with multiplicity, shares), and when its root nearest 0 is known: every cell that could hold
-    a root as near (within ``_TIE``) has been refined, or holds none. ``col`` maps rows to the
-    columns of c_t (the identity when None). Returns (rate, count clipped to 2, decided).
+    On half 0 (z = x) the cell's end za is its highest rate, so NPV falls through its root when
+    P(za) < 0; on half 1 (z = 1 + rate) za is its lowest rate: NPV falls when P(za) > 0. P has
+    the sign of NPV on both halves.
     """
-    one = pairs.v == 1
-    n_pairs = np.bincount(pairs.row, minlength=m)
-    n_one = np.bincount(pairs.row[one], minlength=m)
-    n_und = n_pairs - n_one
-    odd = (n_sign - n_one) % 2 == 1
-    known = np.where(n_und == 0, ~odd, (n_one >= 2) | ((n_one == 1) & odd))
-    count = np.where(n_und == 0, np.minimum(n_one, 2), 2)
-    undecided = ~known
+    half = reg.half[pairs.cell]
+    high = (half == 0) | (reg.za[pairs.cell] >= _ARTEFACT_Z)
+    falls = (pairs.v == 1) & np.where(half == 0, pairs.s0 < 0, pairs.s0 > 0)
+    return high, falls
+
+
+def _decide(pairs: _Pairs, m: int, n_sign, c_t: np.ndarray, reg: _Registry, hurdle, col=None):
+    """The IRR of rows 0..m-1 from their pairs (see :func:`_choose` for the rule).
+
+    A row is decided when every cell above the artefact bound that may hold a root is known to
+    hold exactly one (a simple root, whose direction is the sign of P at the cell's end), and,
+    when none does, whether there is a root below the bound (a cell holding one, or an odd
+    number of sign changes in the flows: the number of roots with multiplicity has their
+    parity). Only the cells whose root can be the IRR are refined: the one root above the
+    bound, or the investment roots of a row with several. ``col`` maps rows to the columns of
+    c_t (the identity when None). Returns (rate, reason code, multiple, decided).
+    """
+    row, one = pairs.row, pairs.v == 1
+    high, falls = _cell_kinds(pairs, reg)
+    h1 = np.bincount(row[high & one], minlength=m)
+    hu = np.bincount(row[high & ~one], minlength=m)
+    l1 = np.bincount(row[~high & one], minlength=m)
+    lu = np.bincount(row[~high & ~one], minlength=m)
+    odd = n_sign % 2 == 1
+    # With every cell decided the roots found must have the parity of the sign changes (a guard:
+    # certified cells always do).
+    parity = (hu + lu > 0) | ((h1 + l1) % 2 == odd)
+    decided = (hu == 0) & ((h1 > 0) | (l1 > 0) | (lu == 0) | odd) & parity
+    why = np.where(
+        h1 == 0,
+        np.where((l1 > 0) | (lu > 0), _ARTEFACT_ONLY, _NO_ROOT),
+        np.where(h1 == 1, _OK, _MULTIPLE),
+    ).astype(np.int8)
+    multiple = h1 >= 2
     rate = np.full(m, np.nan)
-    best = np.full(m, np.inf)
-    rmin = reg.rmin[pairs.cell]
-    end = np.cumsum(n_pairs)
-    ptr = end - n_pairs  # each row's pairs are ptr:end, nearest first
-    act = np.flatnonzero((n_pairs > 0) & known)
-    while act.size:
-        j = ptr[act]
-        b = best[act]
-        go = rmin[j] <= b + _TIE * (1.0 + b)
-        if not go.all():
-            act, j = act[go], j[go]
-        und = pairs.v[j] == 2
-        if und.any():
-            undecided[act[und]] = True
-            act, j = act[~und], j[~und]
-        if act.size == 0:
-            break
-        cols = act if col is None else col[act]
-        z0 = pairs.z0[j]
+    sel = np.flatnonzero(high & one & decided[row] & ((h1[row] == 1) | falls))
+    if sel.size:
+        r_row = row[sel]
+        cols = r_row if col is None else col[r_row]
+        z0 = pairs.z0[sel]
         late = np.flatnonzero(np.isnan(z0))
         if late.size:
-            z0[late] = _late_guess(c_t, cols[late], pairs.cell[j[late]], reg)
-        r = _refine(c_t, cols, reg, pairs.cell[j], pairs.s0[j], z0)
-        a = np.abs(r)
-        b = best[act]
-        tie = np.isfinite(b) & (np.abs(a - b) <= _TIE * (1.0 + np.minimum(a, b)))
-        tie |= ~np.isfinite(a)
-        undecided[act[tie]] = True
-        better = (a < b) & ~tie
-        best[act[better]] = a[better]
-        rate[act[better]] = r[better]
-        ptr[act] += 1
-        act = act[(ptr[act] < end[act]) & ~undecided[act]]
-    return rate, count, ~undecided
+            z0[late] = _late_guess(c_t, cols[late], pairs.cell[sel[late]], reg)
+        r = _refine(c_t, cols, reg, pairs.cell[sel], pairs.s0[sel], z0)
+        bad = ~np.isfinite(r)
+        if bad.any():  # (not expected: a simple root inside a cell is finite) the grid decides
+            decided[r_row[bad]] = False
+        rate = _nearest(m, r_row[~bad], r[~bad], hurdle)
+    why[multiple & np.isnan(rate)] = _NO_INVESTMENT_ROOT
+    return rate, why, multiple, decided
 
 
-def _irr_screened(v_t: np.ndarray, n_sign: np.ndarray):
+def _nearest(m: int, row: np.ndarray, rate: np.ndarray, hurdle: np.ndarray) -> np.ndarray:
+    """Per row 0..m-1, the rate nearest the row's hurdle among (row, rate) (a tie: the lower
+    rate); NaN where the row has none."""
+    out = np.full(m, np.nan)
+    if row.size == 0:
+        return out
+    alone = np.bincount(row, minlength=m)[row] == 1
+    out[row[alone]] = rate[alone]  # most rows: one candidate
+    if not alone.all():
+        r, x = row[~alone], rate[~alone]
+        order = np.lexsort((x, np.abs(x - hurdle[r]), r))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = r[order[1:]] != r[order[:-1]]
+        out[r[order[first]]] = x[order[first]]
+    return out
+
+
+def _choose(m: int, row: np.ndarray, rate: np.ndarray, falls: np.ndarray, hurdle: np.ndarray):
+    """The IRR of rows 0..m-1 from all their distinct roots (row, rate, falls).
+
+    ``falls``: NPV falls through zero there as the rate rises (an investment root). Roots below
+    -50 % are artefacts: never the IRR, not counted. One root above: that root (``_OK``); none:
+    NaN (``_ARTEFACT_ONLY`` if there are artefacts, else ``_NO_ROOT``); several (``multiple``):
+    the investment root nearest the hurdle (``_MULTIPLE``), NaN when there is none
+    (``_NO_INVESTMENT_ROOT``). Returns (rate, reason code, multiple).
+    """
+    high = rate >= _ARTEFACT
+    n_high = np.bincount(row[high], minlength=m)
+    n_low = np.bincount(row[~high], minlength=m)
+    why = np.where(
+        n_high == 0,
+        np.where(n_low > 0, _ARTEFACT_ONLY, _NO_ROOT),
+        np.where(n_high == 1, _OK, _MULTIPLE),
+    ).astype(np.int8)
+    cand = np.flatnonzero(high & ((n_high[row] == 1) | falls))
+    out = _nearest(m, row[cand], rate[cand], hurdle)
+    multiple = n_high >= 2
+    why[multiple & np.isnan(out)] = _NO_INVESTMENT_ROOT
+    return out, why, multiple
+
+
+def _irr_screened(v_t: np.ndarray, n_sign: np.ndarray, hurdle: np.ndarray):
     """IRRs of finite flows with two or more sign changes, by Descartes' rule on fixed cells.
 
-    ``v_t`` (n, M) holds one row of flows per column; it is overwritten. Returns the rate
-    nearest 0, the number of roots clipped to 2 and whether the row was decided; rows not
-    decided are left to :func:`_irr_several_sign_changes`.
+    ``v_t`` (n, M) holds one row of flows per column; it is overwritten. Returns the rate, the
+    reason code, the multiple flag and whether the row was decided; rows not decided are left
+    to :func:`_irr_several_sign_changes`.
     """
     n, m = v_t.shape
     rate = np.full(m, np.nan)
-    count = np.zeros(m, dtype=np.int64)
+    why = np.full(m, _NO_ROOT, dtype=np.int8)
+    multiple = np.zeros(m, dtype=bool)
     decided = np.zeros(m, dtype=bool)
     if m == 0:
-        return rate, count, decided
+        return rate, why, multiple, decided
     first = np.zeros(m, dtype=np.intp)
     deg = np.full(m, n - 1)
     zero_end = np.flatnonzero((v_t[0] == 0) | (v_t[-1] == 0))
@@ -1099,11 +1189,11 @@ def _irr_screened(v_t: np.ndarray, n_sign: np.ndarray):
         # Scale each row by a power of 2 (exactly) to max |c| in [1/2, 1).
         _, e = np.frexp(np.maximum(w.max(axis=0), -w.min(axis=0)))
         c_t = np.ldexp(w, -e, out=w)
-        rate[g], count[g], decided[g] = _screen_degree(c_t, d, n_sign[g])
-    return rate, count, decided
+        rate[g], why[g], multiple[g], decided[g] = _screen_degree(c_t, d, n_sign[g], hurdle[g])
+    return rate, why, multiple, decided
 
 
-def _screen_degree(c_t: np.ndarray, d: int, n_sign: np.ndarray):
+def _screen_degree(c_t: np.ndarray, d: int, n_sign: np.ndarray, hurdle: np.ndarray):
     """:func:`_irr_screened` for rows of one degree d: c_t (d+1, M), one row per column."""
     m = c_t.shape[1]
     k = d + 1
@@ -1112,6 +1202,7 @@ def _screen_degree(c_t: np.ndarray, d: int, n_sign: np.ndarray):
     n_cells = top.ids.size
     t_bits = _t_bits(d)
     full = float((3**k - 1) // 2)  # code of k positive signs
+    top_high = (reg.half[top.ids] == 0) | (reg.za[top.ids] >= _ARTEFACT_Z)
     parts = []
     stuck_row = np.zeros(m, dtype=bool)
     # Products by blocks of _BLOCK rows: small enough for single-threaded BLAS (whose threads
@@ -1144,12 +1235,10 @@ def _screen_degree(c_t: np.ndarray, d: int, n_sign: np.ndarray):
             continue
         vv, k1, k2, ss = _classify(code_flat[(blk * n_cells + cell) * _BLOCK + pos], d)
         base = (blk * (n_cells * k) + cell * k) * _BLOCK + pos  # coefficient 0 of the cell
-        # Newton starts for the cells refined first, each row's nearest; the others are
-        # worked out when needed (_late_guess), from the same exact products.
+        # Newton starts for the cells above the artefact bound holding one root (the only ones
+        # that can be refined), from the same exact products.
         z0 = np.full(col.size, np.nan)
-        first = np.ones(col.size, dtype=bool)
-        first[1:] = col[1:] != col[:-1]
-        one = np.flatnonzero(first & (vv == 1))
+        one = np.flatnonzero((vv == 1) & top_high[cell])
         c1, b1, k1, k2 = cell[one], base[one], k1[one], k2[one]
         z0[one] = _guess(
             lambda kk: q_flat[b1 + kk * _BLOCK] * top.beta[c1, kk],
@@ -1166,16 +1255,18 @@ def _screen_degree(c_t: np.ndarray, d: int, n_sign: np.ndarray):
         pairs = _Pairs.cat(parts)
     else:
         pairs = _Pairs(*(np.zeros(0, dtype=t) for t in (np.intp, np.intp, np.int8, np.int8, float)))
-    rate, count, decided = _decide(pairs, m, n_sign, c_t, reg)
+    rate, why, multiple, decided = _decide(pairs, m, n_sign, c_t, reg, hurdle)
     has_und = np.zeros(m, dtype=bool)
     has_und[pairs.row[pairs.v == 2]] = True
     rare = np.flatnonzero(~decided & ~stuck_row & has_und)
     if rare.size:
-        rate[rare], count[rare], decided[rare] = _bisect_cells(c_t, rare, pairs, n_sign, reg)
-    return rate, count, decided
+        rate[rare], why[rare], multiple[rare], decided[rare] = _bisect_cells(
+            c_t, rare, pairs, n_sign, reg, hurdle
+        )
+    return rate, why, multiple, decided
 
 
-def _bisect_cells(c_t, rare, pairs, n_sign, reg):
+def _bisect_cells(c_t, rare, pairs, n_sign, reg, hurdle):
     """Rows the top cells leave undecided: bisect their undecided cells, then decide again."""
     m = c_t.shape[1]
     n_rare = rare.size
@@ -1185,6 +1276,7 @@ def _bisect_cells(c_t, rare, pairs, n_sign, reg):
     p = p._replace(row=local[p.row])
     stuck = np.zeros(n_rare, dtype=bool)
     ns = n_sign[rare]
+    even = ns % 2 == 0
     scaled = np.ldexp(c_t[:, rare].T, _t_bits(reg.d))
     c1 = np.rint(scaled)  # the flows in two slices of t bits (see _Cell)
     c2 = np.rint(np.ldexp(scaled - c1, _t_bits(reg.d)))
@@ -1192,18 +1284,14 @@ def _bisect_cells(c_t, rare, pairs, n_sign, reg):
         und = p.v == 2
         if not und.any():
             break
-        # Rows whose undecided cells no longer matter: the number of roots is known, and every
-        # such cell is further from 0 than a cell known to hold a root.
+        # Undecided cells above the artefact bound always matter; those below only while the
+        # row may have no root above it and the parity does not tell whether it has one below.
+        high, _ = _cell_kinds(p, reg)
         one = ~und
-        n_one = np.bincount(p.row[one], minlength=n_rare)
-        odd = (ns - n_one) % 2 == 1
-        known = (n_one >= 2) | ((n_one == 1) & odd)
-        near = np.full(n_rare, np.inf)
-        np.minimum.at(near, p.row[one], reg.rmax[p.cell[one]])
-        far = np.full(n_rare, np.inf)
-        np.minimum.at(far, p.row[und], reg.rmin[p.cell[und]])
-        settled = known & (far > near + _TIE * (1.0 + near))
-        split = und & ~settled[p.row] & ~stuck[p.row]
+        h1 = np.bincount(p.row[high & one], minlength=n_rare)
+        l1 = np.bincount(p.row[~high & one], minlength=n_rare)
+        low_matters = (h1 == 0) & even & (l1 == 0)
+        split = und & (high | low_matters[p.row]) & ~stuck[p.row]
         if not split.any():
             break
         parent = p.take(np.flatnonzero(split))
@@ -1212,20 +1300,32 @@ def _bisect_cells(c_t, rare, pairs, n_sign, reg):
         stuck[row[st]] = True
         new = _Pairs(row, ids, vv, ss, zz).take(np.flatnonzero(vv != 0))
         p = _Pairs.cat([p.take(np.flatnonzero(~split)), new])
-    p = p.take(np.lexsort((reg.rmin[p.cell], p.row)))
-    rate, count, ok = _decide(p, n_rare, ns, c_t, reg, col=rare)
-    return rate, count, ok & ~stuck
+    p = p.take(np.argsort(p.row, kind="stable"))
+    rate, why, multiple, ok = _decide(p, n_rare, ns, c_t, reg, hurdle[rare], col=rare)
+    return rate, why, multiple, ok & ~stuck
 
 
 # Reason codes: indices into finmodel.metrics.IRR_REASONS, in its order.
-_OK, _NO_SIGN_CHANGE, _NO_ROOT, _MULTIPLE, _EMPTY, _NONFINITE = range(6)
+(
+    _OK,
+    _NO_SIGN_CHANGE,
+    _NO_ROOT,
+    _MULTIPLE,
+    _EMPTY,
+    _NONFINITE,
+    _NO_INVESTMENT_ROOT,
+    _ARTEFACT_ONLY,
+) = range(8)
+_ARTEFACT = -0.5  # roots below this rate are artefacts: listed, never the IRR, not counted
 
 
-def _irr_by_rows(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """IRR of each row of v (S, n), by chunks of ``_IRR_CHUNK`` rows.
+def _irr_by_rows(
+    v: np.ndarray, hurdle: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """IRR of each row of v (S, n), by chunks of ``_IRR_CHUNK`` rows; ``hurdle`` (S,).
 
-    Returns the rate nearest 0 (NaN where none), the sign changes, whether there are several
-    roots, and the reason code (int8, see above) of each row, all (S,).
+    Returns the rate (NaN where none), the sign changes, whether there are several roots above
+    the artefact bound, and the reason code (int8, see above) of each row, all (S,).
     """
     s, n = v.shape
     rate = np.full(s, np.nan)
@@ -1237,7 +1337,7 @@ def _irr_by_rows(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     else:
         for lo in range(0, s, _IRR_CHUNK):
             rows = slice(lo, min(lo + _IRR_CHUNK, s))
-            _irr_rows(v[rows], rate[rows], n_sign[rows], multiple[rows], why[rows])
+            _irr_rows(v[rows], hurdle[rows], rate[rows], n_sign[rows], multiple[rows], why[rows])
     return rate, n_sign, multiple, why
 
 
@@ -1264,7 +1364,7 @@ def _sign_changes_t(v_t: np.ndarray) -> np.ndarray:
     return out
 
 
-def _irr_rows(v: np.ndarray, rate, n_sign, multiple, why) -> None:
+def _irr_rows(v: np.ndarray, hurdle: np.ndarray, rate, n_sign, multiple, why) -> None:
     """:func:`irr` of the rows of v (M, n), n >= 1, into the given (M,) outputs."""
     m = v.shape[0]
     if m == 0:
@@ -1286,28 +1386,32 @@ def _irr_rows(v: np.ndarray, rate, n_sign, multiple, why) -> None:
 
     several = np.flatnonzero(finite & (n_sign >= 2))
     if several.size:
-        nearest, count, decided = _irr_screened(
-            v_t if several.size == m else np.take(v_t, several, axis=1), n_sign[several]
+        r, w, mult, decided = _irr_screened(
+            v_t if several.size == m else np.take(v_t, several, axis=1),
+            n_sign[several],
+            hurdle[several],
         )
         rest = np.flatnonzero(~decided)
         if rest.size:
-            nearest[rest], count[rest], _ = _irr_several_sign_changes(v[several[rest]])
-        rate[several] = nearest
-        multiple[several] = count >= 2
-        why[several] = np.where(count == 0, _NO_ROOT, np.where(count >= 2, _MULTIPLE, _OK))
+            r[rest], w[rest], mult[rest], _ = _irr_several_sign_changes(
+                v[several[rest]], hurdle[several[rest]]
+            )
+        rate[several] = r
+        multiple[several] = mult
+        why[several] = w
 
 
 def _roots_of_one(row: np.ndarray, rate: float, n_sign: int, why: int) -> list[float]:
-    """Every IRR of one series, for IRRResult.roots: the rate itself when it is unique; with
-    several sign changes, those of the Descartes cells (every cell resolved), else those of the
-    grid isolation; the one nearest 0 is ``rate``."""
+    """Every IRR of one series, for IRRResult.roots, artefacts (below -50 %) included: the rate
+    itself when it is unique; with several sign changes, those of the Descartes cells (every
+    cell resolved), else those of the grid isolation; ``rate`` is one of them when finite."""
     if why == _OK and n_sign == 1:
         return [rate]
-    if why not in (_OK, _MULTIPLE, _NO_ROOT):
+    if why not in (_OK, _MULTIPLE, _NO_ROOT, _NO_INVESTMENT_ROOT, _ARTEFACT_ONLY):
         return []
     found = _roots_screened(row)
     if found is None:
-        found = _irr_several_sign_changes(row[None, :])[2][0]
+        found = _irr_several_sign_changes(row[None, :])[3][0]
     if math.isfinite(rate) and found:  # the same root, found by another path: use ``rate``
         k = min(range(len(found)), key=lambda i: abs(found[i] - rate))
         if abs(found[k] - rate) <= 1e-6 * (1.0 + abs(rate)):

@@ -14,30 +14,43 @@ Conventions (MODEL.md section 5)
 - Where a metric is undefined the result is NaN, never a silent 0. Wrong shapes raise
   ``ValueError``.
 
-IRR policy
-----------
+IRR policy (MODEL.md section 5)
+-------------------------------
 The IRR is a root of ``NPV(rate) = 0`` with ``rate > -1``. Writing ``x = 1 / (1 + rate)`` turns
 NPV into the polynomial ``p(x) = sum_t flows_t * x**t``; its positive real roots are the IRRs.
 By Descartes' rule of signs the number of positive roots is the number of sign changes ``V`` in
-the flows (zeros skipped) minus an even number, so:
+the flows (zeros skipped) minus an even number.
 
-=====================  ===================================================  ================
-sign changes ``V``     result                                               ``reason``
-=====================  ===================================================  ================
-zero years             NaN                                                  ``'empty'``
-``V = 0``              NaN (all flows of one sign, or all zero)             ``'no_sign_change'``
-``V = 1``              the unique root                                      ``'ok'``
-``V >= 2``, no root    NaN                                                  ``'no_root'``
-``V >= 2``, one root   that root                                            ``'ok'``
-``V >= 2``, 2+ roots   the root nearest 0, ``multiple=True``                ``'multiple_roots'``
-NaN or inf in flows    NaN                                                  ``'nonfinite'``
-=====================  ===================================================  ================
+With several sign changes, a root below -50 % (:data:`IRR_ARTEFACT_BELOW`) is an **artefact**
+(e.g. the one a small final outflow such as a hand-back cost creates next to -100 %): it is
+listed in ``roots`` but is never the IRR and is not counted towards ``multiple``. Of the other
+roots, an **investment root** is one where NPV *falls* through zero as the rate rises (NPV > 0
+just below it, < 0 just above); a root where NPV touches zero and turns back (even
+multiplicity) is not a crossing.
 
-"Nearest 0" is the choice of ``numpy_financial.irr`` 1.0.0 (it takes ``np.roots`` of the
-polynomial, keeps the real positive ``x`` and returns the rate of least ``|rate|``), so the two
-agree wherever ``numpy_financial`` gives a finite value. ``numpy_financial`` is the test oracle
-and the benchmark baseline, not the implementation: here the roots are found for all rows at once
-(see :func:`irr`).
+==============================  ========================================  =========================
+flows (``V`` sign changes)      result                                    ``reason``
+==============================  ========================================  =========================
+zero years                      NaN                                       ``'empty'``
+``V = 0``                       NaN (flows of one sign, or all zero)      ``'no_sign_change'``
+``V = 1``                       the unique root (whatever its size)       ``'ok'``
+``V >= 2``, no root             NaN                                       ``'no_root'``
+``V >= 2``, only artefacts      NaN (the artefacts listed in ``roots``)   ``'artefact_roots_only'``
+``V >= 2``, one root >= -50 %   that root (artefacts listed)              ``'ok'``
+``V >= 2``, several >= -50 %    the investment root nearest the hurdle    ``'multiple_roots'``
+... none an investment root     NaN                                       ``'no_investment_root'``
+NaN or inf in flows             NaN                                       ``'nonfinite'``
+==============================  ========================================  =========================
+
+``multiple`` is True in the two rows with several roots at or above -50 %, False elsewhere.
+
+The hurdle is the ``hurdle`` argument of :func:`irr` (meant for the scenario's hurdle rate);
+without one the investment root nearest 0 is taken. Two at the same distance: the lower. With
+one sign change the root is unique and ``numpy_financial.irr`` (1.0.0) is the oracle: the two
+agree to 1e-9. With several, numpy_financial returns the root nearest 0 whatever its kind, so it
+agrees only where that root is also the one chosen here. No decision should rest on an IRR:
+MODEL.md asks every viability, cap or target test to be an NPV test at the stated rate.
+:func:`mirr` (Excel's MIRR) is offered beside it.
 """
 
 from __future__ import annotations
@@ -46,9 +59,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._irr import _irr_by_rows, _roots_by_np_roots, _roots_of_one
+from ._irr import _ARTEFACT, _irr_by_rows, _roots_by_np_roots, _roots_of_one
 
 __all__ = [
+    "IRR_ARTEFACT_BELOW",
     "IRR_REASONS",
     "IRRResult",
     "PaybackResult",
@@ -61,13 +75,26 @@ __all__ = [
     "irr",
     "irr_roots",
     "min_cumulative",
+    "mirr",
     "npv",
     "payback",
     "ratio_of_sums",
 ]
 
 #: Every value ``IRRResult.reason`` can take (see the module docstring for their meaning).
-IRR_REASONS = ("ok", "no_sign_change", "no_root", "multiple_roots", "empty", "nonfinite")
+IRR_REASONS = (
+    "ok",
+    "no_sign_change",
+    "no_root",
+    "multiple_roots",
+    "empty",
+    "nonfinite",
+    "no_investment_root",
+    "artefact_roots_only",
+)
+
+#: With several sign changes, roots below this rate are artefacts: listed, never the IRR.
+IRR_ARTEFACT_BELOW = _ARTEFACT
 
 
 class IRRResult(NamedTuple):
@@ -80,12 +107,13 @@ class IRRResult(NamedTuple):
     n_sign_changes : int or ndarray of int
         Sign changes in the flows, zeros skipped (Descartes' bound on the number of IRRs).
     multiple : bool or ndarray of bool
-        True where more than one IRR exists; ``rate`` is then the one nearest 0.
+        True where more than one root lies at or above -50 % (artefacts below do not count);
+        ``rate`` is then the investment root nearest the hurdle, or NaN if there is none.
     reason : str or ndarray of str
         One of :data:`IRR_REASONS`.
     roots : list of float or None
-        For 1-D flows, every IRR found, sorted ascending (``[]`` when there is none);
-        None for 2-D flows.
+        For 1-D flows, every IRR found, artefacts below -50 % included, sorted ascending
+        (``[]`` when there is none); None for 2-D flows.
     """
 
     rate: float | np.ndarray
@@ -229,7 +257,7 @@ def npv(rate, flows):
 
 
 
-def irr(flows, *, return_details: bool = False):
+def irr(flows, *, hurdle=None, return_details: bool = False):
     r"""Internal rate of return of each scenario's cash flows, vectorised over scenarios.
 
     The IRR is the rate :math:`r > -1` at which
@@ -238,16 +266,17 @@ def irr(flows, *, return_details: bool = False):
 
     With :math:`x = 1/(1+r)` this is the polynomial :math:`p(x) = \sum_t CF_t x^t`; its positive
     real roots are the IRRs and Descartes' rule bounds their number by the sign changes of the
-    flows. The policy for no root and several roots is in the module docstring (reason codes
-    :data:`IRR_REASONS`).
+    flows. The policy for no root and several roots (artefacts below -50 %, the investment root
+    nearest the hurdle) is in the module docstring (reason codes :data:`IRR_REASONS`).
 
     Method, all rows at once:
 
     - One sign change (a conventional project): the root is unique. Newton on :math:`p` from a
       two-lump estimate; rows Newton does not settle in 50 steps (or that leave :math:`x > 0`)
       go to bisection in :math:`\log x` between the Cauchy root bounds.
-    - Several sign changes, first by Descartes' rule of signs on five fixed cells that cover
-      every rate (0 to 10.3 %, -9.4 % to 0, -25 % to -9.4 %, above 10.3 %, below -25 %). On a
+    - Several sign changes, first by Descartes' rule of signs on six fixed cells that cover
+      every rate (0 to 10.3 %, -9.4 % to 0, -25 % to -9.4 %, above 10.3 %, -50 % to -25 %,
+      below -50 %: the artefact bound is a cell edge). On a
       cell :math:`[a, b]` (in :math:`x` for rates >= 0, in :math:`1/x` for rates <= 0) the
       polynomial :math:`(1+y)^d p((a + b y)/(1 + y))` has the roots of :math:`p` in the cell as
       its positive roots, so their number is at most the sign changes of its coefficients and
@@ -255,30 +284,35 @@ def irr(flows, *, return_details: bool = False):
       product in exact integer arithmetic (flows rounded to 26 bits, the cell matrices to 22;
       the signs are taken only where they exceed a proved bound on that rounding), so they are
       the same whatever the batch. A cell whose coefficients keep one sign holds no root; one
-      where they change sign once holds exactly one. With the parity of the flows' sign
-      changes (the number of roots, with multiplicity, has it) this gives the number of roots
-      (0, 1, or more), and the root nearest 0 is that of the nearest cell holding one, refined
-      by Newton inside the cell. An undecided cell that matters is cut into 8 equal cells,
-      tested the same way (again to 44 bits where 22 do not decide), up to 3 times.
+      where they change sign once holds exactly one, a simple root, and the sign of the first
+      coefficient (:math:`p` at the cell's end) tells whether NPV falls or rises through zero
+      there. This gives the number of roots at or above -50 % (0, 1, or more) and which are
+      investment roots; below -50 % only whether there is one matters, which the parity of
+      the flows' sign changes often tells (the number of roots, with multiplicity, has it).
+      Only the cells whose root can be the IRR are refined, by Newton inside the cell: the one
+      root above -50 %, or the investment roots of a row with several. An undecided cell that
+      matters is cut into 8 equal cells, tested the same way (again to 44 bits where 22 do not
+      decide), up to 3 times.
     - Rows still undecided (e.g. roots closer than the cells can separate, a root on a cell
-      edge such as a rate of exactly 0, series longer than 34 years) and rows where two roots
-      tie for nearest 0 go to a grid in :math:`\log x` (5 % steps in :math:`1+r`) between the
+      edge such as a rate of exactly 0, series longer than 34 years) go to a grid in
+      :math:`\log x` (5 % steps in :math:`1+r`) between the
       Cauchy bounds. With :math:`B_2` a bound on :math:`|p''|` over a cell (:math:`p''` with
       absolute coefficients), each cell is proved root-free (the tangent at its left end stays
       further from 0 than :math:`B_2 h^2/2`) or monotone (:math:`|p'| > B_2 h`: one root if
       :math:`p` changes sign across it, none otherwise), or else cut in 8 and tested again.
-      Every root is so bracketed alone and refined by the Illinois method (regula falsi);
-      the root nearest 0 is returned, as numpy_financial 1.0.0 does. Rows still unresolved at
+      Every root is so bracketed alone, with the sign of :math:`p` at the bracket's end (its
+      direction), and refined by the Illinois method (regula falsi). Rows still unresolved at
       a width of 1e-10 or within rounding of 0 (tangent or nearly double roots, complex pairs
-      hugging the real axis) and rows where two roots tie for nearest 0 are decided by
-      ``np.roots`` exactly as numpy_financial decides them: there the answer depends on
-      rounding.
+      hugging the real axis) take the real roots of ``np.roots`` as numpy_financial does,
+      roots within 1e-6 of each other counting as one, and the sign of NPV between them:
+      there the answer depends on rounding.
 
     Each row's result is the same bit for bit whatever the other rows in the call: every
     decision is taken on exact integers or on element-wise arithmetic of the row alone.
 
     Accuracy: roots are found to rounding of :math:`p` (about 1e-15 in :math:`x`). Agreement
-    with numpy_financial is to about 1e-12 on ordinary flows; with coefficients spanning many
+    with numpy_financial (one sign change; with several, wherever it picks the same root) is to
+    about 1e-12 on ordinary flows; with coefficients spanning many
     orders of magnitude (e.g. a last flow 1e-9 of the others) ``np.roots`` itself can be off by
     more than 1e-9 and this function is the closer of the two. A rate within rounding of -100 %
     comes out as -1.0.
@@ -287,6 +321,10 @@ def irr(flows, *, return_details: bool = False):
     ----------
     flows : array_like, shape (n,) or (S, n)
         Cash flows of years 0..n-1 [CNY], inflows positive.
+    hurdle : float or array_like, shape (S,), optional, keyword-only
+        Hurdle rate [fraction per year], one or one per scenario: where several investment
+        roots lie above -50 %, the one nearest it is the IRR. None (the default) means 0, a
+        neutral choice; meant for the scenario's hurdle rate. It changes nothing else.
     return_details : bool, keyword-only
         Return an :class:`IRRResult` (rate, sign changes, multiple flag, reason, roots) instead of
         the rate alone.
@@ -303,18 +341,42 @@ def irr(flows, *, return_details: bool = False):
     >>> round(irr([-100, 110]), 12), round(irr([-100, 350]), 12)
     (0.1, 2.5)
 
-    [-100, 230, -132]: -100 + 230x - 132x^2 = 0 at x = 10/11 and 5/6, i.e. IRRs of 10 % and 20 %;
-    the one nearest 0 is returned, flagged:
+    [-100, 230, -132]: -100 + 230x - 132x^2 = 0 at x = 10/11 and 5/6, i.e. roots of 10 % and 20 %.
+    NPV is -2 at 0 %, +0.19 at 15 % and -0.48 at 25 %: it rises through zero at 10 % and falls
+    at 20 %, the investment root, which is returned, flagged:
 
     >>> res = irr([-100, 230, -132], return_details=True)
     >>> round(res.rate, 12), res.multiple, res.reason, [round(r, 12) for r in res.roots]
-    (0.1, True, 'multiple_roots', [0.1, 0.2])
+    (0.2, True, 'multiple_roots', [0.1, 0.2])
+
+    [-100, 20, 109, -11] (an outlay, inflows, a small hand-back cost) is
+    -(11x - 10)(x - 10)(x + 1): roots x = 10/11 and 10, i.e. 10 % and -90 %. The second is an
+    artefact, listed only; the result is not "multiple":
+
+    >>> res = irr([-100, 20, 109, -11], return_details=True)
+    >>> round(res.rate, 12), res.multiple, res.reason, [round(r, 12) for r in res.roots]
+    (0.1, False, 'ok', [-0.9, 0.1])
     """
     v, one = _as_flows(flows)
-    rate, n_sign, multiple, why = _irr_by_rows(v)
+    rate, n_sign, multiple, why = _irr_by_rows(v, _hurdles(hurdle, v.shape[0]))
     if not return_details:
         return _out(rate, one)
     return _irr_details(v, one, rate, n_sign, multiple, why)
+
+
+def _hurdles(hurdle, n_rows: int) -> np.ndarray:
+    """The hurdle rate of each of ``n_rows`` rows, (n_rows,): 0 for None."""
+    if hurdle is None:
+        return np.zeros(n_rows)
+    h = np.asarray(hurdle, dtype=float)
+    if h.ndim > 1 or (h.ndim == 1 and h.shape[0] not in (1, n_rows)):
+        raise ValueError(
+            f"hurdle must be a scalar or have shape ({n_rows},), one per scenario; "
+            f"got shape {h.shape}"
+        )
+    if not np.isfinite(h).all():
+        raise ValueError("hurdle must be finite")
+    return np.ascontiguousarray(np.broadcast_to(h, (n_rows,)))
 
 
 def _irr_details(v: np.ndarray, one: bool, rate, n_sign, multiple, why) -> IRRResult:
@@ -356,6 +418,61 @@ def irr_roots(flows) -> list[float]:
     if v.size == 0 or not np.isfinite(v).all() or not v.any():
         return []
     return _roots_by_np_roots(v)
+
+
+def mirr(flows, finance_rate, reinvest_rate):
+    r"""Modified internal rate of return, as Excel's ``MIRR(values, finance_rate, reinvest_rate)``.
+
+    Outflows are financed at ``finance_rate`` and inflows reinvested at ``reinvest_rate``; with
+    :math:`n` values and Excel's ``NPV`` (which discounts the first value one period:
+    :math:`\mathrm{NPV}(r, v) = \sum_{i=1}^{n} v_i / (1 + r)^i`),
+
+    .. math::
+
+        MIRR = \left( \frac{-\mathrm{NPV}(rr, v^+) (1 + rr)^n}
+                           {\mathrm{NPV}(fr, v^-) (1 + fr)} \right)^{1/(n-1)} - 1
+
+    where :math:`v^+` keeps the positive values (others 0) and :math:`v^-` the negative ones.
+    This is the future value of the inflows at the end of year :math:`n - 1` over the present
+    value of the outflows at year 0, as a yearly rate over :math:`n - 1` years. The formula is
+    Microsoft's (Excel's MIRR function, support.microsoft.com) and ECMA-376 Part 4's; zeros
+    count as values (they lengthen :math:`n`), as they do in Excel.
+
+    Parameters
+    ----------
+    flows : array_like, shape (n,) or (S, n)
+        Cash flows of years 0..n-1 [CNY], inflows positive.
+    finance_rate, reinvest_rate : float or array_like, shape (S,)
+        Yearly rates [fraction per year], one or one per scenario.
+
+    Returns
+    -------
+    float or ndarray, shape (S,)
+        MIRR [fraction per year]; NaN where the flows lack a positive or a negative value (Excel's
+        ``#DIV/0!``), or a rate is at or below -100 %.
+
+    Examples
+    --------
+    -100 now, +150 in two years, finance 10 %, reinvest 12 %: (150 / 100)**(1/2) - 1.
+
+    >>> round(mirr([-100, 0, 150], 0.10, 0.12), 12) == round(1.5 ** 0.5 - 1, 12)
+    True
+    """
+    v, one = _as_flows(flows)
+    fr, v, scalar_f = _rows_for_rate(_as_rate(finance_rate), v, one)
+    rr, v, scalar_r = _rows_for_rate(_as_rate(reinvest_rate), v, one)
+    n = v.shape[1]
+    i = np.arange(1, n + 1)  # Excel's NPV discounts the first value one period
+    pos = np.where(v > 0, v, 0.0)
+    neg = np.where(v < 0, v, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        npv_pos = (pos / (1.0 + rr) ** i).sum(axis=-1)
+        npv_neg = (neg / (1.0 + fr) ** i).sum(axis=-1)
+        ratio = -npv_pos * (1.0 + rr[:, 0]) ** n / (npv_neg * (1.0 + fr[:, 0]))
+        value = ratio ** (1.0 / (n - 1)) - 1.0 if n > 1 else np.full(v.shape[0], np.nan)
+    ok = (pos > 0).any(axis=-1) & (neg < 0).any(axis=-1) & (fr[:, 0] > -1.0) & (rr[:, 0] > -1.0)
+    value = np.where(ok & np.isfinite(value), value, np.nan)
+    return _out(value, scalar_f and scalar_r)
 
 
 # --------------------------------------------------------------------------- payback

@@ -25,6 +25,7 @@ from finmodel import engine
 from finmodel.cli import main
 from finmodel.scenarios import load, validate_data, with_values
 from finmodel.sensitivity import (
+    analyze,
     run_attribution,
     run_compare,
     run_grid,
@@ -332,6 +333,81 @@ def test_montecarlo_statistics_on_a_linear_case():
     p = res.probabilities["npv_below_zero"]
     assert abs(p["p"] - (r0 - 1) / 2) < 4 * p["se"]
     assert sum(s["histogram"]["counts"]) == 65_536
+
+
+def test_metric_summary_orders_undefined_draws_at_the_bad_end():
+    """Percentiles over all draws, NaN at the metric's bad end (MODEL.md section 5); by hand on
+    ten draws, four defined (1, 2, 3, 4) and six undefined (60 %). numpy's 'linear' rule puts
+    P_p at position 9 p of the ten sorted draws."""
+    v = np.array([3.0, np.nan, 1.0, np.nan, np.nan, 4.0, np.nan, 2.0, np.nan, np.nan])
+    # A payback never reached is beyond every defined one: sorted 1, 2, 3, 4, +inf x 6.
+    # P5 at 0.45: 1 + 0.45 (2 - 1) = 1.45; P10 at 0.9: 1.9; P50 at 4.5, between the 5th and 6th
+    # draws, both never paid back: None, as are P90 and P95.
+    pb = analyze.metric_summary(v, undefined="high")
+    assert [pb[f"p{p}"] for p in (5, 10)] == pytest.approx([1.45, 1.9], abs=1e-12)
+    assert pb["p50"] is None and pb["p90"] is None and pb["p95"] is None
+    assert pb["share_undefined"] == 0.6 and (pb["n_defined"], pb["n_undefined"]) == (4, 6)
+    assert pb["mean"] == 2.5 and (pb["min"], pb["max"]) == (1.0, 4.0)   # over the defined draws
+    assert pb["undefined_at"] == "high" and pb["se"]["p50"] is None
+    assert sum(pb["histogram"]["counts"]) == 4
+    # No IRR is below every defined one: -inf x 6, 1, 2, 3, 4. P90 at 8.1: 3 + 0.1 (4 - 3) = 3.1;
+    # P95 at 8.55: 3.55; P5 to P50 fall among the undefined: None.
+    irr = analyze.metric_summary(v, undefined="low")
+    assert [irr[f"p{p}"] for p in (5, 10, 50)] == [None, None, None]
+    assert [irr["p90"], irr["p95"]] == pytest.approx([3.1, 3.55], abs=1e-12)
+    # Against numpy on many draws: NaN replaced by +inf or -inf, numpy's percentile wherever it
+    # is finite, None where it is not (numpy interpolates towards an infinity).
+    rng = np.random.default_rng(7)
+    for share in (0.0, 0.03, 0.5, 0.93):
+        x = rng.normal(size=1001)
+        x[rng.random(1001) < share] = np.nan
+        for end, inf in (("high", np.inf), ("low", -np.inf)):
+            s = analyze.metric_summary(x, undefined=end)
+            with np.errstate(invalid="ignore"):
+                ref = np.percentile(np.where(np.isnan(x), inf, x), analyze.PERCENTILES)
+            for p, r in zip(analyze.PERCENTILES, ref):
+                got = s[f"p{p}"]
+                assert (got is None) == (not np.isfinite(r)), (share, end, p)
+                assert got is None or got == pytest.approx(r, rel=1e-15, abs=1e-15)
+    # Every draw defined: the same numbers as before the rule (numpy's percentiles).
+    x = rng.normal(size=500)
+    s = analyze.metric_summary(x)
+    assert [s[f"p{p}"] for p in analyze.PERCENTILES] == pytest.approx(np.percentile(x, analyze.PERCENTILES), rel=1e-15)
+    assert s["share_undefined"] == 0.0
+    # No draw defined: every percentile None.
+    none = analyze.metric_summary(np.full(5, np.nan), undefined="high")
+    assert none["share_undefined"] == 1.0 and none["p5"] is None and math.isnan(none["mean"])
+    assert analyze.undefined_at("payback_years") == analyze.undefined_at("discounted_payback_years") == "high"
+    assert analyze.undefined_at("project_irr") == analyze.undefined_at("npv") == "low"
+
+
+def test_montecarlo_payback_never_reached_counts_beyond_the_concession(j):
+    """No subsidy and welfare rents of 1 CNY/m2/day: most draws never pay back within the
+    concession. P50 payback is then None (null), not the median of the draws that do."""
+    a = with_values(j, {"support.subsidy_annual_cny": 0.0, "space.tiers.0.rent_cny_per_m2_day": 1.0})
+    res = run_montecarlo(a, 2000, seed=1, metrics=("payback_years", "project_irr", "npv"))
+    pb = res.metrics["payback_years"]
+    never = np.isnan(res.values["payback_years"])
+    assert pb["share_undefined"] == never.mean() > 0.5
+    assert pb["p50"] is None and pb["p90"] is None and pb["p95"] is None
+    # P5 is numpy's percentile of all draws with those never paid back at +inf
+    assert pb["p5"] == pytest.approx(np.percentile(np.where(never, np.inf, res.values["payback_years"]), 5))
+    assert res.probabilities["payback_beyond"]["p"] == pytest.approx(never.mean())
+    irr = res.metrics["project_irr"]
+    assert irr["undefined_at"] == "low" and irr["share_undefined"] == np.isnan(res.values["project_irr"]).mean()
+    assert res.metrics["npv"]["share_undefined"] == 0.0
+    frame = res.to_frame()
+    assert frame.loc["payback_years", "share_undefined"] == pb["share_undefined"]
+    # through the command: null in JSON, printed as n/a
+    r = invoke("montecarlo", "-n", "2000", "--seed", "1", "--metric", "payback_years", "--json",
+               "--set", "support.subsidy_annual_cny=0", "--set", "space.tiers.0.rent_cny_per_m2_day=1.0")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)["metrics"]["payback_years"]
+    assert d["p50"] is None and d["share_undefined"] > 0.5 and d["undefined_at"] == "high"
+    assert d["p5"] == pytest.approx(pb["p5"])
+    r = invoke("montecarlo", "-n", "500", "--seed", "1", "--metric", "payback_years",
+               "--set", "support.subsidy_annual_cny=0", "--set", "space.tiers.0.rent_cny_per_m2_day=1.0")
+    assert r.exit_code == 0 and "n/a" in r.stdout, r.output
 
 
 def test_rank_correlation_is_induced(j):

@@ -7,7 +7,10 @@ pandas DataFrame).
 
 Metric values are in the metric's unit: CNY for ``npv``, ``equity_npv`` and the cumulative cash
 minima; fractions for IRRs, ``margin_avg`` and ``subsidy_dependence``; years for paybacks; a ratio
-for DSCRs. NaN marks an undefined value (an IRR without a root, a payback not reached).
+for DSCRs. NaN marks an undefined value (an IRR without a root, a payback not reached). Monte
+Carlo statistics are over all draws (MODEL.md section 5): an undefined draw is ordered at the
+metric's bad end and a percentile that falls among such draws is None (see
+:func:`metric_summary`).
 """
 
 from __future__ import annotations
@@ -228,46 +231,89 @@ class CompareResult:
 
 
 # --------------------------------------------------------------------------- Monte Carlo
-def _quantiles_with_se(x: np.ndarray, ps: Sequence[float]) -> tuple[list[float], list[float]]:
+#: Metrics whose undefined value (NaN) sits at the *high* end of their ordering: a payback that
+#: never comes is later than every payback that does ("beyond the concession", +inf). Every other
+#: metric's NaN sits below every defined value (-inf): an IRR without a root, ... (MODEL.md
+#: section 5: statistics over all draws). Any metric whose name holds "payback" counts as here.
+#: Until the metric registry says which way each metric is better, this table decides.
+UNDEFINED_HIGH = frozenset({"payback_years", "discounted_payback_years"})
+
+
+def undefined_at(metric: str) -> str:
+    """Where a draw with ``metric`` undefined goes in the ordering: 'high' (+inf) or 'low' (-inf)."""
+    return "high" if metric in UNDEFINED_HIGH or "payback" in metric else "low"
+
+
+def _quantiles_with_se(x: np.ndarray, ps: Sequence[float], n: int | None = None,
+                       below: int = 0) -> tuple[list[float | None], list[float | None]]:
     """Percentiles (numpy's 'linear' rule) and their standard errors from order statistics.
+
+    Over ``n`` draws (default ``x.size``): the defined values ``x`` and ``n - x.size`` undefined
+    ones, ``below`` of which are ordered below every defined value (0 or ``n - x.size``; the
+    rest above). A percentile that needs an undefined draw (either order statistic it
+    interpolates between) is None, and so is a standard error whose interval ends on one.
 
     The distribution-free 95 % interval of the p-quantile runs between the order statistics of
     ranks n p -/+ 1.96 sqrt(n p (1 - p)) (the binomial count below the quantile); its half-width
     over 1.96 is reported as the standard error. ``x`` is partitioned in place.
     """
-    n = x.size
+    d = x.size
+    n = d if n is None else n
     pos = [(n - 1) * p for p in ps]
     half = [Z95 * math.sqrt(n * p * (1 - p)) for p in ps]
     lo_r = [min(n - 1, max(0, math.floor(n * p - h))) for p, h in zip(ps, half)]
     hi_r = [min(n - 1, max(0, math.ceil(n * p + h))) for p, h in zip(ps, half)]
-    kth = sorted({int(math.floor(q)) for q in pos} | {min(n - 1, int(math.floor(q)) + 1) for q in pos}
-                 | set(lo_r) | set(hi_r))
-    x.partition(kth)
-    qs, ses = [], []
+
+    def at(rank: int) -> int | None:  # index into the defined values, None among the undefined
+        j = rank - below
+        return j if 0 <= j < d else None
+
+    ranks = {int(math.floor(q)) for q in pos} | {min(n - 1, int(math.floor(q)) + 1) for q in pos}
+    kth = sorted({j for j in map(at, ranks | set(lo_r) | set(hi_r)) if j is not None})
+    if kth:
+        x.partition(kth)
+    qs: list[float | None] = []
+    ses: list[float | None] = []
     for q, lo, hi in zip(pos, lo_r, hi_r):
         f = int(math.floor(q))
-        c = min(n - 1, f + 1)
-        qs.append(float(x[f] + (x[c] - x[f]) * (q - f)))
-        ses.append(float((x[hi] - x[lo]) / (2 * Z95)))
+        jf, jc = at(f), at(min(n - 1, f + 1))
+        if jf is None or (q > f and jc is None):
+            qs.append(None)
+        else:
+            qs.append(float(x[jf]) if q == f else float(x[jf] + (x[jc] - x[jf]) * (q - f)))
+        jl, jh = at(lo), at(hi)
+        ses.append(None if jl is None or jh is None else float((x[jh] - x[jl]) / (2 * Z95)))
     return qs, ses
 
 
-def metric_summary(v: np.ndarray, bins: int = 30) -> dict:
-    """Mean, sd, percentiles, their standard errors and a histogram of the defined values of ``v``.
+def metric_summary(v: np.ndarray, bins: int = 30, *, undefined: str = "low") -> dict:
+    """Statistics of one metric over all its draws, undefined ones (NaN) included.
+
+    Percentiles (``p5`` ... ``p95``) and their standard errors are over **all** draws, the
+    undefined ones ordered at the end ``undefined`` says ('high': +inf, e.g. a payback never
+    reached; 'low': -inf, e.g. no IRR; see :func:`undefined_at`); a percentile that falls
+    among them is None (null in JSON): when more than half the draws never pay back, the median
+    payback is None. ``share_undefined`` is their share of the draws. ``mean``, ``sd``, ``min``,
+    ``max``, the histogram and the standard errors of the mean and sd are over the **defined**
+    draws only (``n_defined`` of them; NaN when there is none).
 
     Standard errors: of the mean sd / sqrt(n); of the sd sqrt((m4 - sd^4) / n) / (2 sd) (delta
     method with the fourth central moment m4); of a percentile see :func:`_quantiles_with_se`.
     """
+    if undefined not in ("low", "high"):
+        raise ValueError(f"undefined must be 'low' or 'high', got {undefined!r}")
     v = np.asarray(v, dtype=float)
     ok = np.isfinite(v)
     x = v[ok] if not ok.all() else v.copy()
     n = int(x.size)
-    out: dict = {"n_defined": n, "n_undefined": int(v.size - n)}
+    n_all = int(v.size)
+    out: dict = {"n_defined": n, "n_undefined": n_all - n,
+                 "share_undefined": (n_all - n) / n_all if n_all else math.nan, "undefined_at": undefined}
     keys = [f"p{p}" for p in PERCENTILES]
     if n == 0:
-        out.update({"mean": math.nan, "sd": math.nan, **{k: math.nan for k in keys},
+        out.update({"mean": math.nan, "sd": math.nan, **{k: None for k in keys},
                     "min": math.nan, "max": math.nan,
-                    "se": {"mean": math.nan, "sd": math.nan, **{k: math.nan for k in keys}},
+                    "se": {"mean": math.nan, "sd": math.nan, **{k: None for k in keys}},
                     "histogram": {"edges": [], "counts": []}})
         return out
     lo, hi = float(x.min()), float(x.max())
@@ -280,7 +326,8 @@ def metric_summary(v: np.ndarray, bins: int = 30) -> dict:
         m4 = float(np.mean((dev * dev) ** 2))
         se_sd = math.sqrt(max(m4 - sd ** 4, 0.0) / n) / (2 * sd) if sd > 0 else 0.0
     counts, edges = np.histogram(x, bins=bins, range=(lo, hi) if hi > lo else None)
-    qs, ses = _quantiles_with_se(x, [p / 100.0 for p in PERCENTILES])
+    below = n_all - n if undefined == "low" else 0
+    qs, ses = _quantiles_with_se(x, [p / 100.0 for p in PERCENTILES], n_all, below)
     out.update({"mean": mean, "sd": sd, **dict(zip(keys, qs)), "min": lo, "max": hi,
                 "se": {"mean": sd / math.sqrt(n), "sd": se_sd, **dict(zip(keys, ses))},
                 "histogram": {"edges": edges.tolist(), "counts": counts.tolist()}})
@@ -296,7 +343,12 @@ def probability(event: np.ndarray) -> dict:
 
 @dataclass
 class MonteCarloResult:
-    """Summary of a Monte Carlo run; ``values``/``draws`` hold the raw arrays when kept."""
+    """Summary of a Monte Carlo run; ``values``/``draws`` hold the raw arrays when kept.
+
+    ``metrics[name]`` is :func:`metric_summary` of the metric's draws: percentiles over all draws
+    (None where they fall among the undefined ones), ``share_undefined`` beside them, the mean,
+    sd, min, max and histogram over the defined draws.
+    """
 
     scenario: str
     n: int
@@ -321,7 +373,7 @@ class MonteCarloResult:
 
     def to_frame(self):
         import pandas as pd
-        cols = ["mean", "sd"] + [f"p{p}" for p in PERCENTILES] + ["n_defined"]
+        cols = ["mean", "sd"] + [f"p{p}" for p in PERCENTILES] + ["n_defined", "share_undefined"]
         return pd.DataFrame({k: {c: m[c] for c in cols} for k, m in self.metrics.items()}).T
 
     def draws_frame(self):
@@ -337,7 +389,9 @@ class MonteCarloResult:
 def montecarlo(values: dict[str, np.ndarray], *, scenario: str, n: int, seed: int, method: str,
                inputs: list[dict], payback_years: float, cash_limit: float, bins: int = 30,
                achieved: dict | None = None) -> MonteCarloResult:
-    """Statistics of every metric and the three risk probabilities.
+    """Statistics of every metric (:func:`metric_summary`: percentiles over all draws, the
+    undefined ones at the metric's bad end, see :func:`undefined_at`) and the three risk
+    probabilities.
 
     - ``npv_below_zero``: P(npv < 0);
     - ``payback_beyond``: P(payback later than ``payback_years``), a payback not reached within the
@@ -345,14 +399,15 @@ def montecarlo(values: dict[str, np.ndarray], *, scenario: str, n: int, seed: in
     - ``min_cash_below``: P(min cumulative cash < ``cash_limit``) [CNY].
     """
     stats: dict[str, dict] = {}
-    done: list[tuple[np.ndarray, dict]] = []
+    done: list[tuple[np.ndarray, str, dict]] = []
     for name, v in values.items():
         if v.dtype == bool:
             continue
-        same = next((s for w, s in done if np.array_equal(w[:64], v[:64], equal_nan=True)
+        end = undefined_at(name)
+        same = next((s for w, e, s in done if e == end and np.array_equal(w[:64], v[:64], equal_nan=True)
                      and np.array_equal(w, v, equal_nan=True)), None)
-        stats[name] = same if same is not None else metric_summary(v, bins)
-        done.append((v, stats[name]))
+        stats[name] = same if same is not None else metric_summary(v, bins, undefined=end)
+        done.append((v, end, stats[name]))
     probs = {}
     if "npv" in values:
         probs["npv_below_zero"] = probability(values["npv"] < 0)
