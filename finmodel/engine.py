@@ -33,7 +33,7 @@ __all__ = ["project", "evaluate", "compute_metrics", "revenue_mix", "check_vary"
 METRIC_NAMES = ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years", "discounted_payback_years",
                 "min_cumulative_cash", "min_cumulative_equity_cash", "dscr_min", "dscr_avg", "margin_avg",
                 "subsidy_dependence", "npv_pre_tax", "project_irr_pre_tax", "llcr_min", "payback_years_incl_renovation",
-                "discounted_payback_years_incl_renovation", "min_cumulative_surplus")
+                "discounted_payback_years_incl_renovation", "min_cumulative_surplus", "mirr")
 #: The verdict's tests (finmodel.model.verdict): equity NPV at 0 %, at the hurdle, at the cap; the tier.
 VERDICT_METRIC_NAMES = ("equity_npv_zero", "equity_npv_hurdle", "equity_npv_cap", "verdict_tier")
 FLAG_NAMES = ("project_irr_multiple", "equity_irr_multiple", "payback_refit_negative")

@@ -19,8 +19,8 @@ def _f(x) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def irr_note(flows: np.ndarray) -> dict:
-    d = M.irr(flows, return_details=True)
+def irr_note(flows: np.ndarray, hurdle: float | None = None) -> dict:
+    d = M.irr(flows, hurdle=hurdle, return_details=True)
     return {"reason": str(d.reason), "multiple": bool(d.multiple), "roots": [float(r) for r in (d.roots or [])]}
 
 
@@ -51,8 +51,8 @@ def summarise(pj: Projection, scenario: int = 0, metrics: dict | None = None, *,
         "revenue_mix_year": int(pj.years[pj.calibration_year]),
         "revenue_mix_reference": dict(a.mix.reference),
         "flags": {
-            "project_irr": irr_note(pf),
-            "equity_irr": irr_note(ef),
+            "project_irr": irr_note(pf, float(pj.project_rate[i])),
+            "equity_irr": irr_note(ef, float(pj.equity_rate[i])),
             "payback_never": not math.isfinite(float(m["payback_years"][i])),
             "payback_refit_negative": bool(m["payback_refit_negative"][i]),
             "has_debt": bool(pj["debt_service"][i].sum() > 0),

@@ -8,13 +8,11 @@ code and asks for agreement to 1e-9 relative (1e-6 CNY absolute for amounts that
 to rounding), so that a refactoring cannot change a number unnoticed. An issue that changes
 numbers on purpose writes the files again and says so in its commit.
 
-Changed on purpose since: the IRR rule of MODEL.md section 5 (branch h-irr: artefact roots below
--50 % not counted, the investment root rather than the root nearest 0) changed, and only these
-values were replaced with today's: ``flags.*_irr.multiple`` and ``.reason`` (the packaged cases'
-roots, about 1.09 % and -93.3 %, are no longer "multiple"), and the corridor's micro-profit cap
-``equity_irr<=...`` (``metric_at_hi``; in variants 04, 05 and 12 also its bound, ``most``,
-``gap`` and message: with the investment root the cap is breached inside the range, where the
-root nearest 0, a negative one, never breached it). Every other number is still afbd964's.
+Written again, on purpose, by issue 11 ("decisions a reviewer can trust"): the IRR is the
+investment root (MODEL.md section 5), the tax rules by calendar year (20 % for a small low-profit
+enterprise after 2027, pre-operating cost deducted when operation starts, the own-services rule
+dated), the corridor's conditions as NPV tests, the four verdict tiers, the funding rows and the
+standard tables. The numbers of afbd964 checked the one-definition step (issue 10) before that.
 """
 
 from __future__ import annotations

@@ -36,7 +36,9 @@ def _diffs(ref, new, path="", out=None):
     elif path.endswith(".evaluations"):
         pass                    # the solver's count of evaluations: a diagnostic, not a result
     elif isinstance(ref, (int, float)) and isinstance(new, (int, float)):
-        if not (math.isclose(ref, new, rel_tol=RTOL, abs_tol=ATOL)):
+        if math.isnan(ref) and math.isnan(new):
+            pass                    # "not defined" in both (a DSCR without debt service)
+        elif not (math.isclose(ref, new, rel_tol=RTOL, abs_tol=ATOL)):
             out.append(f"{path}: {ref!r} != {new!r}")
     return out
 

@@ -52,7 +52,7 @@ def test_a_row_defined_once_is_in_the_engine_the_workbook_and_the_docs(extra_row
     # the workbook: a live formula row on Calcs with its label, unit and cached value (万元)
     path = tmp_path / "book.xlsx"
     s = summarise(pj)
-    write_report(pj, s, path, ld, options=ReportOptions(language="zh"), studies=Studies(), verdict=verdict(pj, s, None))
+    write_report(pj, s, path, ld, options=ReportOptions(language="zh"), studies=Studies(), verdict=verdict(pj))
     ws = load_workbook(path)["计算"]
     wv = load_workbook(path, data_only=True)["计算"]
     r = next(i for i in range(1, ws.max_row + 1) if ws.cell(i, 1).value == "测试行")

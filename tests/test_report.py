@@ -80,7 +80,7 @@ VARIANTS = [
                  "support.income_tax_holiday_years=3", "support.subsidy_vat=purchased_service"]),
 ]
 
-EXCEL_2010_FUNCTIONS = {"SUM", "SUMPRODUCT", "MIN", "MAX", "ABS", "MOD", "IF", "LOOKUP", "INDEX", "IRR", "IFERROR",
+EXCEL_2010_FUNCTIONS = {"SUM", "SUMPRODUCT", "CHOOSE", "MIRR", "MIN", "MAX", "ABS", "MOD", "IF", "LOOKUP", "INDEX", "IRR", "IFERROR",
                         "ISNUMBER", "AND", "OR", "NOT", "COUNT", "COUNTIF", "AVERAGE"}
 
 
@@ -92,7 +92,7 @@ def _write(tmp_path: Path, yaml=BASE_YAML, sets=(), name="book.xlsx", opts: Repo
     path = tmp_path / name
     studies = studies if studies is not None else Studies()
     write_report(pj, s, path, ld, options=opts or ReportOptions.from_assumptions(ld.assumptions, ),
-                 studies=studies, verdict=verdict(pj, s, studies.corridor))
+                 studies=studies, verdict=verdict(pj))
     return path
 
 
@@ -270,27 +270,31 @@ def test_run_prints_verdict_and_corridor(tmp_path):
     r = CliRunner().invoke(main, ["run", "--json", "-o", str(tmp_path)], catch_exceptions=False)
     assert r.exit_code == 0
     data = json.loads(r.stdout)
-    assert data["verdict"]["key"] in {"micro", "above", "more", "not"}
+    v = data["verdict"]
+    assert set(v) >= {"tier", "key", "zh", "en", "rule", "survivable", "least_support_to_next_tier"}
+    assert v["tier"] == 2 and v["key"] == "capital_recovered" and v["survivable"] is True
     assert data["corridor"] is not None and "least" in data["corridor"]
-    assert audit.defined_value(data["report"], "out_verdict") == data["verdict"]["zh"]
+    assert audit.defined_value(data["report"], "out_verdict") == v["zh"]          # the live formula's cached text
+    # the least support to the next tier, put back through --set, reaches tier 3 (the next)
+    least = v["least_support_to_next_tier"]
+    r2 = CliRunner().invoke(main, ["run", "--json", "--no-report", "--no-corridor", "--set",
+                                   f"support.subsidy_annual_cny={least!r}"], catch_exceptions=False)
+    assert json.loads(r2.stdout)["verdict"]["tier"] == 3
 
 
-def test_verdict_rule():
-    def v(yaml, sets, corridor=None):
-        pj = engine.project(load(yaml, sets).assumptions)
-        return verdict(pj, summarise(pj), corridor)["key"]
+def test_verdict_keys_and_the_case_of_the_issue():
+    def v(sets):
+        return verdict(engine.project(load(BASE_YAML, sets).assumptions))
 
-    class C:                          # a corridor with a least viable subsidy
-        least = 5e6
-
-    class Never:
-        least = float("inf")
-
-    assert v(BASE_YAML, [], C) == "more"
-    assert v(BASE_YAML, [], Never) == "not"
-    assert v(BASE_YAML, [], None) == "unknown"
-    assert v(BASE_YAML, ["support.subsidy_annual_cny=5.5e6", "support.subsidy_step_down=0"], C) == "micro"
-    assert v(BASE_YAML, ["support.subsidy_annual_cny=2e7", "support.subsidy_step_down=0"], C) == "above"
+    assert v(["support.subsidy_annual_cny=0"])["key"] == "not_sustainable"
+    assert v([])["key"] == "capital_recovered" and v([])["paper"] is not None
+    assert v(["support.subsidy_annual_cny=5.6e6", "support.subsidy_step_down=0"])["key"] == "micro_profit"
+    # the reviewer's case (issue 11): roots -9.9 % and 13.4 %; NPV at the 10 % cap > 0: returns above the cap
+    case = v(["capex.handback_cost_cny=10e6", "support.subsidy_annual_cny=8e6", "support.subsidy_step_down=0"])
+    assert case["key"] == "excess" and case["equity_npv_cap"] > 0
+    pj = engine.project(load(BASE_YAML, ["capex.handback_cost_cny=10e6", "support.subsidy_annual_cny=8e6",
+                                         "support.subsidy_step_down=0"]).assumptions)
+    assert pj.scalar("project_irr")[0] == pytest.approx(0.1339, abs=1e-4)     # the investment root, not -9.9 %
 
 
 def test_locked_report_gives_a_clear_error(tmp_path):
@@ -424,5 +428,5 @@ def test_libreoffice_prints_the_workbook_to_pdf(recalculated):
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-        for word in ("项目投资现金流量表", "万元", "需追加支持", "财务净现值"):
+        for word in ("项目投资现金流量表", "万元", "保本微利", "财务净现值", "资产负债表"):
             assert word in text, word

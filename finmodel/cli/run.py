@@ -13,7 +13,7 @@ from .options import emit_json, json_option, load_scenario, outdir_option, scena
 def _irr_note(flag: dict) -> str:
     if flag["multiple"]:
         roots = ", ".join(f"{r * 100:.2f} %" for r in flag["roots"])
-        return f"  (several IRRs: {roots}; the one nearest zero is shown)"
+        return f"  (several IRRs: {roots}; the investment root is shown, where NPV falls through zero)"
     if flag["reason"] not in ("ok",):
         return f"  ({flag['reason'].replace('_', ' ')})"
     return ""

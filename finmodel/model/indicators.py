@@ -87,6 +87,7 @@ SHORT = {
     "margin_avg": ("average net margin", "平均净利润率", None),
     "subsidy_dependence": ("subsidy dependence", "补贴依赖度", "lower"),
     "llcr_min": ("lowest LLCR", "最低借款偿还期覆盖率", "higher"),
+    "mirr": ("MIRR", "修正内部收益率", "higher"),
     "npv_pre_tax": ("NPV before tax", "所得税前财务净现值", "higher"),
     "project_irr_pre_tax": ("project IRR before tax", "所得税前项目投资财务内部收益率", "higher"),
     "payback_years_incl_renovation": ("payback incl. renovation year", "静态投资回收期(含改造期)", "lower"),
@@ -115,9 +116,17 @@ def _metrics(m: Model) -> None:
     _metric(m, "npv", "CNY", "Net present value (project)", "财务净现值(FNPV,项目投资)", Agg("SUMPRODUCT", pf, m["df_project"]))
     _metric(m, "equity_npv", "CNY", "Equity NPV", "资本金财务净现值", Agg("SUMPRODUCT", ef, m["df_equity"]))
     _metric(m, "project_irr", "fraction", "Project IRR", "项目投资财务内部收益率(FIRR)",
-            Metric("irr", pf, excel='IFERROR(IRR({r0}),"{no_irr}")', na="no_irr"))
+            Metric("irr", pf, excel='IFERROR(IRR({r0}),"{no_irr}")', na="no_irr", hurdle=m.I("discount.project_rate")))
     _metric(m, "equity_irr", "fraction", "Equity IRR", "资本金财务内部收益率",
-            Metric("irr", ef, excel='IFERROR(IRR({r0}),"{no_irr}")', na="no_irr"))
+            Metric("irr", ef, excel='IFERROR(IRR({r0}),"{no_irr}")', na="no_irr",
+                   hurdle=m.I("discount.equity_hurdle_rate")))
+    I = m.I
+    finance = IF(I("discount.mirr_finance_rate").eq(""), I("discount.project_rate"), I("discount.mirr_finance_rate"))
+    reinvest = IF(I("discount.mirr_reinvest_rate").eq(""), I("discount.project_rate"), I("discount.mirr_reinvest_rate"))
+    _metric(m, "mirr", "fraction", "Modified IRR (project; finance and reinvestment rates as inputs)",
+            "修正内部收益率(MIRR,项目投资)",
+            Metric("mirr", pf, excel='IFERROR(MIRR({r0},{finance},{reinvest}),"{na}")', finance=finance,
+                   reinvest=reinvest))
     _metric(m, "payback_years", "years", "Payback period (from the end of year 0)", "静态投资回收期(自改造年末起)",
             Metric("payback", pf, na="never", excel='IF(SUM({first})>0,SUM({years}),"{never}")',
                    refs={"first": m["payback_first"], "years": m["payback_point"]}))
@@ -143,7 +152,7 @@ def _metrics(m: Model) -> None:
     _metric(m, "npv_pre_tax", "CNY", "Net present value before income tax (project)", "财务净现值(所得税前,项目投资)",
             Agg("SUMPRODUCT", pre, m["df_project"]))
     _metric(m, "project_irr_pre_tax", "fraction", "Project IRR before income tax", "项目投资财务内部收益率(所得税前)",
-            Metric("irr", pre, excel='IFERROR(IRR({r0}),"{no_irr}")', na="no_irr"))
+            Metric("irr", pre, excel='IFERROR(IRR({r0}),"{no_irr}")', na="no_irr", hurdle=m.I("discount.project_rate")))
     _metric(m, "payback_years_incl_renovation", "years", "Payback period counted from the start of the renovation year",
             "静态投资回收期(自改造年初起,含改造期)", IF(ISNUM(m["payback_years"].c), m["payback_years"].c + 1, NA("never")))
     _metric(m, "discounted_payback_years_incl_renovation", "years",
@@ -160,8 +169,9 @@ def _metrics(m: Model) -> None:
     support = SUMR(m["subsidy"], 1) + SUMR(m["capital_grant"], 1)
     _metric(m, "subsidy_dependence", "fraction", "Subsidy dependence", "补贴依赖度",
             IF((SUMR(rev, 1) + support).ne(0), support / (SUMR(rev, 1) + support), NA()))
-    _hidden(m, "project_irr_multiple", "flag", "Project IRR: several roots", "项目内部收益率多解", Metric("irr_multiple", pf, excel=None))
+    _hidden(m, "project_irr_multiple", "flag", "Project IRR: several roots", "项目内部收益率多解",
+            Metric("irr_multiple", pf, excel=None, hurdle=m.I("discount.project_rate")))
     _hidden(m, "equity_irr_multiple", "flag", "Equity IRR: several roots", "资本金内部收益率多解",
-            Metric("irr_multiple", ef, excel=None))
+            Metric("irr_multiple", ef, excel=None, hurdle=m.I("discount.equity_hurdle_rate")))
     _hidden(m, "payback_refit_negative", "flag", "Cumulative cash negative again after payback", "回收后累计净现金流量再次为负",
             Metric("payback_refit_negative", pf, excel=None))

@@ -161,11 +161,20 @@ class _Memo:
     def metric(self, fn: str, *rows, **kw):
         flows = self._st(rows[0])
         if fn in ("irr", "irr_multiple"):
-            d = self._details("irr", flows, lambda: M.irr(flows, return_details=True))
+            hurdle = kw.get("hurdle")
+            h = None if hurdle is None else np.asarray(hurdle, dtype=float).reshape(-1)
+            d = self._details(("irr", None if h is None else h.tobytes()), flows,
+                              lambda: M.irr(flows, hurdle=h if h is None or h.size > 1 else float(h[0]),
+                                            return_details=True))
             return np.asarray(d.rate if fn == "irr" else d.multiple, dtype=float).reshape(-1)
         if fn in ("payback", "payback_refit_negative"):
             d = self._details("payback", flows, lambda: M.payback(flows, return_details=True))
             return np.asarray(d.years if fn == "payback" else d.refit_negative, dtype=float).reshape(-1)
+        if fn == "mirr":
+            fin = np.asarray(kw["finance"], dtype=float).reshape(-1)
+            rei = np.asarray(kw["reinvest"], dtype=float).reshape(-1)
+            return np.asarray(M.mirr(flows, fin if fin.size > 1 else float(fin[0]),
+                                     rei if rei.size > 1 else float(rei[0])), dtype=float).reshape(-1)
         if fn == "nanmin":
             with np.errstate(all="ignore"):
                 ok = np.isfinite(flows)

@@ -65,12 +65,19 @@ class MonteCarloSheetMixin:
         return r
 
     def mc_metrics(self, ws, r, mc) -> int:
-        """Each indicator's mean, standard deviation and percentiles over the draws."""
+        """Each indicator's mean and SD (over the draws where it is defined) and its percentiles over
+        all draws, the undefined ones (never paid back, no IRR) at the bad end; the share undefined."""
         ws.write_string(r, 0, self.t("指标的概率分布", "Distribution of the indicators"), self.h2())
+        ws.write_string(r, 4, self.t("分位数计入全部抽样: 未回收或无内部收益率的抽样排在不利一端;分位数落在其中时显示「不适用」。"
+                                     "均值与标准差仅计有定义的抽样。",
+                                     "Percentiles over all draws: a payback never reached or a missing IRR sits at the bad "
+                                     "end (n/a where a percentile falls among them). Mean and SD over the defined draws."),
+                        self.F(font_size=8, font_color=COLORS["helper_font"]))
         r += 1
         pcts = ["p5", "p10", "p50", "p90", "p95"]
         for col, h in enumerate([self.t("指标", "Indicator"), self.t("单位", "Unit"), self.t("均值", "Mean"), self.t("标准差", "SD")]
-                                + [p.upper() for p in pcts] + [self.t("有定义次数", "Defined")]):
+                                + [p.upper() for p in pcts] + [self.t("有定义次数", "Defined"),
+                                                               self.t("无定义比例", "Share undefined")]):
             ws.write_string(r, col, h, self.f_head_left)
         r += 1
         for name, st in mc.metrics.items():
@@ -84,6 +91,7 @@ class MonteCarloSheetMixin:
             for col, k in enumerate(["mean", "sd"] + pcts, start=2):
                 self.put_num(ws, r, col, st.get(k), sc, nf)
             ws.write_number(r, 9, int(st.get("n_defined", 0)))
+            self.put_num(ws, r, 10, st.get("share_undefined"), 1.0, self.F(num_format="0.00%"))
             r += 1
         return r
 
