@@ -13,31 +13,26 @@ import click
 
 from ..engine import DEFAULT_CHUNK, METRIC_NAMES
 from ..government import ALL_METRIC_NAMES
+from .. import registry, units
 from ..errors import UsageError
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
 from .options import emit_json, json_option, load_scenario, scenario_argument, set_option, tune_memory
 
-MONEY = {"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash", "gov_commitment_pv", "gov_net_cost_pv", "gov_tax_relief_pv", "gov_foregone_rent_pv", "gov_vfm"}
-PERCENT = {"project_irr", "equity_irr", "margin_avg", "subsidy_dependence", "gov_budget_share_peak"}
-YEARS = {"payback_years", "discounted_payback_years"}
-
-
 # --------------------------------------------------------------------------- formatting
 def unit(metric: str) -> str:
-    if metric == "gov_commitment_pv_per_household":
-        return "CNY/household"
-    return "万元" if metric in MONEY else "%" if metric in PERCENT else "years" if metric in YEARS else "x"
+    """A metric's display unit on the terminal, from its row (amounts in 万元, fractions in %)."""
+    code = registry.unit(metric)
+    return "万元" if units.display_scale(code) == units.WAN else units.label(code, zh=False)
 
 
 def fm(metric: str, v) -> str:
-    """A metric value in its display unit: money in 万元, rates in %, paybacks in years."""
+    """A metric value in its display unit: amounts in 万元, fractions in %, the rest as they are."""
     if v is None or not math.isfinite(v):
         return "n/a"
-    if metric in MONEY:
-        return f"{v / 1e4:,.2f}"
-    if metric in PERCENT:
+    u = units.unit(registry.unit(metric))
+    if u.kind == "fraction":
         return f"{v * 100:.2f}"
-    return f"{v:.2f}"
+    return f"{v / u.scale:,.2f}"
 
 
 def fv(v) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .layout import (BREAKEVEN_DRIVERS_ZH, COLORS, MONEY_METRICS, PCT_METRICS, auto_number_format,
+from .layout import (BREAKEVEN_DRIVERS_ZH, COLORS, is_money, is_pct, auto_number_format,
                      metric_label, metric_unit, money_per_year, money_text, target_label)
 from .studies import finite
 
@@ -136,9 +136,9 @@ class BreakevenSheetMixin:
         return r
 
     def condition_metric(self, ws, r, metric: str, x):
-        if metric in MONEY_METRICS:
+        if is_money(metric):
             self.put_num(ws, r, 4, x, *self.money_fmt())
-        elif metric in PCT_METRICS:
+        elif is_pct(metric):
             self.put_num(ws, r, 4, x, 1.0, self.F(num_format="0.00%"))
         else:
             self.put_num(ws, r, 4, x)
@@ -217,9 +217,9 @@ class BreakevenSheetMixin:
         if not finite(v):
             return self.na(self.metric_na(metric))
         v = float(v)
-        if metric in MONEY_METRICS:
+        if is_money(metric):
             return money_text(v, self.zh)
-        if metric in PCT_METRICS:
+        if is_pct(metric):
             return f"{v:.2%}"
         return f"{v:.2f} {metric_unit(metric, self.zh)}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import units
+from .. import registry, units
 from .render import NA_TEXT, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, HEADER_ROWS  # noqa: F401  (re-exported)
 
 #: Sheets in their order, by key: (zh, en).
@@ -62,34 +62,25 @@ def T(zh: bool, zh_text: str, en_text: str) -> str:
     return zh_text if zh else en_text
 
 
-#: The metrics of ``finmodel run --json`` by their standard names (GLOSSARY).
-METRIC_LABELS = {
-    "npv": ("财务净现值", "NPV"),
-    "equity_npv": ("资本金财务净现值", "equity NPV"),
-    "project_irr": ("项目投资财务内部收益率", "project IRR"),
-    "equity_irr": ("资本金财务内部收益率", "equity IRR"),
-    "payback_years": ("静态投资回收期", "payback"),
-    "discounted_payback_years": ("动态投资回收期", "discounted payback"),
-    "min_cumulative_cash": ("最低累计净现金流量", "lowest cumulative cash"),
-    "min_cumulative_equity_cash": ("资本金最低累计净现金流量", "lowest cumulative equity cash"),
-    "dscr_min": ("最低偿债备付率", "lowest DSCR"),
-    "dscr_avg": ("平均偿债备付率", "average DSCR"),
-    "margin_avg": ("平均净利润率", "average net margin"),
-    "subsidy_dependence": ("补贴依赖度", "subsidy dependence"),
-    # the street office's view (finmodel.government)
-    "gov_commitment_pv": ("政府财政支出责任现值", "government commitment PV"),
-    "gov_commitment_pv_per_household": ("户均政府财政支出责任现值", "government commitment PV per household"),
-    "gov_net_cost_pv": ("政府净成本现值", "government net cost PV"),
-    "gov_tax_relief_pv": ("税费减免现值", "tax relief PV"),
-    "gov_foregone_rent_pv": ("无偿提供空间的租金机会成本现值", "foregone rent PV"),
-    "gov_budget_share_peak": ("财政支出占一般公共预算支出比例峰值", "peak share of the budget"),
-    "gov_vfm": ("物有所值量值", "value for money"),
-}
-MONEY_METRICS = frozenset({"npv", "equity_npv", "min_cumulative_cash", "min_cumulative_equity_cash",
-                           "gov_commitment_pv", "gov_net_cost_pv", "gov_tax_relief_pv", "gov_foregone_rent_pv",
-                           "gov_vfm"})
-PCT_METRICS = frozenset({"project_irr", "equity_irr", "margin_avg", "subsidy_dependence", "gov_budget_share_peak"})
-YEAR_METRICS = frozenset({"payback_years", "discounted_payback_years"})
+def metric_unit_of(name: str):
+    """The unit (finmodel.units) of a metric's row in the model; None for a name the model lacks."""
+    try:
+        return units.unit(registry.unit(name))
+    except KeyError:
+        return None
+
+
+def is_money(name: str) -> bool:
+    """A metric shown in 万元 (its row's unit has the 万元 scale)."""
+    u = metric_unit_of(name)
+    return u is not None and u.scale == units.WAN
+
+
+def is_pct(name: str) -> bool:
+    """A metric shown as a percentage (its row's unit is a fraction)."""
+    u = metric_unit_of(name)
+    return u is not None and u.kind == "fraction"
+
 
 PROBABILITY_LABELS = {
     "npv_below_zero": ("财务净现值小于0的概率", "P(NPV < 0)"),
@@ -112,21 +103,19 @@ STUDY_UNIT_ZH = {"CNY": "元", "CNY/year": "元/年", "x base": "倍基准值", 
 
 
 def metric_label(name: str, zh: bool) -> str:
-    pair = METRIC_LABELS.get(name)
-    return (pair[0] if zh else pair[1]) if pair else name
+    """A metric's short standard name (GLOSSARY), from its row in the model."""
+    try:
+        return registry.label(name, zh, short=True)
+    except KeyError:
+        return name
 
 
 def metric_unit(name: str, zh: bool) -> str:
-    """The unit a metric is shown in on the study sheets: 万元 for money, % for rates, years, x."""
-    if name in MONEY_METRICS:
-        return units.label(MONEY, zh)
-    if name in PCT_METRICS:
-        return "%"
-    if name in YEAR_METRICS:
-        return units.label("years", zh)
-    if name == "gov_commitment_pv_per_household":
-        return units.label("CNY/household", zh)
-    return units.label("ratio", zh)
+    """The unit a metric is shown in on the study sheets, from its row: 万元 for money, % for rates."""
+    u = metric_unit_of(name)
+    if u is None:
+        return units.label("ratio", zh)
+    return "%" if u.kind == "fraction" else units.label(u.code, zh)
 
 
 def metric_with_unit(name: str, zh: bool) -> str:
@@ -145,9 +134,9 @@ def target_label(target: str, zh: bool) -> str:
     name, op, val = m.groups()
     try:
         v = float(val)
-        if name in PCT_METRICS or name == "margin_avg":
+        if is_pct(name):
             val = f"{v:.2%}"
-        elif name in MONEY_METRICS:
+        elif is_money(name):
             val = money_text(v, zh, unit=zh)
     except ValueError:
         pass

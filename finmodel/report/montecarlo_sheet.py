@@ -6,7 +6,7 @@ run by the caller; amounts in 万元).
 from __future__ import annotations
 
 from .. import units
-from .layout import (COLORS, MONEY, MONEY_METRICS, PCT_METRICS, PROBABILITY_LABELS, auto_number_format, metric_label,
+from .layout import (COLORS, MONEY, is_money, is_pct, PROBABILITY_LABELS, auto_number_format, metric_label,
                      metric_unit, money_text)
 from .studies import finite, mc_histogram
 
@@ -81,8 +81,8 @@ class MonteCarloSheetMixin:
             ws.write_string(r, col, h, self.f_head_left)
         r += 1
         for name, st in mc.metrics.items():
-            money = name in MONEY_METRICS
-            pct = name in PCT_METRICS
+            money = is_money(name)
+            pct = is_pct(name)
             sc, nf = self.money_fmt() if money else (1.0, self.F(num_format="0.00%" if pct else "0.00"))
             unit = units.label(MONEY, self.zh) if money else (
                 "%" if pct else (units.label("years", self.zh) if "payback" in name else ""))
@@ -135,7 +135,7 @@ class MonteCarloSheetMixin:
         title = self.titles["montecarlo"]
         hsc, _ = self.metric_fmt(hist_metric)
         hunit = metric_unit(hist_metric, self.zh)
-        hfmt = "#,##0" if hist_metric in MONEY_METRICS else ("0.0%" if hist_metric in PCT_METRICS else "0.00")
+        hfmt = "#,##0" if is_money(hist_metric) else ("0.0%" if is_pct(hist_metric) else "0.00")
         r += 1
         ws.write_string(r, 0, self.t(f"{metric_label(hist_metric, True)}直方图数据", f"{metric_label(hist_metric, False)} histogram"),
                         self.h2())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .layout import (COLORS, MONEY_METRICS, PCT_METRICS, auto_number_format, metric_label, metric_unit, metric_with_unit,
+from .layout import (COLORS, is_money, is_pct, auto_number_format, metric_label, metric_unit, metric_with_unit,
                      money_text)
 from .studies import finite
 from .writer import display_width
@@ -88,8 +88,8 @@ class StudySheetsMixin:
         where = {key: c0 + j for j, (key, _, _) in enumerate(cols)}
         sc, mfmt = self.metric_fmt(metric) if metric else (1.0, None)
         if heat and metric:
-            mfmt = self.F(num_format="0.00%;-0.00%" if metric in PCT_METRICS else
-                          ("#,##0.00;-#,##0.00" if metric in MONEY_METRICS else "0.00;-0.00"))
+            mfmt = self.F(num_format="0.00%;-0.00%" if is_pct(metric) else
+                          ("#,##0.00;-#,##0.00" if is_money(metric) else "0.00;-0.00"))
         small = self.F(font_size=8, font_color=COLORS["helper_font"])
         for key, row in frame.iterrows():
             key_s = str(key)
@@ -157,8 +157,8 @@ class StudySheetsMixin:
 
     def write_tornado(self, ws, r, tr) -> int:
         """The tornado: each driver at its low and high value, a table and a bar chart of the change."""
-        money = tr.metric in MONEY_METRICS
-        sc, mfmt = self.money_fmt() if money else (1.0, self.F(num_format="0.00%" if tr.metric in PCT_METRICS else "0.00"))
+        money = is_money(tr.metric)
+        sc, mfmt = self.money_fmt() if money else (1.0, self.F(num_format="0.00%" if is_pct(tr.metric) else "0.00"))
         base_txt = money_text(tr.base, self.zh) if money else f"{tr.base:,.2f}"
         ws.write_string(r, 0, self.t(f"龙卷风图: {metric_label(tr.metric, True)}(基准值 {base_txt})",
                                      f"Tornado: {metric_label(tr.metric, False)} (base {base_txt})"), self.h2())
@@ -192,7 +192,7 @@ class StudySheetsMixin:
 
     def tornado_chart(self, ws, at: int, tr, first: int, last: int) -> int:
         """The tornado's bars (the change from base at the low and high values) below its table; the rows it takes."""
-        money = tr.metric in MONEY_METRICS
+        money = is_money(tr.metric)
         ch = self.wb.add_chart({"type": "bar"})
         title = self.titles["sensitivity"]
         ch.add_series({"name": self.t("低值", "Low"), "categories": [title, first, 0, last, 0],
@@ -221,7 +221,7 @@ class StudySheetsMixin:
         steps = list(sp.steps)
         r = self.write_stated(ws, r, [
             (self.t("指标", "Metric"), metric_with_unit(m, self.zh)),
-            (self.t("基准值", "Base"), sp.base / sc if finite(sp.base) else sp.base, "#,##0.00" if m not in PCT_METRICS else "0.00%"),
+            (self.t("基准值", "Base"), sp.base / sc if finite(sp.base) else sp.base, "#,##0.00" if not is_pct(m) else "0.00%"),
             (self.t("变动步长(相对基准值)", "Steps (relative to each driver's base)"),
              ", ".join(f"{x:+.0%}" for x in steps)),
             (self.t("驱动因素个数", "Drivers"), len(sp.drivers), "0"),
@@ -260,7 +260,7 @@ class StudySheetsMixin:
                           "name_font": {"name": self.font, "size": 11, "bold": True}})
             ch.set_x_axis({"num_font": font, "label_position": "low", "name": self.t("相对基准值的变动", "change from the base value"),
                            "name_font": {"name": self.font, "size": 9, "bold": False}})
-            ch.set_y_axis({"num_font": font, "num_format": "#,##0" if m in MONEY_METRICS else ("0%" if m in PCT_METRICS else "0.0"),
+            ch.set_y_axis({"num_font": font, "num_format": "#,##0" if is_money(m) else ("0%" if is_pct(m) else "0.0"),
                            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
             ch.set_legend({"position": "right", "font": font})
             ch.set_size({"width": 900, "height": 360})
@@ -370,7 +370,7 @@ class StudySheetsMixin:
         ws.write_string(r, 0, self.t(f"{metric_label(m, True)}的变化归因: {att.from_name} → {att.to_name}",
                                      f"Change in {metric_label(m, False)}: {att.from_name} -> {att.to_name}"), self.h2())
         r += 1
-        fmt = "#,##0.00" if m not in PCT_METRICS else "0.00%"
+        fmt = "#,##0.00" if not is_pct(m) else "0.00%"
         unit = metric_unit(m, self.zh)
         r = self.write_stated(ws, r, [
             (self.t(f"{att.from_name} 的{metric_label(m, True)}({unit})", f"{metric_label(m, False)} of {att.from_name} ({unit})"),
@@ -422,7 +422,7 @@ class StudySheetsMixin:
         r += 1
         stated = [(self.t("指标", "Metric"), metric_with_unit(m, self.zh)),
                   (self.t("基准情景的指标值", "Metric at base"), g.base / sc if finite(g.base) else g.base,
-                   "0.00%" if m in PCT_METRICS else "#,##0.00")]
+                   "0.00%" if is_pct(m) else "#,##0.00")]
         if len(axes) == 1:
             stated.append((self.t("输入", "Input"), self.axis_text(axes[0])))
         else:
@@ -431,7 +431,7 @@ class StudySheetsMixin:
         r = self.write_stated(ws, r, stated)
         vals = g.values
         # a heat map reads by its colours: no red font on a red fill
-        plain = '0.00%;-0.00%' if m in PCT_METRICS else ('#,##0.00;-#,##0.00' if m in MONEY_METRICS else '0.00;-0.00')
+        plain = '0.00%;-0.00%' if is_pct(m) else ('#,##0.00;-#,##0.00' if is_money(m) else '0.00;-0.00')
         nf = self.F(num_format=plain)
         nf_base = self.F(num_format=plain, bold=True, border=2)
         scale = {"min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B", "type": "3_color_scale"}

@@ -27,8 +27,8 @@ from .. import __version__
 from .. import model as model_pkg
 from .. import units
 from .inputs import input_rows, unit_text
-from .layout import (COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH, HEADER_ROWS, MONEY, MONEY_METRICS, NA, PCT_METRICS,
-                     SHEET_TITLES, STUDY_UNIT_ZH, YEAR_METRICS, T, auto_number_format)
+from .layout import (COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH, HEADER_ROWS, MONEY, NA,
+                     SHEET_TITLES, STUDY_UNIT_ZH, T, auto_number_format, metric_unit_of)
 from .render import Values, XlCtx
 from .studies import ReportOptions, Studies, finite
 
@@ -219,18 +219,16 @@ class WriterBase:
         return units.display_scale(MONEY), self.num(MONEY)
 
     def metric_fmt(self, metric: str):
-        """(divisor, format) of a metric on the study sheets: money in 万元, rates in %."""
-        if metric in MONEY_METRICS:
-            return self.money_fmt()
-        if metric in PCT_METRICS:
-            return 1.0, self.F(num_format="0.00%")
-        if metric == "gov_commitment_pv_per_household":
-            return 1.0, self.F(num_format="#,##0.00")
-        return 1.0, self.F(num_format="0.00")
+        """(divisor, format) of a metric on the study sheets, from its row's unit: money in 万元, rates in %."""
+        u = metric_unit_of(metric)
+        if u is None:
+            return 1.0, self.F(num_format="0.00")
+        return u.scale, self.num(u.code)
 
     @staticmethod
     def metric_na(metric: str) -> str:
-        return "never" if metric in YEAR_METRICS else "na"
+        u = metric_unit_of(metric)
+        return "never" if u is not None and u.kind == "years" else "na"
 
     # ------------------------------------------------------------------ layout and order
     def layout(self):
