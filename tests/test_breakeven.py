@@ -290,6 +290,10 @@ def test_irr_target_is_an_npv_test_even_where_the_irr_is_undefined():
     at = metrics_of(a, {**r.leaf_values, "discount.project_rate": 0.05})
     assert abs(at["npv"]) <= 1e-6 * abs(r.base_metric)             # NPV at 5 % is 0 there
     assert str(r.target) == "project_irr=0.05" and r.achieved == 0.05
+    # the values at the base and the ends are the NPV's, and say so (they were shown as an IRR once)
+    assert r.values_metric == "npv" and r.to_dict()["values_metric"] == "npv"
+    base = metrics_of(a, {"discount.project_rate": 0.05})["npv"]       # the engine's NPV at 5 %
+    assert r.base_metric == pytest.approx(base, rel=1e-12)
     r = B.solve(a, "capex.handback_cost_cny", "project_irr>=0.10", 0, 2e7)   # NPV at 10 % < 0 even at 0
     assert not r.feasible and r.status == "unreachable" and r.metric_at_lo < 0
 

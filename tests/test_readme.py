@@ -38,3 +38,28 @@ def test_yaml_reference_is_current():
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "update_readme.py"), "--check"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
+
+
+def test_console_examples_print_what_the_commands_print():
+    # every `$ finmodel ...` example with output is run and compared (tools/examples.py: numbers
+    # may differ by one unit in their last printed digit; a JSON excerpt compares its keys)
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "examples.py"), "--check"],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-4000:]
+
+
+def test_example_checker_can_fail(tmp_path):
+    # the check above is able to fail: a drifted number and a drifted word are both caught
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("examples", ROOT / "tools" / "examples.py")
+    ex = importlib.util.module_from_spec(spec)
+    sys.modules["examples"] = ex
+    spec.loader.exec_module(ex)
+    assert ex.same_line("npv  -1,242.31 万元", "npv  -1,242.32 万元")           # one unit in the last digit
+    assert not ex.same_line("npv  -1,242.31 万元", "npv  -1,242.34 万元")
+    assert not ex.same_line("tier 2 (保本微利)", "tier 3 (微利可持续)")
+    doc = tmp_path / "doc.md"
+    doc.write_text("```console\n$ finmodel validate assumptions/j_community.yaml\nnot what it prints\n```\n",
+                   encoding="utf-8")
+    assert ex.process([doc], write=False) == 1

@@ -51,6 +51,13 @@ class BreakEven:
     closest_value: float = math.nan        # when not feasible: the candidate nearest the target
     closest_metric: float = math.nan
     solved_as: str | None = None           # an IRR target: the NPV test it was solved as
+    #: The metric of base_metric, metric_at_lo/hi and closest_metric: the target's, or for an IRR
+    #: target the NPV it was solved on (an IRR is not evaluated on the way).
+    solved_metric: str | None = None
+
+    @property
+    def values_metric(self) -> str:
+        return self.solved_metric or self.target.metric
 
     def to_dict(self) -> dict:
         """Plain types for JSON (NaN becomes null through ``finmodel.io.jsonable``)."""
@@ -64,7 +71,7 @@ class BreakEven:
             "range": [self.lo, self.hi], "metric_at_lo": self.metric_at_lo, "metric_at_hi": self.metric_at_hi,
             "other_values": list(self.other_values), "leaf_values": dict(self.leaf_values),
             "closest_value": self.closest_value, "closest_metric": self.closest_metric, "message": self.message,
-            "solved_as": self.solved_as,
+            "solved_as": self.solved_as, "values_metric": self.values_metric,
         }
 
     def sets(self) -> list[str]:
@@ -225,6 +232,7 @@ def _as_asked(p: _Problem, res: BreakEven) -> BreakEven:
     rate_path = next(k for k in p.fixed if k.startswith("discount."))
     test = f"{p.target.metric} at {rate_path}={p.asked.value:.6g} {p.target.op} 0"
     return replace(res, target=p.asked, achieved=p.asked.value if res.feasible else math.nan, solved_as=test,
+                   solved_metric=p.target.metric,
                    message=f"{res.message.replace(str(p.target), str(p.asked))}; solved as {test} "
                            "(an NPV test: an IRR can have several roots)")
 

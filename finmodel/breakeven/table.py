@@ -14,7 +14,7 @@ from .drivers import resolve_driver, table_drivers
 from .problem import Pick, _Problem
 from .results import BreakEven, _result, fmt_metric, fmt_value
 from .solver import _problem, _solve_problems
-from .targets import NEVER_IS_INFINITE, Target, parse_target
+from .targets import NEVER_IS_INFINITE, Target, parse_target, solved_metric
 
 
 def breakeven_table(a: Assumptions, target: str | Target = "npv=0", drivers: Sequence[str] | None = None):
@@ -47,6 +47,7 @@ def breakeven_table(a: Assumptions, target: str | Target = "npv=0", drivers: Seq
     df = df.set_index("driver")
     df.attrs["target"] = str(t)
     df.attrs["base_metric"] = results[0].base_metric if results else math.nan
+    df.attrs["values_metric"] = solved_metric(t.metric)      # the metric of base_metric and closest_metric
     return df
 
 
@@ -90,7 +91,7 @@ def _table_note(r: BreakEven, p: _Problem, t: Target) -> str:
         return note
     if math.isfinite(r.closest_value):
         return (f"not reached from {fmt_value(r.lo, r.unit)} to {fmt_value(r.hi, r.unit)}; closest: "
-                f"{fmt_metric(t.metric, r.closest_metric)} at {fmt_value(r.closest_value, r.unit)}")
+                f"{fmt_metric(r.values_metric, r.closest_metric)} at {fmt_value(r.closest_value, r.unit)}")
     return r.message
 
 

@@ -20,6 +20,14 @@ IRR_AS_NPV = {"project_irr": ("npv", "discount.project_rate"),
               "equity_irr": ("equity_npv", "discount.equity_hurdle_rate"),
               "project_irr_pre_tax": ("npv_pre_tax", "discount.project_rate")}
 
+
+
+def solved_metric(metric: str) -> str:
+    """The metric a target on ``metric`` is solved on (and whose values a break-even reports at the
+    base and the ends): the NPV an IRR stands for, else the metric itself."""
+    return IRR_AS_NPV[metric][0] if metric in IRR_AS_NPV else metric
+
+
 #: Metrics whose NaN means "never" (an infinitely long payback), not "undefined".
 NEVER_IS_INFINITE = frozenset({"payback_years", "discounted_payback_years"})
 

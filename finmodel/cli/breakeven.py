@@ -54,10 +54,12 @@ def _single_lines(r, scenario: str, prefix: str = "") -> list[str]:
         rows.append((f"{t.metric} there", fmt_metric(t.metric, r.achieved)))
     else:
         head += ": not feasible"
-    rows.append((f"{t.metric} at base", fmt_metric(t.metric, r.base_metric)))
+    vm = r.values_metric
+    if r.solved_as:
+        rows.append(("solved as", r.solved_as))
+    rows.append((f"{vm} at base", fmt_metric(vm, r.base_metric)))
     rows.append(("range", f"{fmt_value(r.lo, r.unit)} to {fmt_value(r.hi, r.unit)}"))
-    rows.append((f"{t.metric} at the ends",
-                 f"{fmt_metric(t.metric, r.metric_at_lo)} / {fmt_metric(t.metric, r.metric_at_hi)}"))
+    rows.append((f"{vm} at the ends", f"{fmt_metric(vm, r.metric_at_lo)} / {fmt_metric(vm, r.metric_at_hi)}"))
     rows.append(("iterations", f"{r.iterations} after the bracketing grid ({r.evaluations} evaluations)"))
     rows.append(("note", r.message))
     if r.feasible and r.leaf_values:
@@ -71,7 +73,7 @@ def _table_lines(df, scenario: str) -> list[str]:
     from ..breakeven import fmt_metric, fmt_value
 
     target = df.attrs.get("target", "npv=0")
-    metric = target.split("<")[0].split(">")[0].split("=")[0]
+    metric = df.attrs.get("values_metric") or target.split("<")[0].split(">")[0].split("=")[0]
     base = fmt_metric(metric, df.attrs.get("base_metric"))
     out = [f"Break-even table: {target}  ({scenario}; {metric} at base {base})",
            "sorted by the change that breaks even, smallest first"]

@@ -12,6 +12,7 @@ import re
 
 from .layout import (BREAKEVEN_DRIVERS_ZH, COLORS, is_money, is_pct, auto_number_format,
                      metric_label, metric_unit, money_per_year, money_text, target_label)
+from ..breakeven.targets import solved_metric
 from .studies import finite
 
 #: The statuses of a break-even solve (finmodel.breakeven.BreakEven.status) in Chinese.
@@ -25,8 +26,9 @@ LEVER_NOTES_ZH = {"closes the gap": "消除缺口", "moving it further widens th
 
 
 def target_metric(target: str) -> str:
-    """'equity_npv>=0' -> 'equity_npv'."""
-    return str(target).split("<")[0].split(">")[0].split("=")[0]
+    """The metric whose values a break-even reports for a target: 'equity_npv>=0' -> 'equity_npv';
+    'equity_irr>=0.08' -> 'equity_npv' (an IRR target is solved as that NPV test)."""
+    return solved_metric(str(target).split("<")[0].split(">")[0].split("=")[0])
 
 
 class BreakevenSheetMixin:
@@ -240,9 +242,10 @@ class BreakevenSheetMixin:
         return f"{tl} 于 {val}"
 
     def solve_rows(self, b) -> list[tuple]:
-        """The rows of a solve: (label, value, unit, note); a value ("in"|"rel"|"m", x) is a number in
-        the input's unit, a relative change or the metric, anything else is text."""
+        """The rows of a solve: (label, value, unit, note); a value ("in"|"rel"|"m"|"v", x) is a number in
+        the input's unit, a relative change, the metric or (v) the metric solved on; anything else is text."""
         mlab, munit = metric_label(b.target.metric, self.zh), metric_unit(b.target.metric, self.zh)
+        vlab, vunit = metric_label(b.values_metric, self.zh), metric_unit(b.values_metric, self.zh)
         unit = self.study_unit(b.unit) if not b.unit.startswith("fraction") else "%"
         direction = {"floor": self.t("下限: 目标在该值及以上成立", "floor: the target holds at and above it"),
                      "ceiling": self.t("上限: 目标在该值及以下成立", "ceiling: the target holds at and below it")}
@@ -256,18 +259,18 @@ class BreakevenSheetMixin:
              self.t("基准值为0,无变动率", "the base is 0: no relative change") if b.feasible and b.change_rel is None else ""),
             (self.t("方向", "Direction"), direction.get(b.direction, self.t("等式目标", "an equality target")), "", ""),
             (self.t(f"临界值处的{mlab}", f"{mlab} there"), ("m", b.achieved if b.feasible else None), munit, ""),
-            (self.t(f"基准情景的{mlab}", f"{mlab} at base"), ("m", b.base_metric), munit, ""),
+            (self.t(f"基准情景的{vlab}", f"{vlab} at base"), ("v", b.base_metric), vunit, b.solved_as or ""),
             (self.t("搜索范围下限", "Search range: low"), ("in", b.lo), unit, ""),
             (self.t("搜索范围上限", "Search range: high"), ("in", b.hi), unit, ""),
-            (self.t(f"下限处的{mlab}", f"{mlab} at the low end"), ("m", b.metric_at_lo), munit, ""),
-            (self.t(f"上限处的{mlab}", f"{mlab} at the high end"), ("m", b.metric_at_hi), munit, ""),
+            (self.t(f"下限处的{vlab}", f"{vlab} at the low end"), ("v", b.metric_at_lo), vunit, ""),
+            (self.t(f"上限处的{vlab}", f"{vlab} at the high end"), ("v", b.metric_at_hi), vunit, ""),
         ]
         if b.other_values:
             rows.append((self.t("其他满足目标的值", "Other values meeting the target"),
                          "; ".join(self.value_text(x, b.unit) for x in b.other_values), "", ""))
         if not b.feasible and finite(b.closest_value):
             rows.append((self.t("最接近目标的值", "Closest value"), ("in", b.closest_value), unit, ""))
-            rows.append((self.t(f"该值处的{mlab}", f"{mlab} there"), ("m", b.closest_metric), munit, ""))
+            rows.append((self.t(f"该值处的{vlab}", f"{vlab} there"), ("v", b.closest_metric), vunit, ""))
         rows += [
             (self.t("可达", "Feasible"), self.t("是", "yes") if b.feasible else self.t("否", "no"), "",
              self.t(SOLVE_STATUS_ZH.get(b.status, b.status), b.status)),
@@ -303,6 +306,8 @@ class BreakevenSheetMixin:
                     self.put_num(ws, r, 1, x, 1.0, ifmt or (self.F(num_format=auto_number_format(x)) if finite(x) else None))
                 elif kind == "rel":
                     self.put_num(ws, r, 1, x, 1.0, self.F(num_format="+0.00%;-0.00%;0.00%"))
+                elif kind == "v":                       # a value of the metric solved on (an IRR's NPV)
+                    self.put_num(ws, r, 1, x, *self.metric_fmt(b.values_metric), na=self.metric_na(b.values_metric))
                 else:
                     self.put_num(ws, r, 1, x, sc, mfmt, na=self.metric_na(m))
             else:
