@@ -88,3 +88,13 @@ def test_every_metric_has_labels_units_and_a_definition():
         assert registry.fmt(k, 1.0)                              # a unit the terminal can print
     assert registry.fmt("npv", -12_435_699.48, zh=True) == "-1,243.57 万元"
     assert registry.label("npv", zh=True, short=True) == "财务净现值"
+
+
+@pytest.mark.parametrize("name", ["j_community", "j_community_loan"])
+def test_every_input_the_model_reads_has_a_chinese_label(name):
+    # the Inputs sheet of a zh workbook shows each input the rows read by its Chinese label
+    # (finmodel/data/input_labels.csv); a new input without one would show English
+    a = load(f"assumptions/{name}.yaml").assumptions
+    m = registry._model(a)
+    missing = sorted({registry.generic(p) for p in m.inputs if registry.generic(p) not in registry._input_zh()})
+    assert missing == []
