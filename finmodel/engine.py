@@ -62,6 +62,9 @@ def check_vary(a: Assumptions, vary: Mapping[str, Any] | None) -> tuple[dict[str
             raise InputError(what, param="vary", key=path)
         if not paths.exists(data, path):
             raise InputError("not present in this scenario (list index out of range?)", param="vary", key=path)
+        if paths.get(data, path) is None:
+            raise InputError("is blank (null) in this scenario, which chooses another branch of the model: "
+                             "give it a value in the YAML (or --set) before varying it", param="vary", key=path)
         arr = np.asarray(value, dtype=float)
         if arr.ndim > 1:
             raise InputError(f"expected a scalar or a 1-D array over scenarios, got shape {arr.shape}", param="vary",

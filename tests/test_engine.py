@@ -78,6 +78,21 @@ def test_vat_credit_carried_forward_then_payable():
     assert pj["amortisation"][0, 1] == pytest.approx(1_000_000 / 12)
 
 
+def test_vat_inside_purchases_is_remitted_whatever_the_status():
+    # Capex 1,090,000 incl. 9 % VAT: 90,000 inside it. Space upkeep 106,000 a year incl. 6 %: 6,000
+    # inside it. A general taxpayer credits both (input VAT = VAT inside); a small-scale taxpayer
+    # credits none, but its suppliers remit the same VAT to the state (the government view counts it).
+    space = {**RENT_365, "opex_cny_per_m2_year": 106.0, "opex_input_vat_rate": 0.06}
+    for status, credit in (("general", 1.0), ("small_scale", 0.0)):
+        a = case(2, space=space, capex={"renovation_cny": 1_090_000, "input_vat_rate": 0.09, "life_years": 2},
+                 tax={"taxpayer_status": status})
+        pj = engine.project(a)
+        assert pj["vat_in_capex"][0] == pytest.approx([90_000, 0, 0])
+        assert pj["vat_in_costs"][0] == pytest.approx([0, 6_000, 6_000])
+        assert pj["vat_input_capex"][0] == pytest.approx([90_000 * credit, 0, 0])
+        assert pj["vat_input_opex"][0] == pytest.approx([0, 6_000 * credit, 6_000 * credit])
+
+
 def test_vat_credit_left_at_hand_back_is_forfeited_and_deductible():
     # Capex input VAT 90,000, output 9,000 a year for 5 years -> 45,000 credit left at year 5:
     # written off (non-cash) and deducted in year 5.
@@ -452,6 +467,22 @@ def test_vary_rejects_bad_arrays(base):
         engine.project(base, {"scenario.concession_years": np.array([10, 20])})
     with pytest.raises(InputError, match="length"):
         engine.project(base, {"support.subsidy_annual_cny": np.ones(3), "capex.renovation_cny": np.ones(4)})
+    # a blank (null) input chooses another branch: varying it would be silently ignored, so it is refused
+    with pytest.raises(InputError, match="blank"):
+        engine.project(base, {"government.comparator.discount_rate": np.array([0.03, 0.05])})
+
+
+def test_a_nullable_input_with_a_value_can_vary(base):
+    """An input that may be blank, given a number, varies like any other (a number is never blank)."""
+    from finmodel.scenarios import with_values
+
+    a = with_values(base, {"government.comparator.discount_rate": 0.04})
+    rates = np.array([0.03, 0.05])
+    many = engine.project(a, {"government.comparator.discount_rate": rates}).scalar("gov_vfm")
+    for i, r in enumerate(rates):
+        one = engine.project(with_values(a, {"government.comparator.discount_rate": float(r)})).scalar("gov_vfm")
+        assert many[i] == pytest.approx(one[0], rel=1e-12)
+    assert many[0] != many[1]
 
 
 def test_every_line_item_is_registered_and_frame(base):

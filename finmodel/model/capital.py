@@ -40,8 +40,10 @@ def _capex(m: Model) -> None:
                         role="item")
     paid = m.row(C, "capex_paid", "CNY", "Capex paid (VAT incl.)", "建设及更新改造投资(含税)", renov + refits_paid, role="item")
     rate = I(f"{cx}.input_vat_rate")
-    in_capex = m.row(C, "vat_input_capex", "CNY", "Input VAT on capex", "进项税额(投资)",
-                     paid * rate / (1 + rate) * m["general_taxpayer"], role="item")
+    inside = m.row(C, "vat_in_capex", "CNY", "VAT inside the capex (remitted by the suppliers; creditable by a general taxpayer)",
+                   "投资所含增值税(由供应商缴纳;一般纳税人可抵扣)", paid * rate / (1 + rate))
+    in_capex = m.row(C, "vat_input_capex", "CNY", "Input VAT on capex", "进项税额(投资)", inside * m["general_taxpayer"],
+                     role="item")
     m.row(C, "capex", "CNY", "Capex (net of creditable VAT)", "建设投资(不含可抵扣进项)", paid - in_capex, role="item")
 
 

@@ -157,6 +157,10 @@ class Folder:
         a, b = self(n.a), self(n.b)
         if isinstance(a, K) and isinstance(b, K):
             return K(_cmp(n.op, a.v, b.v))
+        if n.op in ("=", "<>"):                 # a parameter (a number) is never blank: x = "" is false
+            for x, y in ((a, b), (b, a)):
+                if isinstance(x, Input) and isinstance(y, K) and y.v in (None, ""):
+                    return K(n.op == "<>")
         return Cmp(n.op, a, b)
 
     def _Fn(self, n):

@@ -225,10 +225,15 @@ def _support(m: Model) -> None:
           + (m["parking_gross"] - m["rev_parking"]) + (m["other_gross"] - m["rev_other"]) + (sub_g - subsidy), role="item")
 
 
+def vat_inside(m: Model, gross, rate_path: str):
+    """The VAT inside a VAT-inclusive amount: what the supplier remits to the state."""
+    r = m.I(rate_path)
+    return gross * r / (1 + r)
+
+
 def input_credit(m: Model, gross, rate_path: str):
     """The creditable input VAT in a VAT-inclusive amount (general taxpayers only)."""
-    r = m.I(rate_path)
-    return gross * r / (1 + r) * m["general_taxpayer"]
+    return vat_inside(m, gross, rate_path) * m["general_taxpayer"]
 
 
 def _costs(m: Model) -> None:
@@ -241,10 +246,14 @@ def _costs(m: Model) -> None:
                I("overheads.other_cny_per_year") * m["cpi_index"], role="item")
     mat = m["cost_property_materials"]
     credit_mat = input_credit(m, mat, "property_service.materials_input_vat_rate")
-    in_opex = m.row(C, "vat_input_opex", "CNY", "Input VAT on costs", "进项税额(经营)",
-                    credit_mat + input_credit(m, m["cost_space"], "space.opex_input_vat_rate")
-                    + input_credit(m, m["cost_parking"], "parking.opex_input_vat_rate")
-                    + input_credit(m, ov, "overheads.other_input_vat_rate"), role="item")
+    inside = m.row(C, "vat_in_costs", "CNY", "VAT inside the costs (remitted by the suppliers; creditable by a general taxpayer)",
+                   "经营成本所含增值税(由供应商缴纳;一般纳税人可抵扣)",
+                   vat_inside(m, mat, "property_service.materials_input_vat_rate")
+                   + vat_inside(m, m["cost_space"], "space.opex_input_vat_rate")
+                   + vat_inside(m, m["cost_parking"], "parking.opex_input_vat_rate")
+                   + vat_inside(m, ov, "overheads.other_input_vat_rate"))
+    in_opex = m.row(C, "vat_input_opex", "CNY", "Input VAT on costs", "进项税额(经营)", inside * m["general_taxpayer"],
+                    role="item")
     paid = m.row(C, "opex_paid", "CNY", "Operating costs paid (VAT incl.)", "经营成本(含税)",
                  SUM(m["cost_property_team"], m["cost_property_variable"], mat, m["cost_space"], m["cost_parking"],
                      m["cost_own_services"], mgmt, ov), role="item")
