@@ -360,49 +360,89 @@ class Report(Strict):
 class Comparator(Strict):
     """The public-sector comparator (PSC) of the value-for-money test (``finmodel.government``).
 
-    The street office renovates and runs the same services itself: it spends ``capex_cny`` in
-    year 0 (the whole renovation, its own share included), pays ``opex_cny_per_year`` escalated
-    from operating year 1, and earns the concession's own gross receipts from the same drivers:
-    rent, parking and other receipts x ``revenue_factor``, plus the property fees billed x its
-    ``collection_rate``. It pays no taxes and receives none. No risk or competitive-neutrality
-    adjustment: a simple, explicit comparator.
+    What the street office could lawfully do without the operator: it renovates the space and
+    the parking itself, lets the space and runs the parking with its own collection of rents
+    and parking fees, and *buys* the property service for the base area (a provider's contract
+    price per m², or a state-owned provider's cost); it collects no property fees itself, the
+    provider collects what residents pay and the street office pays the rest. The public works
+    on the community (``government.public_works_cny``) are on both sides of the comparison.
+    VAT is treated as on the concession's side: the VAT inside every purchase returns to the
+    state. Risk adjustments (cost overrun, opening delay) as the Chinese VfM guidance
+    (财金〔2015〕167号) expects; the retained risks of the two sides are taken to be the same.
     """
 
-    capex_cny: float = F(0.0, 0.0, 1e11, "The whole renovation if the street office did it itself, in year 0, VAT-inclusive, its own share included. [CNY]")
-    opex_cny_per_year: float = F(0.0, 0.0, 1e10, "Its operating costs in operating year 1 (staff, space, parking, overheads, an allowance for refits), VAT-inclusive. [CNY/year]")
-    opex_escalation: float = F(0.03, -0.1, 0.5, "Escalation of its operating costs: value_k = opex x (1+g)^(k-1). [fraction/year]")
-    collection_rate: float = F(0.6, 0.0, 1.0, "Its property-fee collection rate in every operating year: its fees = the concession's fees billed x this rate. [fraction]")
-    revenue_factor: float = F(1.0, 0.0, 2.0, "Its rent, parking and other receipts as a share of the concession's gross receipts from the same drivers. [fraction]")
+    renovation_cny: float = F(0.0, 0.0, 1e11, "The renovation the street office would pay in place of the operator's (the space, the parking), in year 0, VAT-inclusive; the public works are not repeated here. [CNY]")
+    capex_vat_rate: float = F(0.09, 0.0, 0.2, "VAT rate inside that renovation (construction services 9 %): VAT = renovation x r/(1+r), which returns to the state. [fraction]")
+    capex_overrun: float = F(0.0, 0.0, 2.0, "Expected cost overrun of the renovation, a risk adjustment: renovation x (1 + this). [fraction]")
+    delay_months: float = F(0.0, 0.0, 12.0, "Expected delay of the opening, a risk adjustment: rent and parking of operating year 1 lost for this many months. [months]")
+    opex_cny_per_year: float = F(0.0, 0.0, 1e10, "Its costs of running the space and the parking in operating year 1 (maintenance, utilities, letting staff, a refit allowance), VAT-inclusive; the property service is bought apart. [CNY/year]")
+    opex_escalation: float = F(0.03, -0.1, 0.5, "Escalation of those costs: value_k = opex x (1+g)^(k-1). [fraction/year]")
+    opex_overrun: float = F(0.0, 0.0, 2.0, "Expected overrun of those running costs, a risk adjustment: opex x (1 + this). [fraction]")
+    opex_vat_rate: float = F(0.0, 0.0, 0.2, "VAT inside those costs as a rate on their net amount (staff bear none, utilities and works 9 %): VAT = opex x r/(1+r). [fraction]")
+    service_price_cny_per_m2_month: float = F(0.0, 0.0, 50.0, "The property service it buys for the base area (property_service.base_area_m2): a provider's contract price or a state-owned provider's cost, VAT-inclusive, operating year 1. [CNY/m²/month]")
+    service_price_escalation: float = F(0.03, -0.1, 0.5, "Escalation of that price: value_k = price x (1+g)^(k-1). [fraction/year]")
+    service_vat_rate: float = F(0.06, 0.0, 0.2, "VAT rate inside that price (property management services 6 %). [fraction]")
+    collection_rate: float = F(0.6, 0.0, 1.0, "Share of the property fees (the fee table on the base area) that the provider collects from residents itself: it lowers what the street office pays, never below 0. [fraction]")
+    revenue_factor: float = F(1.0, 0.0, 2.0, "Its rent and parking receipts as a share of the concession's gross rent and parking (the firm's share; the owners' share of common land is theirs on both sides). [fraction]")
     discount_rate: float | None = F(None, 0.0, 1.0, "Discount rate of the comparator's flows; null = government.discount_rate (one rate for both sides). [fraction/year]")
 
 
-class Government(Strict):
-    """The street office's view (``finmodel.government``): what the deal costs the public purse.
+class DistrictTaxShare(Strict):
+    """The share of each tax paid by the operator that the district keeps (the rest goes to the
+    city and the centre). Nationally VAT is shared 50:50 between the centre and local
+    governments (国发〔2016〕26号) and corporate income tax 60:40 (国发〔2001〕37号); the
+    surcharges are local. How a city splits its part with a district is its own rule."""
 
-    The street office has no budget of its own: its money comes through the district, so the
-    affordability test measures the deal's cash outlays against the district's general public
-    budget expenditure. The engine never reads this section.
+    vat: float = F(0.5, 0.0, 1.0, "District's share of the VAT the operator pays (net of any refund). [fraction]")
+    income_tax: float = F(0.4, 0.0, 1.0, "District's share of the operator's corporate income tax. [fraction]")
+    surcharges: float = F(1.0, 0.0, 1.0, "District's share of the surcharges on VAT. [fraction]")
+
+
+class Government(Strict):
+    """The public side (``finmodel.government``): three purses kept apart.
+
+    The district (the street office's money comes through it): what it pays the operator, its
+    own public works on the community, its share of the taxes. The wider state: national and
+    city tax reliefs, the central and city renovation programmes. The residents: the fees and
+    parking they pay. The affordability test measures the district's own outlays against its
+    general public budget expenditure. The engine's operator figures never read this section.
     """
 
     discount_rate: float = F(0.035, 0.0, 1.0, "Government's discount rate (local government bond yields, about 3-4 %), year 0 undiscounted. [fraction/year]")
-    co_investment_cny: float = F(0.0, 0.0, 1e11, "Government's own spending on the renovation in year 0 (beside the operator's capex), VAT-inclusive. [CNY]")
-    market_rent_cny_per_m2_day: float = F(0.0, 0.0, 100.0, "Market rent of the space handed over free, per m² of space.total_area_m2, net of vacancy, year-1 price: the foregone income (not cash). [CNY/m²/day]")
-    market_rent_escalation: float = F(0.02, -0.2, 0.5, "Escalation of that market rent. [fraction/year]")
+    public_works_cny: float = F(0.0, 0.0, 1e11, "Public renovation works on the community in year 0 (the government's own works beside the operator's capex, not a payment to the operator), VAT-inclusive. [CNY]")
+    public_works_vat_rate: float = F(0.09, 0.0, 0.2, "VAT rate inside the public works (construction services 9 %): VAT = works x r/(1+r), which returns to the state. [fraction]")
+    public_works_district_share: float = F(1.0, 0.0, 1.0, "Share of the public works paid from the district's own budget; the rest from central and city renovation programmes. [fraction]")
+    district_tax_share: DistrictTaxShare = Field(default_factory=DistrictTaxShare,
+                                                 description="The share of each tax paid by the operator that the district keeps.")
+    forgone_rent_cny_per_m2_day: float = F(0.0, 0.0, 100.0, "Rent of the space handed over free at its next-best use (as it was, unrenovated), per m² of space.total_area_m2, net of vacancy, year-1 price: the income forgone (not cash). [CNY/m²/day]")
+    forgone_rent_escalation: float = F(0.02, -0.2, 0.5, "Escalation of that rent. [fraction/year]")
     budget_expenditure_cny_per_year: float = F(1e10, 1e6, 1e13, "District's general public budget expenditure in operating year 1; year t = this x (1+growth)^(t-1). [CNY/year]")
     budget_growth: float = F(0.03, -0.5, 0.5, "Growth of that expenditure. [fraction/year]")
-    existing_commitments_share: float = F(0.0, 0.0, 1.0, "Share of budget expenditure already committed to existing PPP-like outlays, every year. [fraction]")
-    red_line: float = F(0.10, 0.0, 1.0, "PPP fiscal-affordability line: outlays at most this share of budget expenditure, each year. [fraction]")
+    existing_commitments_share: float = F(0.0, 0.0, 1.0, "Share of budget expenditure already committed to existing PPP-like outlays, every year (the district's fiscal-affordability report has it). [fraction]")
+    existing_commitments_placeholder: bool = Field(True, description="True while existing_commitments_share is a placeholder, not the district's published figure: the report warns.")
+    red_line: float = F(0.10, 0.0, 1.0, "PPP fiscal-affordability line: the district's outlays at most this share of budget expenditure, each year. [fraction]")
     warning_level: float = F(0.07, 0.0, 1.0, "Warning level below the red line. [fraction]")
     formal_ppp: bool = Field(False, description="True for a formal PPP (the 10 % test binds); false for a grant of use rights, where it is indicative.")
     paying_household_share: float | None = F(None, 0.0, 1.0, "Share of households assumed to pay the property fee; null = the year's fee collection rate. [fraction]")
+    pensioner_income_cny_per_month: float | None = F(None, 0.0, 1e6, "A pensioner's income in operating year 1, to read the property fee per household against; null = not shown. [CNY/month]")
+    pensioner_income_growth: float = F(0.03, -0.2, 0.5, "Growth of that income. [fraction/year]")
     comparator: Comparator = Field(default_factory=Comparator,
-                                   description="Public-sector comparator: the street office renovates and runs the same services itself.")
+                                   description="Public-sector comparator: the street office renovates, lets the space and buys the property service.")
 
     @model_validator(mode="after")
     def _levels(self):
         if self.warning_level > self.red_line:
             raise ValueError(f"warning_level {self.warning_level:g} is above red_line {self.red_line:g}")
         return self
+
+
+#: Keys of the government section renamed by issue 12, for the message on an old YAML.
+RENAMED = {
+    "government.co_investment_cny": "government.public_works_cny",
+    "government.market_rent_cny_per_m2_day": "government.forgone_rent_cny_per_m2_day (now the next-best use, unrenovated)",
+    "government.market_rent_escalation": "government.forgone_rent_escalation",
+    "government.comparator.capex_cny": "government.comparator.renovation_cny (the public works are no longer included)",
+}
 
 
 # --------------------------------------------------------------------------- corridor
@@ -636,7 +676,7 @@ class Assumptions(Strict):
     tax: Tax = Field(default_factory=Tax)
     financing: Financing = Field(default_factory=Financing)
     government: Government = Field(default_factory=Government,
-                                   description="The street office's view: fiscal commitments, affordability, value for money, residents' burden.")
+                                   description="The public side: the district's, the wider state's and the residents' purses, the budget test, value for money against a lawful comparator.")
     corridor: Corridor = Field(default_factory=Corridor, description="Subsidy corridor: viability hurdle and floor, micro-profit caps.")
     report: Report = Field(default_factory=Report)
     sensitivity: Sensitivity = Field(default_factory=Sensitivity,

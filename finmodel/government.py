@@ -1,5 +1,5 @@
-"""The street office's view of the deal as plain data: fiscal commitments, affordability, value
-for money, residents' burden.
+"""The public side of the deal as plain data: three purses, the budget test, value for money,
+the residents.
 
 The figures are rows of the model (:mod:`finmodel.model.government`, where each is defined);
 this module reads them from a projection for ``finmodel run --json`` and the terminal, and
@@ -24,30 +24,52 @@ from .errors import InputError
 from .model.government import NOTE_FORMAL as _FORMAL, NOTE_INDICATIVE as _INDICATIVE, PV_LINES, RELIEF_OFF
 
 __all__ = ["compute", "government_view", "government_metrics", "evaluate", "summary_lines", "GOV_METRIC_NAMES",
-           "ALL_METRIC_NAMES", "RELIEF_OFF"]
+           "ALL_METRIC_NAMES", "RELIEF_OFF", "RENAMED_METRICS"]
 
 #: Metrics for break-even targets and sensitivity studies, each an (S,) array: scalar rows of the model.
 GOV_METRIC_NAMES = (
-    "gov_commitment_pv", "gov_commitment_pv_per_household", "gov_net_cost_pv", "gov_tax_relief_pv",
-    "gov_foregone_rent_pv", "gov_budget_share_peak", "gov_vfm",
+    "gov_district_commitment_pv", "gov_district_commitment_pv_per_household", "gov_support_to_operator_pv",
+    "gov_district_net_cost_pv", "gov_national_relief_pv", "gov_public_commitment_pv", "gov_net_cost_pv",
+    "gov_forgone_rent_pv", "gov_budget_share_peak", "gov_deal_budget_share_peak", "gov_vfm",
 )
+
+#: Government metrics renamed by issue 12 (the old name -> the new one), for the error message.
+RENAMED_METRICS = {
+    "gov_commitment_pv": "gov_district_commitment_pv (the district's; gov_public_commitment_pv for all purses)",
+    "gov_commitment_pv_per_household": "gov_district_commitment_pv_per_household",
+    "gov_tax_relief_pv": "gov_national_relief_pv",
+    "gov_foregone_rent_pv": "gov_forgone_rent_pv (now at the next-best use)",
+}
 
 NOTE_INDICATIVE = _INDICATIVE[0]
 NOTE_FORMAL = _FORMAL[0]
 NOTE_CONSTRUCTION = ("Under the 2023 PPP mechanism new deals may support operation but not construction: "
-                     "{amount:,.0f} CNY of the support here pays for construction (co-investment {co:,.0f}, "
-                     "capital grants {grant:,.0f}).")
+                     "{amount:,.0f} CNY of capital grants paid to the operator pay for construction.")
 NOTE_NO_CONSTRUCTION = ("Under the 2023 PPP mechanism new deals may support operation but not construction: "
-                        "no support here pays for construction.")
+                        "no support paid to the operator here pays for construction (the public works, {works:,.0f} CNY, "
+                        "are the government's own works on the community).")
+WARN_PLACEHOLDER = ("The existing commitments share ({share:.2f} %) is a placeholder, not the district's published figure: "
+                    "{share:.2f} of the {peak:.2f} points of the peak budget share; the deal's own peak is {deal:.3f} %. "
+                    "Replace it with the share in the district's fiscal-affordability report "
+                    "(then set government.existing_commitments_placeholder: false).")
 
 #: Rows of the view by year (the model's keys without ``gov_``).
-YEAR_ROWS = PV_LINES + ("discount_factor", "budget_expenditure", "budget_share", "psc_capex", "psc_opex", "psc_revenue",
-                        "psc_net_cost", "psc_discount_factor", "property_fee_per_household_month",
-                        "paying_household_share", "average_fee_per_household_month", "parking_fee_per_space_month")
+YEAR_ROWS = PV_LINES + (
+    "public_works_vat", "programme_works", "operator_vat", "operator_taxes", "supplier_vat", "subsidy_paid",
+    "capital_grant", "discount_factor", "budget_expenditure", "deal_budget_share", "budget_share",
+    "district_net_budget_share", "psc_works", "psc_renovation", "psc_opex", "psc_service", "psc_fees_by_provider",
+    "psc_service_paid", "psc_receipts", "psc_vat", "psc_net_cost", "psc_discount_factor",
+    "property_fee_per_household_month", "paying_household_share", "average_fee_per_household_month",
+    "pensioner_income_month", "fee_pensioner_share", "parking_fee_per_space_month")
+
+#: Scalar rows of the view (the model's keys without ``gov_``).
+SCALARS = ("district_commitment_pv_per_household", "support_to_operator_pv_per_household",
+           "district_works_pv_per_household", "budget_share_peak", "deal_budget_share_peak", "red_line_ok",
+           "above_warning", "psc_net_cost_pv", "concession_net_cost_pv", "vfm")
 
 
 def _need_rows(pj: Projection) -> Projection:
-    if "gov_commitment" in pj.items:
+    if "gov_district_commitment" in pj.items:
         return pj
     raise InputError("the projection has no government rows: project it with detail=True", param="pj")
 
@@ -56,23 +78,25 @@ def compute(pj: Projection, a: Assumptions | None = None, **_ignored) -> dict[st
     """The government rows of a projection as arrays: (S, N+1) by year, (S,) per scenario.
 
     By year [CNY unless stated]: every line of :data:`YEAR_ROWS`. Per scenario: ``total_<line>``
-    and ``pv_<line>`` for each line of ``PV_LINES``, ``commitment_pv_per_household``,
-    ``net_cost_pv_per_household`` [CNY/household], ``budget_share_peak`` [fraction],
-    ``budget_share_peak_year``, ``red_line_ok``, ``above_warning`` [bool], ``construction_support``,
-    ``psc_net_cost_pv``, ``vfm`` [CNY], ``floor_area_per_household_m2``, ``property_fee_change``,
-    ``property_fee_change_vs_wages``, ``parking_fee_change`` [fraction, last operating year against
-    year 1]; ``years`` and the discount ``rates``.
+    and ``pv_<line>`` for each line of ``PV_LINES``, every row of :data:`SCALARS`,
+    ``budget_share_peak_year``, ``construction_support`` (capital grants paid to the operator),
+    ``district_tax_share`` (the district's taxes / the operator's, over the concession),
+    ``floor_area_per_household_m2``, ``property_fee_change``, ``property_fee_change_vs_wages``,
+    ``parking_fee_change`` [fraction, last operating year against year 1]; ``years`` and the
+    discount ``rates``.
     """
     pj = _need_rows(pj)
     a = pj.assumptions if a is None else a
     S, N = pj.n_scenarios, pj.T - 1
     out: dict[str, Any] = {k: np.array(pj[f"gov_{k}"]) for k in YEAR_ROWS}
-    sc = {k: np.array(pj.scalar(k)) for k in pj.scalars if k.startswith("gov_")}
     for line in PV_LINES:
         out[f"total_{line}"] = out[line].sum(axis=-1)
-        out[f"pv_{line}"] = sc[f"gov_{line}_pv"]
+        out[f"pv_{line}"] = np.array(pj.scalar(f"gov_{line}_pv"), dtype=float)
+    for k in SCALARS:
+        out[k] = np.array(pj.scalar(f"gov_{k}"), dtype=float)
+    out["red_line_ok"] = out["red_line_ok"].astype(bool)
+    out["above_warning"] = out["above_warning"].astype(bool)
     hh = float(a.scenario.households or 0)
-    peak_i = np.argmax(out["budget_share"], axis=-1)
     gov = a.government
     rate_psc = gov.discount_rate if gov.comparator.discount_rate is None else gov.comparator.discount_rate
 
@@ -82,24 +106,17 @@ def compute(pj: Projection, a: Assumptions | None = None, **_ignored) -> dict[st
 
     wages = pj["wage_index"]
     fee_hh = out["property_fee_per_household_month"]
+    op_taxes = out["operator_taxes"].sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effective = np.where(op_taxes != 0, out["total_district_taxes"] / np.where(op_taxes != 0, op_taxes, 1.0), np.nan)
     out.update({
         "years": np.asarray(pj.years),
         "rates": {"government": np.full(S, gov.discount_rate), "comparator": np.full(S, rate_psc)},
-        "commitment_pv_per_household": sc["gov_commitment_pv_per_household"],
-        "net_cost_pv_per_household": sc["gov_net_cost_pv_per_household"],
-        "budget_share_peak": sc["gov_budget_share_peak"],
-        "budget_share_peak_year": np.asarray(pj.years)[peak_i],
-        "red_line_ok": sc["gov_red_line_ok"].astype(bool),
-        "above_warning": sc["gov_above_warning"].astype(bool),
+        "budget_share_peak_year": np.asarray(pj.years)[np.argmax(out["budget_share"], axis=-1)],
         "red_line": np.full(S, gov.red_line), "warning_level": np.full(S, gov.warning_level),
         "existing_commitments_share": np.full(S, gov.existing_commitments_share),
-        "comparator": {k: np.full(S, float(v)) for k, v in (
-            ("capex_cny", gov.comparator.capex_cny), ("opex_cny_per_year", gov.comparator.opex_cny_per_year),
-            ("opex_escalation", gov.comparator.opex_escalation), ("collection_rate", gov.comparator.collection_rate),
-            ("revenue_factor", gov.comparator.revenue_factor), ("discount_rate", rate_psc))},
-        "construction_support": out["total_co_investment"] + out["total_capital_grant"],
-        "psc_net_cost_pv": sc["gov_psc_net_cost_pv"],
-        "vfm": sc["gov_vfm"],
+        "construction_support": out["capital_grant"].sum(axis=-1),
+        "district_tax_share": effective,
         "floor_area_per_household_m2": np.full(S, a.property_service.base_area_m2 / hh if hh > 0 else np.nan),
         "property_fee_change": change(fee_hh),
         "property_fee_change_vs_wages": change(fee_hh / np.where(wages != 0, wages, 1.0)),
@@ -112,10 +129,11 @@ def government_metrics(pj: Projection, a: Assumptions | None = None, *, names: t
                        **_ignored) -> dict[str, np.ndarray]:
     """The government metrics of a projection's S scenarios, each an (S,) array (scalar rows)."""
     want = GOV_METRIC_NAMES if names is None else tuple(names)
-    unknown = set(want) - set(GOV_METRIC_NAMES)
+    unknown = [n for n in want if n not in GOV_METRIC_NAMES]
     if unknown:
-        raise InputError(f"unknown metric(s): {', '.join(sorted(unknown))}; known: {', '.join(GOV_METRIC_NAMES)}",
-                         param="metrics")
+        hints = "; ".join(f"{n} is now {RENAMED_METRICS[n]}" for n in unknown if n in RENAMED_METRICS)
+        raise InputError(f"unknown metric(s): {', '.join(sorted(unknown))}; "
+                         + (hints if hints else f"known: {', '.join(GOV_METRIC_NAMES)}"), param="metrics")
     _need_rows(pj)
     return {k: np.array(pj.scalar(k), dtype=float) for k in GOV_METRIC_NAMES if k in want}
 
@@ -142,67 +160,96 @@ def _list(x) -> list[float | None]:
     return [_f(y) for y in np.asarray(x).reshape(-1)]
 
 
-def government_view(pj: Projection, a: Assumptions | None = None, *, relief_free: Projection | None = None,
-                    vary: Mapping[str, Any] | None = None, scenario: int = 0,
-                    arrays: dict[str, Any] | None = None) -> dict:
-    """The government view of one scenario as plain Python (floats, lists, bools; NaN as None).
+def government_view(pj: Projection, a: Assumptions | None = None, *, scenario: int = 0,
+                    arrays: dict[str, Any] | None = None, **_ignored) -> dict:
+    """The public side of one scenario as plain Python (floats, lists, bools; NaN as None).
 
-    The object ``finmodel run --json`` holds under ``government``. Top-level keys:
-    ``commitment_by_year``, ``commitment_pv``, ``commitment_pv_per_household``,
-    ``net_cost_pv``, ``foregone_rent_pv``, ``budget_share_peak`` (a fraction),
-    ``budget_share_peak_year``, ``red_line_ok``, ``vfm``, then the detail: ``by_year`` (every
-    line, CNY), ``totals`` and ``pv`` (per line), ``affordability``, ``value_for_money`` (with
-    every comparator assumption), ``residents`` and ``notes``. ``arrays`` reuses a
-    :func:`compute` result.
+    The object ``finmodel run --json`` holds under ``government``. Headline keys:
+    ``public_works_cny`` (the government's own works, all purses), ``support_to_operator_pv``,
+    ``district_commitment_pv`` and ``district_commitment_pv_per_household`` (with its two parts
+    apart in ``per_household``), ``district_tax_share``, ``district_net_cost_pv``,
+    ``national_relief_pv``, ``public_commitment_pv``, ``net_cost_pv`` (the whole public purse),
+    ``forgone_rent_pv``, ``budget_share_peak``, ``deal_budget_share_peak``, ``red_line_ok``,
+    ``vfm``; then ``purses`` (the district, the wider state, the whole public purse: each line by
+    year, its total and PV), ``affordability``, ``value_for_money``, ``residents``, ``notes`` and
+    ``warnings``. ``arrays`` reuses a :func:`compute` result.
     """
     a = pj.assumptions if a is None else a
     c = compute(pj, a) if arrays is None else arrays
     i = scenario
     gov = a.government
-    lines = ("co_investment", "subsidy_paid", "capital_grant", "cash_outlay", "tax_relief", "commitment",
-             "taxes_paid_back", "net_cost", "foregone_rent")
-    co, grant = float(c["total_co_investment"][i]), float(c["total_capital_grant"][i])
+    works = float(c["total_public_works"][i])
     construction = float(c["construction_support"][i])
+    peak, deal = float(c["budget_share_peak"][i]), float(c["deal_budget_share_peak"][i])
     notes = [NOTE_FORMAL if gov.formal_ppp else NOTE_INDICATIVE,
-             NOTE_CONSTRUCTION.format(amount=construction, co=co, grant=grant) if construction > 0 else NOTE_NO_CONSTRUCTION,
-             "Commitments include tax relief (forgone revenue); the affordability test counts budget outlays only; "
-             "the foregone rent is an opportunity cost shown apart, not cash.",
-             "Taxes are counted in full for the public purse as a whole, not only the district's share of them."]
+             NOTE_CONSTRUCTION.format(amount=construction) if construction > 0
+             else NOTE_NO_CONSTRUCTION.format(works=works),
+             "The district's commitments are what it pays the operator and its own public works, shown apart; the "
+             "national and city tax reliefs are the wider state's; the budget test counts the district's own outlays.",
+             "The forgone rent values the space at its next-best use; the rent the renovated space earns is a memo."]
+    warnings = []
+    if gov.existing_commitments_placeholder and gov.existing_commitments_share > 0:
+        share = gov.existing_commitments_share
+        warnings.append(WARN_PLACEHOLDER.format(share=100 * share, peak=100 * peak, deal=100 * deal))
     vfm = float(c["vfm"][i])
-    peak = float(c["budget_share_peak"][i])
+
+    def line(k):
+        return {"by_year": _list(c[k][i]), "total": _f(c[k][i].sum()),
+                **({"pv": _f(c[f"pv_{k}"][i])} if f"pv_{k}" in c else {})}
+
+    ts = gov.district_tax_share
     return {
         "discount_rate": float(c["rates"]["government"][i]),
         "households": _f(a.scenario.households),
         "years": [int(y) for y in c["years"]],
-        "commitment_by_year": _list(c["commitment"][i]),
-        "commitment_total": _f(c["total_commitment"][i]),
-        "commitment_pv": _f(c["pv_commitment"][i]),
-        "commitment_pv_per_household": _f(c["commitment_pv_per_household"][i]),
-        "net_cost_by_year": _list(c["net_cost"][i]),
-        "net_cost_total": _f(c["total_net_cost"][i]),
+        "public_works_cny": _f(works),
+        "support_to_operator_pv": _f(c["pv_support_to_operator"][i]),
+        "district_commitment_pv": _f(c["pv_district_commitment"][i]),
+        "district_commitment_pv_per_household": _f(c["district_commitment_pv_per_household"][i]),
+        "per_household": {
+            "district_commitment_pv": _f(c["district_commitment_pv_per_household"][i]),
+            "support_to_operator_pv": _f(c["support_to_operator_pv_per_household"][i]),
+            "district_works_pv": _f(c["district_works_pv_per_household"][i]),
+        },
+        "district_tax_share": {"vat": ts.vat, "income_tax": ts.income_tax, "surcharges": ts.surcharges,
+                               "effective": _f(c["district_tax_share"][i])},
+        "district_net_cost_pv": _f(c["pv_district_net_cost"][i]),
+        "national_relief_pv": _f(c["pv_national_relief"][i]),
+        "public_commitment_pv": _f(c["pv_public_commitment"][i]),
         "net_cost_pv": _f(c["pv_net_cost"][i]),
-        "net_cost_pv_per_household": _f(c["net_cost_pv_per_household"][i]),
-        "foregone_rent_pv": _f(c["pv_foregone_rent"][i]),
+        "forgone_rent_pv": _f(c["pv_forgone_rent"][i]),
+        "renovated_rent_pv": _f(c["pv_renovated_rent"][i]),
         "budget_share_peak": _f(peak),
+        "deal_budget_share_peak": _f(deal),
         "budget_share_peak_year": int(c["budget_share_peak_year"][i]),
         "red_line_ok": bool(c["red_line_ok"][i]),
         "vfm": _f(vfm),
-        "by_year": {k: _list(c[k][i]) for k in lines},
-        "totals": {k: _f(c[f"total_{k}"][i]) for k in lines},
-        "pv": {k: _f(c[f"pv_{k}"][i]) for k in lines},
-        "affordability": _affordability(c, i, gov, construction, peak),
+        "purses": {
+            "district": {k: line(k) for k in ("subsidy_paid", "capital_grant", "support_to_operator", "district_works",
+                                              "district_commitment", "district_taxes", "district_net_cost")},
+            "wider_state": {k: line(k) for k in ("programme_works", "national_relief", "state_taxes", "state_net_cost")},
+            "public": {k: line(k) for k in ("public_works", "public_works_vat", "operator_taxes", "supplier_vat",
+                                            "public_commitment", "taxes_to_state", "net_cost")},
+            "memo": {k: line(k) for k in ("forgone_rent", "renovated_rent")},
+        },
+        "affordability": _affordability(c, i, gov, construction),
         "value_for_money": _value_for_money(c, i, vfm),
         "residents": _residents(c, i, gov),
         "notes": notes,
+        "warnings": warnings,
     }
 
 
-def _affordability(c: dict, i: int, gov, construction: float, peak: float) -> dict:
+def _affordability(c: dict, i: int, gov, construction: float) -> dict:
     return {
         "budget_expenditure_by_year": _list(c["budget_expenditure"][i]),
+        "deal_share_by_year": _list(c["deal_budget_share"][i]),
         "share_by_year": _list(c["budget_share"][i]),
+        "net_share_by_year": _list(c["district_net_budget_share"][i]),
         "existing_commitments_share": _f(c["existing_commitments_share"][i]),
-        "peak_share": _f(peak),
+        "existing_commitments_placeholder": bool(gov.existing_commitments_placeholder),
+        "peak_share": _f(c["budget_share_peak"][i]),
+        "deal_peak_share": _f(c["deal_budget_share_peak"][i]),
         "peak_year": int(c["budget_share_peak_year"][i]),
         "red_line": _f(c["red_line"][i]),
         "warning_level": _f(c["warning_level"][i]),
@@ -212,25 +259,28 @@ def _affordability(c: dict, i: int, gov, construction: float, peak: float) -> di
         "indicative": not gov.formal_ppp,
         "construction_support": _f(construction),
         "construction_support_flag": construction > 0,
-        "numerator": "cash outlays: co-investment + subsidy paid + capital grants (tax relief excluded)",
+        "numerator": "the district's commitments: support paid to the operator + its share of the public works "
+                     "(tax relief excluded; its share of taxes shown apart, net_share_by_year)",
     }
 
 
 def _value_for_money(c: dict, i: int, vfm: float) -> dict:
+    cmp_ = {k: _list(c[k][i]) for k in ("psc_works", "psc_renovation", "psc_opex", "psc_service", "psc_fees_by_provider",
+                                         "psc_service_paid", "psc_receipts", "psc_vat", "psc_net_cost")}
     return {
         "vfm": _f(vfm),
         "better_value": "concession" if vfm > 0 else ("comparator" if vfm < 0 else "equal"),
         "comparator_net_cost_pv": _f(c["psc_net_cost_pv"][i]),
-        "concession_net_cost_pv": _f(c["pv_net_cost"][i]),
-        "comparator": {
-            "definition": ("the street office renovates and runs the same services itself: capex in year 0, "
-                           "operating costs escalated from year 1, the concession's rent, parking and other "
-                           "receipts x revenue_factor, the fees billed x its collection rate; no taxes"),
-            **{k: _f(x[i]) for k, x in c["comparator"].items()},
-            "taxes": "none",
-        },
-        "comparator_by_year": {k[4:]: _list(c[k][i]) for k in ("psc_capex", "psc_opex", "psc_revenue", "psc_net_cost")},
-        "note": "The foregone rent is outside the test: the comparator earns the space's rent itself.",
+        "concession_net_cost_pv": _f(c["concession_net_cost_pv"][i]),
+        "comparator_rate": _f(c["rates"]["comparator"][i]),
+        "definition": ("the whole public purse on both sides. Comparator: the public works, the renovation of the space "
+                       "and parking with its expected overrun, running costs with their overrun, the property service "
+                       "bought for the base area (price less the fees the provider collects, at least 0), less its own "
+                       "rent and parking receipts (the opening delay deducted) and the VAT inside its purchases. "
+                       "Concession: the public works and the support paid to the operator, less the operator's taxes "
+                       "and the VAT inside the public works and the operator's purchases"),
+        "comparator_by_year": {k[4:]: v for k, v in cmp_.items()},
+        "note": "The forgone rent is outside the test: the comparator uses the space as well.",
     }
 
 
@@ -242,6 +292,8 @@ def _residents(c: dict, i: int, gov) -> dict:
         "paying_household_share_source": ("government.paying_household_share" if gov.paying_household_share is not None
                                           else "the year's fee collection rate"),
         "average_fee_per_household_month": _list(c["average_fee_per_household_month"][i]),
+        "pensioner_income_per_month": _list(c["pensioner_income_month"][i]),
+        "pensioner_income_share": _list(c["fee_pensioner_share"][i]),
         "parking_fee_per_space_month": _list(c["parking_fee_per_space_month"][i]),
         "property_fee_change": _f(c["property_fee_change"][i]),
         "property_fee_change_vs_wages": _f(c["property_fee_change_vs_wages"][i]),
@@ -251,38 +303,49 @@ def _residents(c: dict, i: int, gov) -> dict:
 
 # --------------------------------------------------------------------------- terminal
 def summary_lines(v: dict) -> list[str]:
-    """The government view of :func:`government_view` as terminal lines, amounts in 万元."""
+    """The public side of :func:`government_view` as terminal lines, amounts in 万元."""
     def wan(x):
         return "n/a" if x is None else f"{x / 1e4:,.2f} 万元"
 
-    def pct(x):
-        return "n/a" if x is None else f"{100 * x:.2f} %"
+    def pct(x, d=2):
+        return "n/a" if x is None else f"{100 * x:.{d}f} %"
 
-    aff, vf, res, tot = v["affordability"], v["value_for_money"], v["residents"], v["totals"]
-    per_hh = v["commitment_pv_per_household"]
-    per_hh = "" if per_hh is None else f"  ({per_hh:,.0f} CNY per household)"
+    aff, vf, res, ph = v["affordability"], v["value_for_money"], v["residents"], v["per_household"]
+    dist, state = v["purses"]["district"], v["purses"]["wider_state"]
+    hh = "" if ph["district_commitment_pv"] is None else (
+        f"  ({ph['district_commitment_pv']:,.0f} CNY per household: {ph['support_to_operator_pv']:,.0f} paid to the "
+        f"operator, {ph['district_works_pv']:,.0f} its own works)")
     line = f"red line {pct(aff['red_line'])}: {'ok' if v['red_line_ok'] else 'OVER'}"
     if aff["above_warning"]:
         line += f", above the warning level {pct(aff['warning_level'])}"
     if aff["indicative"]:
         line += "; indicative"
     fee = [x for x in res["property_fee_per_household_month"][1:] if x is not None]
-    park = [x for x in res["parking_fee_per_space_month"][1:] if x is not None]
+    share = [x for x in res["pensioner_income_share"][1:] if x is not None]
     residents = "n/a"
-    if fee and park:
-        residents = (f"property fee {min(fee):,.2f}-{max(fee):,.2f} CNY/household/month, "
-                     f"parking {min(park):,.2f}-{max(park):,.2f} CNY/space/month")
+    if fee:
+        residents = f"property fee {min(fee):,.2f}-{max(fee):,.2f} CNY/household/month"
+        if share:
+            residents += f" ({pct(min(share))}-{pct(max(share))} of a pensioner's income)"
+    ts = v["district_tax_share"]
     return [
         f"Government rate         {pct(v['discount_rate'])}",
-        f"Commitments             {wan(v['commitment_total'])}  PV {wan(v['commitment_pv'])}{per_hh}",
-        f"  co-investment {wan(tot['co_investment'])}, subsidy {wan(tot['subsidy_paid'])}, "
-        f"capital grants {wan(tot['capital_grant'])}, tax relief {wan(tot['tax_relief'])}",
-        f"Taxes paid back         {wan(tot['taxes_paid_back'])}  PV {wan(v['pv']['taxes_paid_back'])}",
-        f"Net cost                {wan(v['net_cost_total'])}  PV {wan(v['net_cost_pv'])}",
-        f"Foregone rent (memo)    {wan(tot['foregone_rent'])}  PV {wan(v['foregone_rent_pv'])}",
-        f"Budget share, peak      {pct(v['budget_share_peak'])} in {v['budget_share_peak_year']}  ({line})",
+        f"Public works            {wan(v['public_works_cny'])}  (the government's own works, not paid to the operator)",
+        f"District commitments    PV {wan(v['district_commitment_pv'])}{hh}",
+        f"  paid to the operator  {wan(dist['support_to_operator']['total'])}  PV {wan(v['support_to_operator_pv'])}",
+        f"  district's taxes      {wan(dist['district_taxes']['total'])}  PV {wan(dist['district_taxes']['pv'])}  "
+        f"({pct(ts['effective'], 1)} of the operator's)",
+        f"  district's net cost   PV {wan(v['district_net_cost_pv'])}",
+        f"Wider state             tax relief PV {wan(v['national_relief_pv'])}, programme works "
+        f"{wan(state['programme_works']['total'])}, taxes PV {wan(state['state_taxes']['pv'])}",
+        f"Public purse            commitments PV {wan(v['public_commitment_pv'])}, net cost PV {wan(v['net_cost_pv'])}",
+        f"Forgone rent (memo)     PV {wan(v['forgone_rent_pv'])} at the next-best use "
+        f"(renovated rent PV {wan(v['renovated_rent_pv'])})",
+        f"Budget share, peak      {pct(v['budget_share_peak'])} in {v['budget_share_peak_year']}, the deal's own "
+        f"{pct(v['deal_budget_share_peak'], 3)}  ({line})",
         f"Value for money         {wan(v['vfm'])}  (comparator PV {wan(vf['comparator_net_cost_pv'])} - "
         f"concession PV {wan(vf['concession_net_cost_pv'])}: {vf['better_value']} better)",
         f"Residents               {residents}",
         *[f"Note: {n}" for n in v["notes"][:2]],
+        *[f"Warning: {w}" for w in v["warnings"]],
     ]

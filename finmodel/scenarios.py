@@ -167,6 +167,11 @@ def _model_at(parts: list[str]):
 
 
 def did_you_mean(parts: list[str]) -> str:
+    from .assumptions import RENAMED
+
+    renamed = RENAMED.get(".".join(parts))
+    if renamed:
+        return f" (renamed: {renamed})"
     model = _model_at(parts[:-1])
     if model is None:
         return ""

@@ -39,6 +39,7 @@ _TABLE = [
     ("CNY",            "万元",        "CNY 10,000",           WAN,   _MONEY_FMT,                      "money"),
     ("CNY_level",      "万元",        "CNY 10,000",           WAN,   _NONNEG_FMT,                     "money"),
     ("fraction",       "%",           "%",                    1.0,   '0.00%;[Red]-0.00%;"-"',         "fraction"),
+    ("fraction_fine",  "%",           "%",                    1.0,   '0.0000%;[Red]-0.0000%;"-"',     "fraction"),
     ("index",          "指数",        "index",                1.0,   "0.0000",                        "index"),
     ("factor",         "系数",        "factor",               1.0,   "0.0000",                        "index"),
     ("flag",           "1/0",         "1/0",                  1.0,   "0",                             "flag"),
@@ -55,6 +56,7 @@ _TABLE = [
     ("CNY/household",  "元/户",       "CNY/household",        1.0,   _MONEY_FMT,                      "price"),
     ("CNY/household/month", "元/户/月", "CNY/household/month", 1.0,  _MONEY_FMT,                      "price"),
     ("CNY/space/month", "元/车位/月",  "CNY/space/month",      1.0,   _MONEY_FMT,                      "price"),
+    ("CNY/person/month", "元/人/月",   "CNY/person/month",     1.0,   _MONEY_FMT,                      "price"),
     ("text",           "",            "",                     1.0,   "@",                             "text"),
 ]
 
@@ -67,7 +69,7 @@ SCHEMA_UNITS = {
     "fraction/year": ("%/年", "%/year"), "years": ("年", "years"), "operating year": ("运营年", "operating year"),
     "calendar year": ("年份", "calendar year"), "months": ("月", "months"), "CNY/m²/month": ("元/平方米/月", "CNY/m²/month"),
     "CNY/m²/day": ("元/平方米/天", "CNY/m²/day"), "CNY/m²/year": ("元/平方米/年", "CNY/m²/year"),
-    "CNY/space/month": ("元/车位/月", "CNY/space/month"), "CNY/space/year": ("元/车位/年", "CNY/space/year"),
+    "CNY/space/month": ("元/车位/月", "CNY/space/month"), "CNY/month": ("元/月", "CNY/month"), "CNY/space/year": ("元/车位/年", "CNY/space/year"),
     "spaces": ("个", "spaces"), "households": ("户", "households"), "year": ("年序(0=改造年)", "year no. (0 = renovation)"),
     "months of rent": ("月租金", "months of rent"), "-": ("倍", "x"), "text": ("文字", "text"), "choice": ("选项", "choice"),
     "yes/no": ("是/否", "yes/no"),

@@ -73,11 +73,16 @@ VARIANTS = [
     (BASE_YAML, ["scenario.concession_years=12", "support.subsidy_last_year=12", "capex.refits.0.year=12"]),
     (BASE_YAML, ["space.tiers.2.rent_free_months=15", "space.tiers.2.lease_years=1", "macro.cpi_inflation=-0.02",
                  "owners.common_area_income_share=0.5", "parking.common_land_share=0.3"]),
-    # the Government view's branches: a set comparator rate and paying share, a formal PPP, a breached line
+    # the Government view's branches: a set comparator rate and paying share, a formal PPP, no pensioner's
+    # income, a stated existing share; a breached line, works shared with the programmes, fees above the
+    # comparator's service price (it pays 0), a VAT refund
     (BASE_YAML, ["government.comparator.discount_rate=0.05", "government.paying_household_share=0.8",
-                 "support.capital_grant_cny=5e6", "support.capital_grant_year=2", "government.formal_ppp=true"]),
+                 "support.capital_grant_cny=5e6", "support.capital_grant_year=2", "government.formal_ppp=true",
+                 "government.pensioner_income_cny_per_month=null", "government.existing_commitments_placeholder=false"]),
     (BASE_YAML, ["government.existing_commitments_share=0.0999", "tax.taxpayer_status=small_scale",
-                 "support.income_tax_holiday_years=3", "support.subsidy_vat=purchased_service"]),
+                 "support.income_tax_holiday_years=3", "support.subsidy_vat=purchased_service",
+                 "government.public_works_district_share=0.4", "government.comparator.service_price_cny_per_m2_month=0.1",
+                 "tax.vat_credit_refund_year=2022"]),
 ]
 
 EXCEL_2010_FUNCTIONS = {"SUM", "SUMPRODUCT", "CHOOSE", "MIRR", "MIN", "MAX", "ABS", "MOD", "IF", "LOOKUP", "INDEX", "IRR", "IFERROR",
@@ -248,7 +253,7 @@ def test_report_section_adds_study_sheets(tmp_path):
     assert wb.sheetnames == ["Summary", "Inputs", "Time", "Calcs", "Statements", "Government view", "Sensitivity", "Monte Carlo",
                              "Checks", "About"]
     with zipfile.ZipFile(tmp_path / "j_community.xlsx") as z:
-        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 4   # revenue, cash, tornado, histogram
+        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 5   # revenue, cash, government, tornado, histogram
 
 
 def test_study_workbook_for_the_study_commands(tmp_path):

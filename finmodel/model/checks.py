@@ -56,6 +56,9 @@ def build(m: Model) -> None:
                m["revenue"].ne(0) * (SUM(*[m[f"mix_{k}"] for k in ("rent", "parking", "property_fees", "other")]) - 1)),
         _check(m, "chk_balance", "CNY", "Loan balance (repaid by hand-back)", "借款余额(移交前还清)",
                m["loan_balance"] * m["last"]),
+        _check(m, "chk_purses", "CNY", "Public net cost less the district's and the wider state's",
+               "全口径财政净支出减区级与上级财政净支出之和",
+               m["gov_net_cost"] - (m["gov_district_net_cost"] + m["gov_state_net_cost"])),
     ]
     m.blank(K)
     refs = [m.I(f"mix.reference.{k}") for k in ("rent", "parking", "property_fees", "other")]

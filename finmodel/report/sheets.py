@@ -245,9 +245,11 @@ class SheetsMixin:
             ws.set_h_pagebreaks(breaks)
 
     def define_government_names(self):
-        """out_gov_*: the Government view's headline figures (万元, fraction)."""
-        for name in ("gov_commitment_pv", "gov_vfm", "gov_budget_share_peak"):
+        """out_gov_*: the Government view's headline figures (万元, fraction); its chart."""
+        for name in ("gov_district_commitment_pv", "gov_net_cost_pv", "gov_vfm", "gov_budget_share_peak",
+                     "gov_deal_budget_share_peak"):
             self.define(f"out_{name}", "government", self.r(name), COL_CONST)
+        self.government_chart()
         ws = self.ws["government"]
         red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
         green = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
@@ -255,6 +257,44 @@ class SheetsMixin:
             r = self.r(key)
             ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "==", "value": good, "format": green})
             ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "!=", "value": good, "format": red})
+
+    def government_chart(self):
+        """Commitments by year and purse (stacked columns, 万元) against the red line (shares, right axis),
+        below the sheet's last row."""
+        gov, timet, cal = self.titles["government"], self.titles["time"], self.r("calendar_year")
+        font = {"name": self.font, "size": 9}
+        cats = [timet, cal, COL_Y0, cal, self.last_col]
+        ch = self.wb.add_chart({"type": "column", "subtype": "stacked"})
+        columns = [("gov_support_to_operator", self.t("区级: 支付给运营方", "District: paid to the operator")),
+                   ("gov_district_works", self.t("区级: 自有公共改造工程", "District: its own public works")),
+                   ("gov_programme_works", self.t("上级: 中央及市级改造资金", "Wider state: renovation programmes")),
+                   ("gov_national_relief", self.t("上级: 税费减免", "Wider state: tax relief"))]
+        for i, (key, name) in enumerate(columns):
+            r = self.r(key)
+            ch.add_series({"name": name, "categories": cats, "values": [gov, r, COL_Y0, r, self.last_col],
+                           "fill": {"color": COLORS["chart"][i]}, "gap": 40})
+        ln = self.wb.add_chart({"type": "line"})
+        lines = [("gov_budget_share", self.t("占区预算支出比例(含已有支出责任)", "Share of the district's budget (existing included)"),
+                  {"color": COLORS["chart"][4], "width": 2}),
+                 ("gov_deal_budget_share", self.t("本项目占比", "The deal's own share"), {"color": COLORS["chart"][5], "width": 2}),
+                 ("gov_warning_level_by_year", self.t("预警线", "Warning level"), {"color": "#ED7D31", "width": 1.25, "dash_type": "dash"}),
+                 ("gov_red_line_by_year", self.t("红线", "Red line"), {"color": "#C00000", "width": 2, "dash_type": "dash"})]
+        for key, name, style in lines:
+            r = self.r(key)
+            ln.add_series({"name": name, "categories": cats, "values": [gov, r, COL_Y0, r, self.last_col],
+                           "line": style, "marker": {"type": "none"}, "y2_axis": True})
+        ch.combine(ln)
+        ch.set_title(self.chart_title("财政支出责任(按年度与出资方,万元)与财政承受能力红线",
+                                      "Commitments by year and purse (CNY 10,000) against the red line"))
+        ch.set_x_axis({"num_font": {**font, "rotation": -45}})
+        ch.set_y_axis({"num_font": font, "num_format": "#,##0", "name": self.t("万元", "CNY 10,000"),
+                       "name_font": font, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        ln.set_y2_axis({"num_font": font, "num_format": "0%", "min": 0, "name": self.t("占预算支出比例", "share of the budget"),
+                        "name_font": font})
+        ch.set_legend({"position": "bottom", "font": font})
+        ch.set_size({"width": 1400, "height": 420})
+        last = HEADER_ROWS + len(self.model.sheets["government"]) + 1
+        self.ws["government"].insert_chart(last, COL_LABEL, ch)
 
     # ------------------------------------------------------------------ Checks: flags and master check
     def write_checks_flags(self):
