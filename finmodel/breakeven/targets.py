@@ -82,9 +82,9 @@ def parse_target(text: str | Target) -> Target:
     if not m:
         bare = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*[<>]?\s*", str(text or ""))
         if bare:       # `--target npv>=0` unquoted: the shell took '>' as a redirection
-            raise UsageError(f"'{text}' has no comparison: quote the target, --target '{bare.group(1)}>=0' (unquoted, "
-                             "the shell reads '>' as a redirection and writes a file named '=0'; delete it)",
-                             param="target")
+            raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}': on the command "
+                             f"line quote the target, --target '{bare.group(1)}>=0' (unquoted, the shell reads '>' as "
+                             "a redirection and writes a file named '=0'; delete it)", param="target")
         raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}'", param="target")
     metric, op, value = m.group(1), m.group(2), m.group(3)
     known = registry.metric_names()
