@@ -445,6 +445,8 @@ def _format_error(err: dict) -> tuple[str, str]:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     inp = err.get("input")
+    if inp is None and "input" in err and etype.endswith(("_type", "_parsing")):
+        return key, "still to fill (null): give the community's figure"
     if etype not in ("model_type",) and not isinstance(inp, (dict, list)):
         msg = f"{msg} (got {inp!r})"
     return key, msg + _hint(etype, inp, err.get("ctx") or {})
@@ -498,6 +500,14 @@ def _one_error(err: dict, origins: dict[str, str], default_source: str, position
     return InputError(msg, source=src, key=key or None, where=where)
 
 
+def _is_consequence(err: dict) -> bool:
+    """A study range written relative to a base that could not be read (the base itself is in error)."""
+    from .assumptions import PERCENT_RE
+
+    inp = err.get("input")
+    return isinstance(inp, str) and (PERCENT_RE.match(inp) is not None or inp.strip() == "base")
+
+
 def validation_to_input_error(exc: ValidationError, origins: dict[str, str], default_source: str) -> InputError:
     """Every problem of a validation at once, each one line with its file, line:column and key."""
     cache: dict[str, dict] = {}
@@ -507,7 +517,9 @@ def validation_to_input_error(exc: ValidationError, origins: dict[str, str], def
             cache[src] = key_positions(src)
         return cache[src]
 
-    errors = [_one_error(err, origins, default_source, positions) for err in exc.errors()]
+    raw = exc.errors()
+    own = [e for e in raw if not _is_consequence(e)]
+    errors = [_one_error(err, origins, default_source, positions) for err in (own or raw)]
     errors.sort(key=lambda e: (e.source or "", e.where or (10**9, 0)))       # in the file's order
     return errors[0] if len(errors) == 1 else InputErrors(errors)
 
@@ -667,6 +679,18 @@ def plausibility_warnings(a: Assumptions, origins: dict[str, str], source: str) 
     return out
 
 
+def _replace_warning(a: Assumptions, source: str) -> list[InputWarning]:
+    """One warning while values copied from J community by ``finmodel init`` are still there."""
+    from .starter import REPLACE
+
+    left = [k for k, v in a.sources.items() if v.startswith(REPLACE)]
+    if not left:
+        return []
+    return [InputWarning(f"{len(left)} values are still J community's, copied by finmodel init (their source says "
+                         f"'{REPLACE}'), e.g. {', '.join(left[:3])}: replace them with this community's figures",
+                         source=source)]
+
+
 def load(scenario: str | Path | None = None, sets: typing.Sequence[str] = ()) -> Loaded:
     """Load, extend, override and validate one scenario file.
 
@@ -694,6 +718,7 @@ def load(scenario: str | Path | None = None, sets: typing.Sequence[str] = ()) ->
     if missing:
         raise missing[0] if len(missing) == 1 else InputErrors(missing)
     warnings += plausibility_warnings(a, origins, str(path))
+    warnings += _replace_warning(a, str(path))
     return Loaded(assumptions=a, path=path, overrides=tuple(sets), data=data, warnings=tuple(warnings))
 
 

@@ -183,3 +183,101 @@ def test_scenarios_lists_what_can_be_named():
     r = invoke("scenarios")
     assert r.exit_code == 0 and "j_community_loan" in r.stdout and "(default)" in r.stdout
     assert "j_community_scenarios" not in r.stdout          # a set file of compare, not a scenario
+
+
+# ------------------------------------------------------------------ a new community in minutes (finmodel init)
+def _two_tier(path):
+    """The init starter edited as a new user would: five values of their own, the third tier removed."""
+    import ruamel.yaml
+
+    y = ruamel.yaml.YAML()            # round trip: the file keeps its comments and source notes
+    data = y.load(path.read_text(encoding="utf-8"))
+    data["capex"]["renovation_cny"]["value"] = 12_000_000                       # 1
+    data["scenario"]["households"]["value"] = 1500                             # 2
+    data["space"]["total_area_m2"]["value"] = 800                              # 3
+    tiers = data["space"]["tiers"]
+    del tiers[2]
+    tiers[0]["share"]["value"] = 0.4
+    tiers[1]["share"]["value"] = 0.6
+    tiers[1]["rent_cny_per_m2_day"]["value"] = 4.0                             # 4
+    data["parking"]["fee_cny_per_space_month"]["value"] = 150                  # 5
+    with open(path, "w", encoding="utf-8") as f:
+        y.dump(data, f)
+
+
+def test_a_two_tier_community_from_init_runs_every_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "new_place.yaml"
+    r = invoke("init", f)
+    assert r.exit_code == 0, r.stderr
+    _two_tier(f)
+    ld = load(f)
+    a = ld.assumptions
+    assert [t.name for t in a.space.tiers] == ["public_welfare", "semi_public"]
+    msgs = [w.message for w in ld.warnings]
+    assert any("still J community's" in m for m in msgs)                        # the values left to replace
+    assert any("space.tiers.2" in m and "skipped" in m for m in msgs)           # J's third-tier studies
+    # every study range around this community's own base (relative ranges from init)
+    for d in a.sensitivity.drivers:
+        base = d.path and __import__("finmodel.assumptions", fromlist=["value_at"]).value_at(a, d.path)
+        if d.low is not None:
+            assert d.low <= base <= d.high, (d.path, d.low, base, d.high)
+    capex = next(u for u in a.uncertainty.inputs if u.path == "capex.renovation_cny")
+    assert capex.mean == pytest.approx(12e6 * 1.05)          # J's 'mean 5 % above the estimate', on 12 million
+    for args in (["run", f, "-o", tmp_path / "out"], ["breakeven", f], ["sensitivity", f, "--tornado"],
+                 ["montecarlo", f, "-n", "2000"], ["table", f]):
+        r = invoke(*args)
+        assert r.exit_code == 0, (args[0], r.stderr[-2000:])
+        assert "Traceback" not in r.stderr
+    assert (tmp_path / "out" / "new_place.xlsx").exists()
+    r = invoke("sensitivity", f, "--tornado", "--json")
+    import json
+    rows = json.loads(r.stdout)["drivers"]
+    rent = next(x for x in rows if x["path"] == "space.tiers.1.rent_cny_per_m2_day")
+    assert rent["base_value"] == 4.0 and rent["low"] < 4.0 < rent["high"]
+
+
+def test_init_blank_lists_what_is_still_to_fill(tmp_path):
+    f = tmp_path / "blank.yaml"
+    assert invoke("init", "--blank", f).exit_code == 0
+    r = invoke("validate", f)
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 2 and len(lines) >= 20
+    assert all(re.match(rf"error: {re.escape(str(f))}:\d+:\d+: [\w.]+: still to fill \(null\)", ln) for ln in lines), lines[:3]
+    assert any("capex.renovation_cny" in ln for ln in lines) and any("space.total_area_m2" in ln for ln in lines)
+
+
+def test_table_prints_and_writes_the_standard_tables(tmp_path):
+    from finmodel import engine
+    from finmodel.tables import statement
+
+    r = invoke("table", "--statement", "balance", "--lang", "zh")
+    assert r.exit_code == 0 and r.stdout.startswith("资产负债表") and "万元" in r.stdout
+    # the values are the engine's rows in 万元 (the balance sheet's cash, 2020, from the projection)
+    pj = engine.project(load().assumptions)
+    cash_2020 = pj["b_cash"][0, 1] / 1e4
+    assert f"{cash_2020:,.2f}" in r.stdout
+    df = statement(pj, "balance")
+    assert df.loc["b_difference", list(range(2019, 2040))].abs().max() < 1e-6      # it balances
+    out = tmp_path / "t.csv"
+    r = invoke("table", "--format", "csv", "-o", out, "--statement", "plan", "--statement", "loan")
+    assert r.exit_code == 0 and out.exists()
+    import pandas as pd
+    back = pd.read_csv(out, encoding="utf-8-sig")
+    assert set(back["table"]) == {"plan", "loan"}
+    r = invoke("table", "--statement", "balanc")
+    assert r.exit_code == 2 and "did you mean 'balance'" in r.stderr
+    r = invoke("table", "--format", "parquet")
+    assert r.exit_code == 2 and "-o FILE" in r.stderr
+
+
+def test_wrapped_tables_align_chinese_by_display_width():
+    from finmodel.text import width, wrapped_table
+
+    assert width("资产负债表") == 10 and width("NPV") == 3
+    lines = wrapped_table(["项目", "单位", "2019", "2020"], [["货币资金", "万元", "1.00", "2.00"],
+                                                           ["cash", "CNY", "10.00", "20.00"]], fixed=2, total=200)
+    assert len({width(ln) for ln in lines}) == 1                      # every line as wide: aligned
+    narrow = wrapped_table(["item", "unit"] + [str(y) for y in range(2019, 2040)],
+                           [["x", "u"] + ["1,234.56"] * 21], fixed=2, total=60)
+    assert max(width(ln) for ln in narrow) <= 60 and sum(ln.startswith("item") for ln in narrow) > 1

@@ -49,6 +49,10 @@ PARAM_FLAGS: dict[str, str] = {
     "outdir": "-o",
     "folder": "-o",
     "pdf": "--pdf",
+    # finmodel table
+    "statement": "--statement",
+    "fmt": "--format",
+    "out": "-o",
 }
 
 

@@ -25,11 +25,12 @@ from .init import init_cmd
 from .run import run_cmd
 from .scenarios import scenarios_cmd
 from .schema import schema_cmd
+from .table import table_cmd
 from .sensitivity import compare_cmd, montecarlo_cmd, sensitivity_cmd
 from .validate import validate_cmd
 
 DEBUG = {"on": False}
-COMMANDS = (run_cmd, validate_cmd, scenarios_cmd, schema_cmd, init_cmd, breakeven_cmd, sensitivity_cmd, compare_cmd,
+COMMANDS = (run_cmd, table_cmd, validate_cmd, scenarios_cmd, schema_cmd, init_cmd, breakeven_cmd, sensitivity_cmd, compare_cmd,
             montecarlo_cmd)
 
 

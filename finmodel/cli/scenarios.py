@@ -24,7 +24,8 @@ def scenarios_cmd(as_json):
     if as_json:
         emit_json(rows)
         return
-    w = max(len(r["name"]) for r in rows)
-    for r in rows:
-        mark = " (default)" if r["default"] else ""
-        click.echo(f"{r['name'].ljust(w)}  {r['title']}{mark}  [{r['file']}]")
+    from ..text import table
+
+    body = [[r["name"], r["title"] + (" (default)" if r["default"] else ""), r["file"]] for r in rows]
+    for line in table(["name", "title", "file"], body, left=3):
+        click.echo(line)
