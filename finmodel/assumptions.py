@@ -13,16 +13,62 @@ applies ``extends`` and ``--set`` and turns validation errors into one-line ``In
 from __future__ import annotations
 
 import math
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
+#: A percentage as text: ``8%``, ``-2.5 %``, ``90％`` (a full-width sign too).
+PERCENT_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*[%％]\s*$")
+
+
+def percent_value(v):
+    """``'8%'`` -> 0.08; anything else unchanged (left to the field's own validation)."""
+    if isinstance(v, str):
+        m = PERCENT_RE.match(v)
+        if m:
+            return float(m.group(1)) / 100.0
+    return v
+
+
+#: Yes/no in Chinese, as a street office writes it (true/false stay as they are).
+YES_NO = {"是": True, "否": False}
+
+
+def is_fraction_field(info) -> bool:
+    """A field whose unit (the ``[...]`` at the end of its description) is a fraction."""
+    d = (info.description or "").rstrip()
+    return d.endswith("[fraction]") or d.endswith("[fraction/year]")
+
+
 class Strict(BaseModel):
-    """Base of every section: unknown keys rejected, frozen, no NaN or infinity."""
+    """Base of every section: unknown keys rejected, frozen, no NaN or infinity.
+
+    A fraction (a field whose unit is ``[fraction]``) may be written as a percentage, ``8%``
+    or ``90%`` (in the YAML and in ``--set``), as well as 0.08 or 0.90; a yes/no as 是/否.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _percentages(cls, data):
+        if not isinstance(data, dict):
+            return data
+        out = None
+        for name, info in cls.model_fields.items():
+            if name in data and info.annotation is bool and data[name] in YES_NO:
+                out = out if out is not None else dict(data)
+                out[name] = YES_NO[data[name]]
+            elif name in data and is_fraction_field(info):
+                v = data[name]
+                new = [percent_value(x) for x in v] if isinstance(v, list) else percent_value(v)
+                if new is not v and new != v:
+                    out = out if out is not None else dict(data)
+                    out[name] = new
+        return data if out is None else out
 
 
 def F(default, lo=None, hi=None, desc: str = "", **kw):
@@ -657,6 +703,95 @@ def numeric_path_problem(root: BaseModel, path: str) -> str | None:
     return None
 
 
+# --------------------------------------------------------------------------- absent streams, relative ranges
+#: The sections that carry the deal's money, and what ``SECTION: absent`` sets (the stream is not
+#: part of the deal). A scenario file must give each of them or say it is absent
+#: (finmodel.scenarios.load), so a forgotten section never runs silently on defaults.
+ABSENT = {
+    "capex": {"renovation_cny": 0, "refits": [], "periodic_refit_cny": 0, "handback_cost_cny": 0,
+              "pre_operating_cost_cny": 0},
+    "space": {"total_area_m2": 0},
+    "property_service": {"base_area_m2": 0, "expanded_area_m2": 0},
+    "parking": {"existing_spaces": 0, "new_spaces": 0},
+    "support": {"subsidy_annual_cny": 0, "capital_grant_cny": 0},
+}
+
+#: The fields of the study sections that may be written relative to the input's base value.
+RELATIVE_FIELDS = {"sensitivity.drivers": ("low", "high"),
+                   "uncertainty.inputs": ("min", "mode", "max", "mean", "sd", "values")}
+
+
+def _is_relative(v) -> bool:
+    return isinstance(v, str) and PERCENT_RE.match(v) is not None or (isinstance(v, str) and v.strip() == "base")
+
+
+def _study_items(data: dict):
+    for section, fields in RELATIVE_FIELDS.items():
+        sec, key = section.split(".")
+        items = (data.get(sec) or {}).get(key) if isinstance(data.get(sec), dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                yield item, fields
+
+
+def _has_relative(data: dict) -> bool:
+    for item, fields in _study_items(data):
+        for f in fields:
+            v = item.get(f)
+            if _is_relative(v) or (isinstance(v, list) and any(_is_relative(x) for x in v)):
+                return True
+    return False
+
+
+def value_at(root: BaseModel, path: str):
+    """The value of a dotted path in a validated model, or None when it is not there."""
+    node: object = root
+    for part in path.split("."):
+        if isinstance(node, BaseModel) and part in type(node).model_fields:
+            node = getattr(node, part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node if isinstance(node, (int, float)) and not isinstance(node, bool) else None
+
+
+def resolve_relative(data: dict, base: "Assumptions") -> dict:
+    """Study ranges written relative to the input's base value, as numbers.
+
+    ``-20%`` is base x 0.8, ``+20%`` base x 1.2, ``0%`` or ``base`` the base itself; for ``sd``,
+    ``10%`` is 10 % of |base|. They follow the scenario's values (and ``--set``). A path that is
+    not in the scenario is left to the checks of the study paths.
+    """
+    data = dict(data)
+    for section, fields in RELATIVE_FIELDS.items():
+        sec, key = section.split(".")
+        if not isinstance(data.get(sec), dict) or not isinstance(data[sec].get(key), list):
+            continue
+        items = []
+        for item in data[sec][key]:
+            if isinstance(item, dict):
+                b = value_at(base, str(item.get("path", "")))
+                if b is not None:
+                    item = dict(item)
+                    for f in fields:
+                        item[f] = _resolve(item.get(f), b, f == "sd")
+            items.append(item)
+        data[sec] = {**data[sec], key: items}
+    return data
+
+
+def _resolve(v, base: float, spread: bool):
+    if isinstance(v, list):
+        return [_resolve(x, base, spread) for x in v]
+    if not _is_relative(v):
+        return v
+    if v.strip() == "base":
+        return float(base)
+    r = percent_value(v)
+    return abs(base) * r if spread else base * (1.0 + r)
+
+
 # --------------------------------------------------------------------------- root
 class Assumptions(Strict):
     """The whole assumption set of one scenario."""
@@ -685,6 +820,21 @@ class Assumptions(Strict):
                                      description="Distributions and rank correlations for Monte Carlo, Sobol and Morris.")
     sources: dict[str, str] = Field(default_factory=dict,
                                     description="Source note per dotted key (also given inline as {value, source}).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_and_relative(cls, data):
+        """``parking: absent`` (a stream the deal does not have) and study ranges relative to the base."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, zero in ABSENT.items():
+            if isinstance(out.get(name), str) and out[name].strip() in ("absent", "无"):
+                out[name] = dict(zero)
+        if _has_relative(out):
+            out = resolve_relative(out, cls.model_validate(
+                {k: v for k, v in out.items() if k not in ("sensitivity", "uncertainty")}))
+        return out
 
     @model_validator(mode="after")
     def _cross(self):

@@ -209,7 +209,7 @@ def compute_metrics(pj: Projection, names: tuple[str, ...] | None = None) -> dic
     want = METRIC_NAMES + FLAG_NAMES if names is None else tuple(names)
     unknown = [n for n in want if n not in pj.scalars]
     if unknown:
-        raise InputError(f"unknown metric(s): {', '.join(sorted(unknown))}; known: {', '.join(METRIC_NAMES)}",
+        raise InputError(f"unknown metric '{sorted(unknown)[0]}'{_suggest(sorted(unknown)[0], METRIC_NAMES)}",
                          param="metrics")
     out = {}
     for k in want:
@@ -270,7 +270,7 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
     names = METRIC_NAMES + FLAG_NAMES if metrics is None else tuple(dict.fromkeys(metrics))
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise InputError(f"unknown metric(s): {', '.join(unknown)}; known: {', '.join(known)}", param="metrics")
+        raise InputError(f"unknown metric '{unknown[0]}'{_suggest(unknown[0], known)}", param="metrics")
     if tune_memory:
         from ._memory import keep_heap
         keep_heap()
@@ -298,3 +298,8 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
         for lo_hi in bounds:
             take(lo_hi, _score_chunk(lo_hi, job))
     return out
+
+
+def _suggest(name, known) -> str:
+    from .registry import suggest
+    return suggest(name, known)

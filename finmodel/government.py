@@ -21,6 +21,7 @@ from . import engine
 from .assumptions import Assumptions
 from .engine import Projection
 from .errors import InputError
+from .registry import RENAMED_METRICS
 from .model.government import NOTE_FORMAL as _FORMAL, NOTE_INDICATIVE as _INDICATIVE, PV_LINES, RELIEF_OFF
 
 __all__ = ["compute", "government_view", "government_metrics", "evaluate", "summary_lines", "GOV_METRIC_NAMES",
@@ -33,13 +34,6 @@ GOV_METRIC_NAMES = (
     "gov_forgone_rent_pv", "gov_budget_share_peak", "gov_deal_budget_share_peak", "gov_vfm",
 )
 
-#: Government metrics renamed by issue 12 (the old name -> the new one), for the error message.
-RENAMED_METRICS = {
-    "gov_commitment_pv": "gov_district_commitment_pv (the district's; gov_public_commitment_pv for all purses)",
-    "gov_commitment_pv_per_household": "gov_district_commitment_pv_per_household",
-    "gov_tax_relief_pv": "gov_national_relief_pv",
-    "gov_foregone_rent_pv": "gov_forgone_rent_pv (now at the next-best use)",
-}
 
 NOTE_INDICATIVE = _INDICATIVE[0]
 NOTE_FORMAL = _FORMAL[0]
@@ -131,9 +125,8 @@ def government_metrics(pj: Projection, a: Assumptions | None = None, *, names: t
     want = GOV_METRIC_NAMES if names is None else tuple(names)
     unknown = [n for n in want if n not in GOV_METRIC_NAMES]
     if unknown:
-        hints = "; ".join(f"{n} is now {RENAMED_METRICS[n]}" for n in unknown if n in RENAMED_METRICS)
-        raise InputError(f"unknown metric(s): {', '.join(sorted(unknown))}; "
-                         + (hints if hints else f"known: {', '.join(GOV_METRIC_NAMES)}"), param="metrics")
+        bad = unknown[0]
+        raise InputError(f"unknown metric '{bad}'{_suggest(bad, GOV_METRIC_NAMES)}", param="metrics")
     _need_rows(pj)
     return {k: np.array(pj.scalar(k), dtype=float) for k in GOV_METRIC_NAMES if k in want}
 
@@ -349,3 +342,8 @@ def summary_lines(v: dict) -> list[str]:
         *[f"Note: {n}" for n in v["notes"][:2]],
         *[f"Warning: {w}" for w in v["warnings"]],
     ]
+
+
+def _suggest(name, known) -> str:
+    from .registry import suggest
+    return suggest(name, known)

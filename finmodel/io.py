@@ -74,6 +74,10 @@ def write_text_atomic(path: Path, text: str) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
 def jsonable(obj):
     """Numpy scalars and arrays to Python; NaN and infinity to None."""
     if isinstance(obj, dict):

@@ -92,6 +92,45 @@ def metric_names(a=None) -> tuple[str, ...]:
     return tuple(metrics(a))
 
 
+#: An IRR target is solved as an NPV test at that rate (MODEL.md section 5: no decision rests on an
+#: IRR, which can have several roots): the NPV metric and the rate it is discounted at.
+IRR_AS_NPV = {"project_irr": ("npv", "discount.project_rate"),
+              "equity_irr": ("equity_npv", "discount.equity_hurdle_rate"),
+              "project_irr_pre_tax": ("npv_pre_tax", "discount.project_rate")}
+
+
+
+def solved_metric(metric: str) -> str:
+    """The metric a target on ``metric`` is solved on (and whose values a break-even reports at the
+    base and the ends): the NPV an IRR stands for, else the metric itself."""
+    return IRR_AS_NPV[metric][0] if metric in IRR_AS_NPV else metric
+
+
+#: Metrics renamed by issue 12 (the old name -> the new one and what changed), for the error message.
+RENAMED_METRICS = {
+    "gov_commitment_pv": "gov_district_commitment_pv (the district's; gov_public_commitment_pv for all purses)",
+    "gov_commitment_pv_per_household": "gov_district_commitment_pv_per_household",
+    "gov_tax_relief_pv": "gov_national_relief_pv",
+    "gov_foregone_rent_pv": "gov_forgone_rent_pv (now at the next-best use)",
+}
+
+
+def suggest(name: str, known, *, listing: bool = True) -> str:
+    """' (did you mean 'npv'?)' for a name close to one of ``known`` (case ignored first), else the
+    list of known names (``listing``) or ''; a renamed metric says its new name."""
+    import difflib
+
+    known = list(known)
+    renamed = RENAMED_METRICS.get(name)
+    if renamed and renamed.split()[0] in known:
+        return f" (renamed: {renamed})"
+    lower = {k.lower(): k for k in known}
+    close = [lower[name.lower()]] if name.lower() in lower else difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f"; known: {', '.join(known)}" if listing else ""
+
+
 def unit(key: str, a=None) -> str:
     """The unit code (:mod:`finmodel.units`) of a row or metric."""
     return _model(a)[key].unit

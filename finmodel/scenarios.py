@@ -10,10 +10,13 @@ YAML is read with ruamel.yaml's safe, pure-Python loader (YAML 1.2: ``3e7`` is a
 from __future__ import annotations
 
 import copy
+import csv
 import difflib
 import math
+import re
 import typing
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,8 +26,8 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .assumptions import Assumptions
-from .errors import InputError
+from .assumptions import ABSENT, Assumptions
+from .errors import InputError, InputErrors, InputWarning
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ALIASES = 100
@@ -87,14 +90,21 @@ def parse_yaml_text(text: str, source: str | None, *, param: str | None = None) 
     except YAMLError as exc:
         name = type(exc).__name__
         if "Duplicate" in name:
-            key = getattr(exc, "problem", "") or ""
-            return_msg = f"duplicate key: {key}" if key else "duplicate key"
-            raise InputError(return_msg, source=source, param=param) from None
+            mark, first = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+            m = re.search(r'duplicate key "([^"]*)"', getattr(exc, "problem", "") or "")
+            key = m.group(1) if m else "?"
+            also = f" (first given on line {first.line + 1})" if first is not None else ""
+            raise InputError(f"duplicate key '{key}'{also}: keep one of them", source=source, param=param,
+                             where=(mark.line + 1, mark.column + 1) if mark is not None else None) from None
         if "Constructor" in name:
             raise InputError(f"tag not allowed: {_first_line(exc)}", source=source, param=param) from None
         raise InputError(f"YAML syntax error: {_first_line(exc)}", source=source, param=param) from None
     except RecursionError:
         raise InputError("YAML nesting too deep", source=source, param=param) from None
+
+
+#: A key followed by a full-width colon (typed with a Chinese input method): ``name：x``.
+_FULLWIDTH_KEY = re.compile(r"^[ \t-]*([A-Za-z_][\w.]*)[ \t]*(：)", re.M)
 
 
 def read_yaml_file(path: Path) -> dict:
@@ -112,7 +122,20 @@ def read_yaml_file(path: Path) -> dict:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", source=source) from None
+        hint = ""
+        try:
+            raw.decode("gb18030")
+            hint = ("; it looks like GBK/GB18030 (a Chinese Windows encoding): save it as UTF-8 "
+                    "(Notepad: Save As, Encoding UTF-8)")
+        except UnicodeDecodeError:
+            pass
+        raise InputError(f"not UTF-8 text (byte {exc.start}){hint}", source=source) from None
+    wide = _FULLWIDTH_KEY.search(text)
+    if wide:
+        line = text.count("\n", 0, wide.start()) + 1
+        col = wide.start(2) - (text.rfind("\n", 0, wide.start(2)) + 1) + 1
+        raise InputError(f"a full-width colon '：' after '{wide.group(1)}': YAML needs ':' (ASCII) followed by a space",
+                         source=source, where=(line, col))
     if not text.strip():
         raise InputError("empty file: expected a YAML mapping of assumptions", source=source)
     data = parse_yaml_text(text, source)
@@ -349,8 +372,69 @@ def apply_set(data: dict, key: str, value: Any) -> dict:
 
 
 # --------------------------------------------------------------------------- validation
+def _walk_positions(node, path: list[str], into: dict[str, tuple[int, int]]) -> None:
+    kind = type(node).__name__
+    if kind == "MappingNode":
+        for k, v in node.value:
+            key = path + [str(k.value)]
+            into[".".join(key)] = (k.start_mark.line + 1, k.start_mark.column + 1)
+            _walk_positions(v, key, into)
+    elif kind == "SequenceNode":
+        for i, v in enumerate(node.value):
+            key = path + [str(i)]
+            into[".".join(key)] = (v.start_mark.line + 1, v.start_mark.column + 1)
+            _walk_positions(v, key, into)
+
+
+def key_positions(path: str | Path) -> dict[str, tuple[int, int]]:
+    """(line, column), 1-based, of each dotted key of a YAML file; {} when it cannot be read.
+
+    Read again only when there is an error to place, so loading stays one parse.
+    """
+    try:
+        node = _yaml().compose(Path(path).read_bytes().decode("utf-8-sig"))
+    except Exception:        # noqa: BLE001 - positions are a courtesy; the error itself is already known
+        return {}
+    out: dict[str, tuple[int, int]] = {}
+    if node is not None:
+        _walk_positions(node, [], out)
+    return out
+
+
+def position_of(positions: dict[str, tuple[int, int]], key: str) -> tuple[int, int] | None:
+    """The position of a dotted key, or of its nearest ancestor that the file writes."""
+    parts = key.split(".") if key else []
+    for n in range(len(parts), 0, -1):
+        hit = positions.get(".".join(parts[:n]))
+        if hit:
+            return hit
+    return None
+
+
 def _loc_key(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+
+
+#: Chinese amounts people type: 1200万 (ten thousands), 1.5亿 (hundred millions).
+_CJK_AMOUNT = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(万|亿)\s*(元)?\s*$")
+
+
+def _hint(etype: str, inp, ctx: dict) -> str:
+    """A fix for common mistakes: a percentage written as a whole number, 1200万, yes/no words."""
+    if etype in ("less_than_equal", "less_than") and isinstance(inp, (int, float)) and not isinstance(inp, bool):
+        le = ctx.get("le", ctx.get("lt"))
+        if le == 1 and 1 < inp <= 100:
+            return f": a fraction; for {inp:g} %, write {inp / 100:g} or {inp:g}%"
+    if etype in ("float_parsing", "int_parsing", "float_type", "int_type") and isinstance(inp, str):
+        m = _CJK_AMOUNT.match(inp)
+        if m:
+            value = float(m.group(1)) * (1e4 if m.group(2) == "万" else 1e8)
+            return f": amounts are in CNY; write {value:.12g} ({inp.strip()} = {value:,.0f} CNY)"
+        if "%" in inp or "％" in inp:
+            return ": a percentage is accepted only where the unit is a fraction; write the number"
+    if etype == "bool_parsing" and isinstance(inp, str):
+        return ": write true or false"
+    return ""
 
 
 def _format_error(err: dict) -> tuple[str, str]:
@@ -366,11 +450,11 @@ def _format_error(err: dict) -> tuple[str, str]:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     inp = err.get("input")
+    if inp is None and "input" in err and etype.endswith(("_type", "_parsing")):
+        return key, "still to fill (null): give the community's figure"
     if etype not in ("model_type",) and not isinstance(inp, (dict, list)):
         msg = f"{msg} (got {inp!r})"
-    return key, msg
-
-
+    return key, msg + _hint(etype, inp, err.get("ctx") or {})
 class OverrideConflict(InputError):
     """A check across fields, reported on a section, that failed because of overrides inside it.
 
@@ -399,9 +483,8 @@ def _is_set(origin) -> bool:
     return origin is SETS_ORIGIN or origin == "--set"
 
 
-def validation_to_input_error(exc: ValidationError, origins: dict[str, str], default_source: str) -> InputError:
-    errors = exc.errors()
-    key, msg = _format_error(errors[0])
+def _one_error(err: dict, origins: dict[str, str], default_source: str, positions) -> InputError:
+    key, msg = _format_error(err)
     # find the file that set this key (or its nearest ancestor)
     src = default_source
     parts = key.split(".") if key else []
@@ -410,16 +493,40 @@ def validation_to_input_error(exc: ValidationError, origins: dict[str, str], def
         if cand in origins:
             src = origins[cand]
             break
-    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     # a cross-field check (reported on the section) failed because of an override inside it
     inside = [k for k, o in origins.items() if _is_set(o) and (not key or k.startswith(key + "."))]
     if inside and not _is_set(src):
         src = origins[inside[0]]
         origin = {"param": str(src)} if isinstance(src, Argument) else {"source": src}
-        return OverrideConflict(msg, inside, more=more, key=key or None, **origin)
+        return OverrideConflict(msg, inside, key=key or None, **origin)
     if isinstance(src, Argument):
-        return InputError(msg + more, param=str(src), key=key or None)
-    return InputError(msg + more, source=src, key=key or None)
+        return InputError(msg, param=str(src), key=key or None)
+    where = position_of(positions(src), key) if src and Path(str(src)).is_file() else None
+    return InputError(msg, source=src, key=key or None, where=where)
+
+
+def _is_consequence(err: dict) -> bool:
+    """A study range written relative to a base that could not be read (the base itself is in error)."""
+    from .assumptions import PERCENT_RE
+
+    inp = err.get("input")
+    return isinstance(inp, str) and (PERCENT_RE.match(inp) is not None or inp.strip() == "base")
+
+
+def validation_to_input_error(exc: ValidationError, origins: dict[str, str], default_source: str) -> InputError:
+    """Every problem of a validation at once, each one line with its file, line:column and key."""
+    cache: dict[str, dict] = {}
+
+    def positions(src: str) -> dict:
+        if src not in cache:
+            cache[src] = key_positions(src)
+        return cache[src]
+
+    raw = exc.errors()
+    own = [e for e in raw if not _is_consequence(e)]
+    errors = [_one_error(err, origins, default_source, positions) for err in (own or raw)]
+    errors.sort(key=lambda e: (e.source or "", e.where or (10**9, 0)))       # in the file's order
+    return errors[0] if len(errors) == 1 else InputErrors(errors)
 
 
 def validate_data(data: dict, origins: dict[str, str] | None = None, source: str = "<assumptions>") -> Assumptions:
@@ -433,30 +540,172 @@ def validate_data(data: dict, origins: dict[str, str] | None = None, source: str
 
 @dataclass(frozen=True)
 class Loaded:
-    """A validated scenario with where it came from."""
+    """A validated scenario with where it came from, and the warnings it raised (never errors:
+    values outside their plausible range, study paths that are not in this scenario)."""
 
     assumptions: Assumptions
     path: Path
     overrides: tuple[str, ...] = ()
     data: dict = field(default_factory=dict, repr=False)
+    warnings: tuple[InputWarning, ...] = ()
+
+
+def _missing_sections(data: dict, path: Path) -> list[InputError]:
+    """The sections carrying the deal's money that the file neither gives nor declares absent."""
+    return [InputError(f"section '{name}' is missing: give the community's figures, or write "
+                       f"'{name}: absent' if the deal has no such stream", source=str(path), key=name)
+            for name in ABSENT if name not in data]
+
+
+def _path_in_data(data: dict, path: str) -> bool:
+    """False when a study path points into a list item this scenario does not have (a third tier)."""
+    node: Any = data
+    for part in path.split("."):
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                return False
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if part not in node:
+                return True            # a default of the schema (or an unknown key: the schema says which)
+            node = node[part]
+        else:
+            return True
+    return True
+
+
+def _skip_missing_study_paths(data: dict, source: str) -> tuple[dict, list[InputWarning]]:
+    """Drop tornado drivers and uncertain inputs whose path is not in this scenario, with a warning."""
+    warnings: list[InputWarning] = []
+    data = dict(data)
+    dropped: set[str] = set()
+    for sec, key in (("sensitivity", "drivers"), ("uncertainty", "inputs")):
+        block = data.get(sec)
+        if not isinstance(block, dict) or not isinstance(block.get(key), list):
+            continue
+        kept = []
+        for i, item in enumerate(block[key]):
+            p = item.get("path") if isinstance(item, dict) else None
+            if isinstance(p, str) and not _path_in_data(data, p):
+                dropped.add(p)
+                warnings.append(InputWarning(f"'{p}' is not in this scenario: skipped", source=source,
+                                             key=f"{sec}.{key}.{i}.path"))
+            else:
+                kept.append(item)
+        data[sec] = {**block, key: kept}
+    unc = data.get("uncertainty")
+    if dropped and isinstance(unc, dict) and isinstance(unc.get("correlations"), list):
+        data["uncertainty"] = {**unc, "correlations": [
+            c for c in unc["correlations"]
+            if not (isinstance(c, dict) and isinstance(c.get("between"), list) and set(map(str, c["between"])) & dropped)]}
+    return data, warnings
+
+
+#: Where a scenario named without a path is looked for, in order: the working folder's
+#: ``assumptions/``, then the scenarios shipped with finmodel.
+def scenario_dirs() -> list[Path]:
+    return [Path("assumptions"), packaged_dir()]
+
+
+def available_scenarios() -> dict[str, Path]:
+    """Scenario names that can be given without a path -> their file (first found wins)."""
+    out: dict[str, Path] = {}
+    for d in scenario_dirs():
+        if d.is_dir():
+            for f in sorted(d.glob("*.yaml")):
+                if _SCENARIO_FILE.search(f.read_text(encoding="utf-8", errors="replace")):
+                    out.setdefault(f.stem, f)
+    return out
+
+
+#: A scenario file (not a set file of `finmodel compare`): it has a top-level scenario: or extends:.
+_SCENARIO_FILE = re.compile(r"^(scenario|extends):", re.M)
 
 
 def resolve_scenario_path(scenario: str | Path | None) -> Path:
+    """A file path as given, or a name (``j_community_loan``) looked up in :func:`scenario_dirs`."""
     if scenario is None or str(scenario) == "":
         return default_scenario_path()
     p = Path(scenario)
-    if p.exists() or p.suffix in (".yaml", ".yml") or "/" in str(scenario):
+    if p.exists() or p.suffix in (".yaml", ".yml") or "/" in str(scenario) or "\\" in str(scenario):
         return p
-    packaged = packaged_dir() / f"{scenario}.yaml"
-    if packaged.exists():
-        return packaged
-    return p
+    found = available_scenarios().get(str(scenario))
+    if found is not None:
+        return found
+    names = sorted(available_scenarios())
+    close = difflib.get_close_matches(str(scenario), names, n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise InputError(f"no such file or scenario; {hint}scenarios: {', '.join(names)} (finmodel scenarios lists them)",
+                     source=str(scenario))
+
+
+@lru_cache(maxsize=1)
+def _plausible() -> list[tuple[str, float, float, str, str]]:
+    with open(packaged_dir() / "plausible.csv", encoding="utf-8", newline="") as f:
+        return [(r["path"], float(r["low"]), float(r["high"]), r["en"], r["zh"]) for r in csv.DictReader(f)]
+
+
+def _expand(a: Assumptions, pattern: str) -> list[str]:
+    """The concrete paths of a pattern with ``*`` for list items in this scenario."""
+    out = [""]
+    for part in pattern.split("."):
+        nxt = []
+        for pre in out:
+            if part == "*":
+                node: Any = a
+                for q in pre.split("."):
+                    node = node[int(q)] if isinstance(node, list) else getattr(node, q)
+                nxt += [f"{pre}.{i}" for i in range(len(node))]
+            else:
+                nxt.append(f"{pre}.{part}" if pre else part)
+        out = nxt
+    return out
+
+
+def plausibility_warnings(a: Assumptions, origins: dict[str, str], source: str) -> list[InputWarning]:
+    """Values inside their valid range but outside the plausible one (finmodel/data/plausible.csv)."""
+    from .assumptions import value_at
+
+    out: list[InputWarning] = []
+    positions: dict | None = None
+    for pattern, lo, hi, en, _zh in _plausible():
+        for path in _expand(a, pattern):
+            v = value_at(a, path)
+            if v is None or lo <= v <= hi:
+                continue
+            src = origins.get(path, source)
+            if isinstance(src, Argument):
+                out.append(InputWarning(f"{v:g} is implausible: {en}", param=str(src), key=path))
+                continue
+            if positions is None:
+                positions = key_positions(src) if Path(str(src)).is_file() else {}
+            out.append(InputWarning(f"{v:g} is implausible: {en}", source=src, key=path,
+                                    where=position_of(positions, path)))
+    return out
+
+
+def _replace_warning(a: Assumptions, source: str) -> list[InputWarning]:
+    """One warning while values copied from J community by ``finmodel init`` are still there."""
+    from .starter import REPLACE
+
+    left = [k for k, v in a.sources.items() if v.startswith(REPLACE)]
+    if not left:
+        return []
+    return [InputWarning(f"{len(left)} values are still J community's, copied by finmodel init (their source says "
+                         f"'{REPLACE}'), e.g. {', '.join(left[:3])}: replace them with this community's figures",
+                         source=source)]
 
 
 def load(scenario: str | Path | None = None, sets: typing.Sequence[str] = ()) -> Loaded:
-    """Load, extend, override and validate one scenario file."""
+    """Load, extend, override and validate one scenario file.
+
+    Every problem of the file is reported at once (``InputErrors``), each with its line and
+    column; the sections carrying the deal's money must be given or declared absent; study
+    paths not in this scenario are skipped with a warning; implausible values warn.
+    """
     path = resolve_scenario_path(scenario)
     data, origins, notes = load_raw(path)
+    missing = _missing_sections(data, path)
     for item in sets:
         key, value = parse_set(item)
         data = apply_set(data, key, value)
@@ -464,8 +713,18 @@ def load(scenario: str | Path | None = None, sets: typing.Sequence[str] = ()) ->
     if notes:
         data = dict(data)
         data["sources"] = {**notes, **(data.get("sources") or {})}
-    a = validate_data(data, origins, str(path))
-    return Loaded(assumptions=a, path=path, overrides=tuple(sets), data=data)
+    data, warnings = _skip_missing_study_paths(data, str(path))
+    try:
+        a = validate_data(data, origins, str(path))
+    except InputError as exc:
+        if not missing:
+            raise
+        raise InputErrors(missing + list(getattr(exc, "errors", [exc]))) from None
+    if missing:
+        raise missing[0] if len(missing) == 1 else InputErrors(missing)
+    warnings += plausibility_warnings(a, origins, str(path))
+    warnings += _replace_warning(a, str(path))
+    return Loaded(assumptions=a, path=path, overrides=tuple(sets), data=data, warnings=tuple(warnings))
 
 
 def with_values(a: Assumptions, values: dict[str, Any]) -> Assumptions:

@@ -566,8 +566,12 @@ def test_errors_and_renamed_names():
     assert G.compute(pj, a)["national_relief"].shape == (2, 3)     # the relief of each scenario, from the engine
     with pytest.raises(InputError, match="unknown metric"):
         G.government_metrics(pj, a, names=("gov_npv",))
-    with pytest.raises(InputError, match="gov_commitment_pv is now gov_district_commitment_pv"):
+    with pytest.raises(InputError, match=r"gov_commitment_pv' \(renamed: gov_district_commitment_pv"):
         G.government_metrics(pj, a, names=("gov_commitment_pv",))
+    from finmodel import breakeven
+    from finmodel.errors import UsageError
+    with pytest.raises(UsageError, match=r"renamed: gov_national_relief_pv"):
+        breakeven.parse_target("gov_tax_relief_pv=0")
     with pytest.raises(InputError, match="detail=True"):
         G.compute(engine.project(a, detail=False), a)          # the batch projection has no government rows
     with pytest.raises(InputError, match="warning_level"):

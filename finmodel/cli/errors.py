@@ -49,6 +49,10 @@ PARAM_FLAGS: dict[str, str] = {
     "outdir": "-o",
     "folder": "-o",
     "pdf": "--pdf",
+    # finmodel table
+    "statement": "--statement",
+    "fmt": "--format",
+    "out": "-o",
 }
 
 
@@ -56,12 +60,20 @@ def one_line(text) -> str:
     return " ".join(str(text).split())
 
 
+def describe_all(exc: BaseException) -> tuple[list[str], int, bool]:
+    """Like :func:`describe`, with every line of a failure that has several (all errors of a file)."""
+    if isinstance(exc, InputError):
+        return exc.lines(param_label=PARAM_FLAGS.get(exc.param)), exc.exit_code, True
+    line, code, trace = describe(exc)
+    return [line], code, trace
+
+
 def describe(exc: BaseException) -> tuple[str, int, bool]:
     """``(line, exit code, show the traceback with --debug)`` of a failure; ``line`` without ``error: ``."""
     if isinstance(exc, (click.exceptions.Abort, KeyboardInterrupt)):
         return "interrupted", 130, False
     if isinstance(exc, click.exceptions.UsageError):
-        return exc.format_message(), 2, True
+        return exc.format_message(), 2, False
     if isinstance(exc, click.exceptions.ClickException):
         return exc.format_message(), 2, False
     if isinstance(exc, InputError):

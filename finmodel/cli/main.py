@@ -20,15 +20,17 @@ import click
 from .. import __version__
 from . import options
 from .breakeven import breakeven_cmd
-from .errors import describe, one_line
+from .errors import describe_all, one_line
 from .init import init_cmd
 from .run import run_cmd
+from .scenarios import scenarios_cmd
 from .schema import schema_cmd
+from .table import table_cmd
 from .sensitivity import compare_cmd, montecarlo_cmd, sensitivity_cmd
 from .validate import validate_cmd
 
 DEBUG = {"on": False}
-COMMANDS = (run_cmd, validate_cmd, schema_cmd, init_cmd, breakeven_cmd, sensitivity_cmd, compare_cmd,
+COMMANDS = (run_cmd, table_cmd, validate_cmd, scenarios_cmd, schema_cmd, init_cmd, breakeven_cmd, sensitivity_cmd, compare_cmd,
             montecarlo_cmd)
 
 
@@ -36,18 +38,24 @@ class FinmodelGroup(click.Group):
     """A click group that turns every failure into one line on stderr and an exit code."""
 
     def main(self, args=None, prog_name=None, **kw):  # noqa: D401
-        argv = list(sys.argv[1:] if args is None else args)
-        options.ARGV[:] = [str(x) for x in argv]
+        argv = [str(x) for x in (sys.argv[1:] if args is None else args)]
+        options.ARGV[:] = argv
         DEBUG["on"] = "--debug" in argv
+        argv = [a for a in argv if a != "--debug"]          # accepted anywhere on the line
+        if not argv:                                        # bare `finmodel`: the help, exit 0
+            with click.Context(self, info_name=prog_name or "finmodel") as ctx:
+                click.echo(self.get_help(ctx))
+            sys.exit(0)
         try:
             rv = super().main(args=argv, prog_name=prog_name or "finmodel", standalone_mode=False, **kw)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except (Exception, KeyboardInterrupt) as exc:
-            line, code, has_trace = describe(exc)
+            lines, code, has_trace = describe_all(exc)
             if has_trace and DEBUG["on"]:
                 traceback.print_exc()
-            click.echo(f"error: {one_line(line)}", err=True)
+            for line in lines:
+                click.echo(f"error: {one_line(line)}", err=True)
             sys.exit(code)
         if isinstance(rv, int) and rv:
             sys.exit(rv)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .options import emit_json, json_option, load_scenario, outdir_option, scenario_argument, set_option
+from .options import Count, emit_json, json_option, load_scenario, outdir_option, scenario_argument, set_option
 
 
 def _irr_note(flag: dict) -> str:
@@ -72,7 +72,7 @@ def _kpi_lines(s: dict) -> list[str]:
 @click.option("--tornado", is_flag=True, help="Add the Sensitivity sheet with the tornado of NPV.")
 @click.option("--grid", "grids", multiple=True, metavar="PATH=LO:HI:N",
               help="Add a grid of NPV to the Sensitivity sheet (a heat map); give it twice for a two-way grid.")
-@click.option("--montecarlo", "mc_draws", type=click.IntRange(0, 1_000_000), default=None, metavar="N",
+@click.option("--montecarlo", "mc_draws", type=Count(0, 1_000_000), default=None, metavar="N",
               help="Add the Monte Carlo sheet with N draws of the scenario's uncertainty section.")
 @click.option("--seed", type=click.IntRange(0, None), default=None, help="Seed of the Monte Carlo draws (default 0).")
 def run_cmd(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, breakeven_table, tornado, grids,

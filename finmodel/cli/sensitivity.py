@@ -16,7 +16,7 @@ from ..government import ALL_METRIC_NAMES
 from .. import registry, units
 from ..errors import UsageError
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
-from .options import emit_json, json_option, load_scenario, scenario_argument, set_option, tune_memory
+from .options import Count, emit_json, json_option, load_scenario, scenario_argument, set_option, tune_memory
 
 # --------------------------------------------------------------------------- formatting
 def unit(metric: str) -> str:
@@ -168,7 +168,7 @@ def _metric_option(f):
 
 
 def _chunk_option(f):
-    return click.option("--chunk-size", type=int, default=DEFAULT_CHUNK, show_default=True, metavar="N",
+    return click.option("--chunk-size", type=Count(1), default=DEFAULT_CHUNK, show_default=True, metavar="N",
                         help="Scenarios evaluated at once (memory); results do not depend on it.")(f)
 
 
@@ -186,7 +186,7 @@ def _chunk_option(f):
               help="A driver (repeatable); default: the scenario's sensitivity.drivers, else the key drivers.")
 @click.option("--swing", type=float, default=None, metavar="FRACTION",
               help="Relative swing for every driver, e.g. 0.2 for -/+20 % (overrides declared ranges).")
-@click.option("-n", "n", type=int, default=None, metavar="N",
+@click.option("-n", "n", type=Count(1), default=None, metavar="N",
               help="Sobol: base sample N, a power of two (default 1024). Morris: trajectories (default 20).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Sobol or Morris design.")
 @click.option("--inputs", type=click.Choice(["auto", "ranges", "distributions"]), default="auto", show_default=True,
@@ -358,7 +358,7 @@ def _write_outputs(res, folder: Path, save_draws: bool, fmt: str, as_json_doc: d
 
 @click.command("montecarlo")
 @scenario_argument
-@click.option("-n", "n", type=int, default=10_000, show_default=True, metavar="N", help="Number of draws.")
+@click.option("-n", "n", type=Count(1), default=10_000, show_default=True, metavar="N", help="Number of draws (1e6 and 1_000_000 are accepted).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed: the same seed gives the same draws bit for bit, whatever --chunk-size or --workers.")
 @click.option("--metric", "metrics", multiple=True, metavar="NAME",
