@@ -29,7 +29,13 @@ REPLACE = "J community, replace"
 #: in a J-based one). Everything else (tax law, discounting, macro) is national or a convention.
 COMMUNITY_SECTIONS = ("property_service", "space", "parking", "other", "owners", "support", "capex", "overheads",
                       "financing", "mix")
-COMMUNITY_KEYS = ("scenario.households", "scenario.start_year", "scenario.concession_years")
+COMMUNITY_KEYS = ("scenario.households", "scenario.start_year", "scenario.concession_years",
+                  # the public side's figures that are J's (its works, its district's budget, its comparator)
+                  "government.public_works_cny", "government.public_works_district_share",
+                  "government.forgone_rent_cny_per_m2_day", "government.budget_expenditure_cny_per_year",
+                  "government.existing_commitments_share", "government.pensioner_income_cny_per_month",
+                  "government.comparator.renovation_cny", "government.comparator.opex_cny_per_year",
+                  "government.comparator.service_price_cny_per_m2_month")
 
 HEADER = """\
 # finmodel scenario for a new community: a starter written by `finmodel init`.

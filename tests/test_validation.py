@@ -245,6 +245,9 @@ def test_init_blank_lists_what_is_still_to_fill(tmp_path):
     assert r.exit_code == 2 and len(lines) >= 20
     assert all(re.match(rf"error: {re.escape(str(f))}:\d+:\d+: [\w.]+: still to fill \(null\)", ln) for ln in lines), lines[:3]
     assert any("capex.renovation_cny" in ln for ln in lines) and any("space.total_area_m2" in ln for ln in lines)
+    # the public side's figures are the community's too: J's public works are not a new community's
+    assert any("government.public_works_cny" in ln for ln in lines)
+    assert any("government.budget_expenditure_cny_per_year" in ln for ln in lines)
 
 
 def test_table_prints_and_writes_the_standard_tables(tmp_path):
