@@ -684,10 +684,13 @@ def plausibility_warnings(a: Assumptions, origins: dict[str, str], source: str) 
     return out
 
 
+#: The prefix of the source note of every value a J-based starter copies from J community
+#: (``finmodel init``, :mod:`finmodel.starter`, which imports it from here: no import cycle).
+REPLACE = "J community, replace"
+
+
 def _replace_warning(a: Assumptions, source: str) -> list[InputWarning]:
     """One warning while values copied from J community by ``finmodel init`` are still there."""
-    from .starter import REPLACE
-
     left = [k for k, v in a.sources.items() if v.startswith(REPLACE)]
     if not left:
         return []

@@ -56,7 +56,7 @@ FILE_CASES: dict[str, tuple[bytes, list[str]]] = {
             ["space.total_area_m2"]),
     "inf": (BASE_TEXT.replace("  total_area_m2: {value: 1600,", "  total_area_m2: {value: -.inf,").encode(),
             ["space.total_area_m2"]),
-    "huge": (BASE_TEXT.replace("  renovation_cny: {value: 30000000,", "  renovation_cny: {value: 1e308,").encode(),
+    "huge": (BASE_TEXT.replace("  renovation_cny: {value: 30000000,", "  renovation_cny: {value: 1e308,", 1).encode(),
              ["capex.renovation_cny"]),
     "empty": (b"", ["empty"]),
     "whitespace_only": (b"  \n\t\n   ", ["empty"]),
