@@ -138,7 +138,7 @@ def _taxes(m: Model) -> None:
                 m["vat_payable"] - m["vat_credit_refund"])
     _line(m, "operator_taxes", "CNY", "Operator's taxes (VAT, surcharges, income tax)", "运营方缴纳税费(增值税、附加、所得税)",
           vat + m["surcharges"] + m["income_tax"], style="total")
-    _line(m, "supplier_vat", "CNY", "VAT inside the operator's purchases (remitted by its suppliers)",
+    _line(m, "supplier_vat", "CNY", "VAT in the operator's purchases (its suppliers remit it)",
           "运营方采购所含增值税(由供应商缴纳)", m["vat_in_costs"] + m["vat_in_capex"])
     m.blank(G)
 
@@ -153,11 +153,11 @@ def _district(m: Model) -> None:
                   "支付给运营方: 资本金补助(用于建设)", m["capital_grant"])
     support = _line(m, "support_to_operator", "CNY", "Support paid to the operator", "向运营方支付的支持合计", sub + grant,
                     style="total")
-    works = _line(m, "district_works", "CNY", "The district's own public works (its share of them; not paid to the operator)",
+    works = _line(m, "district_works", "CNY", "The district's own public works (not paid to the operator)",
                   "区级承担的公共改造工程(非支付给运营方)",
                   m["gov_public_works"] * m.I("government.public_works_district_share"))
     outlay = _line(m, "district_commitment", "CNY",
-                   "District's commitments: support paid to the operator + its own public works",
+                   "District's commitments (paid to the operator + its own works)",
                    "区级财政支出责任: 向运营方支付的支持+区级承担的公共改造工程", support + works, style="total")
     taxes = _line(m, "district_taxes", "CNY", "District's share of the operator's taxes", "区级分享的运营方税收",
                   m.I(g + "vat") * m["gov_operator_vat"] + m.I(g + "surcharges") * m["surcharges"]
@@ -176,7 +176,7 @@ def _wider_state(m: Model) -> None:
     m.note(G, *NOTE_RELIEF)
     relief.expr = Counterfactual(m["gov_operator_taxes"], RELIEF_OFF, "reliefs off") - m["gov_operator_taxes"]
     state = _line(m, "state_taxes", "CNY",
-                  "Taxes to the city and the centre (the operator's beyond the district's share, the VAT inside purchases)",
+                  "Taxes to the city and the centre (beyond the district's share)",
                   "上级财政税收(运营方税收中区级分享以外部分、采购所含增值税)")
     _line(m, "state_net_cost", "CNY", "Wider state's net cost (programme works - its taxes)", "上级财政净支出(改造资金-税收)",
           m["gov_programme_works"] - state, style="total")
@@ -190,20 +190,20 @@ def _whole(m: Model) -> None:
     t, op = m["t"], m["op"]
     m.heading(G, "The whole public purse", "全口径公共财政")
     works, support = m["gov_public_works"], m["gov_support_to_operator"]
-    _line(m, "public_commitment", "CNY", "Public commitments: public works + support to the operator + tax relief",
+    _line(m, "public_commitment", "CNY", "Public commitments (works + paid to the operator + tax relief)",
           "全口径财政支出责任: 公共改造工程+向运营方支付的支持+税费减免", works + support + m["gov_national_relief"],
           style="total")
-    back = _line(m, "taxes_to_state", "CNY", "Taxes returning to the public purse (the operator's, the VAT inside purchases)",
+    back = _line(m, "taxes_to_state", "CNY", "Taxes returning to the public purse",
                  "回流公共财政的税收(运营方税费、采购所含增值税)",
                  m["gov_operator_taxes"] + m["gov_supplier_vat"] + m["gov_public_works_vat"])
     m["gov_state_taxes"].expr = back - m["gov_district_taxes"]
     _line(m, "net_cost", "CNY", "Public net cost (public works + support - taxes returning)", "全口径财政净支出(工程+支持-回流税收)",
           works + support - back, style="total")
-    _line(m, "forgone_rent", "CNY", "Rent forgone on the space at its next-best use (memo, not cash)",
+    _line(m, "forgone_rent", "CNY", "Forgone rent at the next-best use (memo, not cash)",
           "空间按次优用途的租金机会成本(备忘,非现金)",
           I(g + "forgone_rent_cny_per_m2_day") * I("space.total_area_m2") * 365
           * (1 + I(g + "forgone_rent_escalation")) ** (t - 1) * op, style="memo")
-    _line(m, "renovated_rent", "CNY", "Memo: the rent the renovated space earns (the operator's, VAT incl.)",
+    _line(m, "renovated_rent", "CNY", "Memo: rent of the renovated space (the operator's)",
           "备忘: 改造后空间的租金收入(运营方,含税)", m["rent_gross"], style="memo")
     _line(m, "discount_factor", "factor", "Discount factor at the government rate", "折现系数(政府折现率)",
           1 / (1 + I(g + "discount_rate")) ** t)
@@ -240,7 +240,7 @@ def _affordability(m: Model) -> None:
     budget = _line(m, "budget_expenditure", "CNY", "District general public budget expenditure", "区一般公共预算支出",
                    I(g + "budget_expenditure_cny_per_year") * (1 + I(g + "budget_growth")) ** (t - 1),
                    fmt="CNY_level", total=False)
-    deal = _line(m, "deal_budget_share", "fraction", "The deal's share: the district's commitments / budget expenditure",
+    deal = _line(m, "deal_budget_share", "fraction", "The deal's share (the district's commitments / budget)",
                  "本项目占比: 区级财政支出责任/一般公共预算支出", m["gov_district_commitment"] / budget, fmt="fraction_fine")
     share = _line(m, "budget_share", "fraction", "Share of budget expenditure, existing commitments included",
                   "占一般公共预算支出比例(含已有支出责任)", deal + I(g + "existing_commitments_share"))
@@ -270,23 +270,23 @@ def _value_for_money(m: Model) -> None:
     m.note(G, *NOTE_VFM)
     works = _line(m, "psc_works", "CNY", "Comparator: public works (as under the concession)", "比较值: 公共改造工程(与特许经营相同)",
                   m["gov_public_works"])
-    renov = _line(m, "psc_renovation", "CNY", "Comparator: renovation of the space and parking, with the expected overrun",
+    renov = _line(m, "psc_renovation", "CNY", "Comparator: renovation, with the expected overrun",
                   "比较值: 空间与停车改造(含预期超支)", I(psc + "renovation_cny") * (1 + I(psc + "capex_overrun")) * m["first"])
-    opex = _line(m, "psc_opex", "CNY", "Comparator: running the space and parking, with the expected overrun",
+    opex = _line(m, "psc_opex", "CNY", "Comparator: running costs, with the expected overrun",
                  "比较值: 空间与停车运营成本(含预期超支)",
                  I(psc + "opex_cny_per_year") * (1 + I(psc + "opex_overrun")) * (1 + I(psc + "opex_escalation")) ** (t - 1)
                  * op)
     base = I("property_service.base_area_m2")
-    service = _line(m, "psc_service", "CNY", "Comparator: the property service bought for the base area (contract price)",
+    service = _line(m, "psc_service", "CNY", "Comparator: property service bought (contract price)",
                     "比较值: 为基础面积购买的物业服务(合同价)",
                     I(psc + "service_price_cny_per_m2_month") * base * 12
                     * (1 + I(psc + "service_price_escalation")) ** (t - 1) * op)
     fees = _line(m, "psc_fees_by_provider", "CNY", "Comparator: fees the provider collects from residents",
                  "比较值: 服务企业向居民收取的物业费",
                  I(psc + "collection_rate") * m["property_fee_cny_per_m2_month"] * base * 12 * op)
-    paid = _line(m, "psc_service_paid", "CNY", "Comparator: what the street office pays for the service (price - fees, at least 0)",
+    paid = _line(m, "psc_service_paid", "CNY", "Comparator: the street office pays for it (price - fees, at least 0)",
                  "比较值: 街道支付的物业服务费用(合同价-居民缴费,不低于0)", MAX(service - fees, 0))
-    receipts = _line(m, "psc_receipts", "CNY", "Comparator: its rent and parking receipts (delay of year 1 deducted)",
+    receipts = _line(m, "psc_receipts", "CNY", "Comparator: rent and parking receipts (less the delay)",
                      "比较值: 租金与停车收入(扣除第1年延误)",
                      I(psc + "revenue_factor") * (m["rent_gross"] + m["parking_gross"])
                      * (1 - I(psc + "delay_months") / 12 * t.eq(1)))
@@ -304,7 +304,7 @@ def _value_for_money(m: Model) -> None:
     concession = m["gov_net_cost_pv"]
     _scalar(m, "concession_net_cost_pv", "CNY", "PV: public net cost under the concession", "现值: 特许经营下的全口径财政净支出",
             concession.c)
-    _scalar(m, "vfm", "CNY", "Value for money (comparator - concession; > 0: the concession is better value)",
+    _scalar(m, "vfm", "CNY", "Value for money (comparator - concession; > 0: concession better)",
             "物有所值量值(比较值-特许经营; >0 特许经营更优)", pv.c - concession.c, style="metric")
     m.blank(G)
 

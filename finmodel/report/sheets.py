@@ -162,7 +162,7 @@ class SheetsMixin:
             label_w = max(label_w, self.write_sheet_row(key, ws, row))
         self.page_breaks(ws, self.model.sheets[key], label_w)
         ws.set_column(COL_LABEL, COL_LABEL, min(62, label_w + 1))
-        ws.set_column(COL_UNIT, COL_UNIT, 11 if self.zh else 13)
+        ws.set_column(COL_UNIT, COL_UNIT, 11 if self.zh else 17)
         ws.set_column(COL_CONST, COL_CONST, 11)
         ws.set_column(COL_PRE, COL_PRE, 1.5)
         ws.set_column(COL_Y0, last, 10.5)
