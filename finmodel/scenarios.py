@@ -36,6 +36,10 @@ SOURCE_KEYS = {"value", "source"}
 
 DEFAULT_SCENARIO = "j_community"
 
+#: The prefix of the source note of every value ``finmodel init`` copies from J community: the
+#: loader counts those left in a warning until they are replaced.
+REPLACE = "J community, replace"
+
 
 class Argument(str):
     """An origin that is a library argument rather than a file: errors name it as ``param``."""
@@ -681,8 +685,6 @@ def plausibility_warnings(a: Assumptions, origins: dict[str, str], source: str) 
 
 def _replace_warning(a: Assumptions, source: str) -> list[InputWarning]:
     """One warning while values copied from J community by ``finmodel init`` are still there."""
-    from .starter import REPLACE
-
     left = [k for k, v in a.sources.items() if v.startswith(REPLACE)]
     if not left:
         return []

@@ -20,10 +20,7 @@ from __future__ import annotations
 import json
 import math
 
-from .scenarios import default_scenario_path, field_info, load_raw
-
-#: The prefix of the source note of every value a J-based starter copies from J community.
-REPLACE = "J community, replace"
+from .scenarios import REPLACE, default_scenario_path, field_info, load_raw
 
 #: Sections whose figures belong to the community and the deal (null in a blank starter; marked
 #: in a J-based one). Everything else (tax law, discounting, macro) is national or a convention.

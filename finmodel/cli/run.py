@@ -111,14 +111,42 @@ def run_cmd(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, 
         from ..government import summary_lines
         for line in summary_lines(s["government"]):
             click.echo(line)
-    if done.studies.corridor is not None:
-        click.echo(f"Subsidy corridor        {done.studies.corridor.message}")
+    c = done.studies.corridor
+    if c is not None:
+        click.echo(f"Subsidy corridor        {c.message}")
+        given = _given(scenario, sets)
+        for which in ("least", "most"):
+            if c.sets(which):
+                click.echo(f"  check {which}:{' ' * (5 - len(which))}     finmodel run {given}--no-report "
+                           + " ".join(f"--set {x}" for x in c.sets(which)))
     for line in verdict_lines(s["verdict"]):
         click.echo(line)
+    added = _added(opts)
+    if added and s["report"]:
+        click.echo(f"Studies added           {added}")
     if s["report"]:
         click.echo(f"Report: {s['report']}")
     if s["pdf"]:
         click.echo(f"PDF: {s['pdf']}")
+
+
+def _added(opts) -> str:
+    """The studies this run added to the workbook, and their sheets (flags and the YAML's report: section)."""
+    parts = []
+    if opts.breakeven_table:
+        parts.append("break-even table (sheet Break-even)")
+    sens = (["tornado"] if opts.tornado else []) + ([f"{len(opts.grids)} grid(s)"] if opts.grids else [])
+    if sens:
+        parts.append(f"{' and '.join(sens)} (sheet Sensitivity)")
+    if opts.montecarlo_draws:
+        parts.append(f"Monte Carlo, {opts.montecarlo_draws:,} draws, seed {opts.montecarlo_seed or 0} (sheet Monte Carlo)")
+    return "; ".join(parts)
+
+
+def _given(scenario, sets) -> str:
+    """The scenario and overrides of this run, as the start of a check command line."""
+    given = ([shlex.quote(str(scenario))] if scenario else []) + [f"--set {shlex.quote(s)}" for s in sets]
+    return "".join(g + " " for g in given)
 
 
 def verdict_lines(v: dict) -> list[str]:
