@@ -621,6 +621,17 @@ def available_scenarios() -> dict[str, Path]:
 _SCENARIO_FILE = re.compile(r"^(scenario|extends):", re.M)
 
 
+def peek_language(scenario) -> str:
+    """The language a scenario file asks for (report.language), read without parsing it: 'en' when
+    the file says ``language: en``, else 'zh' (the schema's default). For its error messages,
+    which come before the file is parsed."""
+    try:
+        text = resolve_scenario_path(scenario).read_text(encoding="utf-8-sig", errors="replace")
+    except (OSError, InputError):
+        return "zh"
+    return "en" if re.search(r"^\s+language:\s*['\"]?en\b", text, re.M) else "zh"
+
+
 def resolve_scenario_path(scenario: str | Path | None) -> Path:
     """A file path as given, or a name (``j_community_loan``) looked up in :func:`scenario_dirs`."""
     if scenario is None or str(scenario) == "":

@@ -34,6 +34,26 @@ COMMANDS = (run_cmd, table_cmd, validate_cmd, scenarios_cmd, schema_cmd, init_cm
             montecarlo_cmd)
 
 
+def _take_lang(argv: list[str]) -> list[str]:
+    """``--lang zh|en`` anywhere on the line: the language of every terminal line and message
+    (finmodel.i18n), and of the workbook; the rest of the line without it."""
+    from .. import i18n
+
+    out, explicit, i = [], None, 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--lang" and i + 1 < len(argv) and argv[i + 1] in i18n.LANGS:
+            explicit, i = argv[i + 1], i + 2
+            continue
+        if a.startswith("--lang=") and a.split("=", 1)[1] in i18n.LANGS:
+            explicit, i = a.split("=", 1)[1], i + 1
+            continue
+        out.append(a)
+        i += 1
+    i18n.set_language(explicit)
+    return out
+
+
 class FinmodelGroup(click.Group):
     """A click group that turns every failure into one line on stderr and an exit code."""
 
@@ -43,6 +63,7 @@ class FinmodelGroup(click.Group):
         DEBUG["on"] = "--debug" in argv
         progress.STATE["quiet"] = "--quiet" in argv or "-q" in argv
         argv = [a for a in argv if a not in ("--debug", "--quiet", "-q")]    # accepted anywhere on the line
+        argv = _take_lang(argv)
         if not argv:                                        # bare `finmodel`: the help, exit 0
             with click.Context(self, info_name=prog_name or "finmodel") as ctx:
                 click.echo(self.get_help(ctx))
@@ -77,7 +98,10 @@ class FinmodelGroup(click.Group):
 @click.version_option(__version__, prog_name="finmodel")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line on stderr (it shows on a terminal after a second).")
-def main(debug: bool, quiet: bool) -> None:
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the terminal, the messages and the workbook (default: FINMODEL_LANG, then the "
+                   "scenario's report.language, then the locale).")
+def main(debug: bool, quiet: bool, lang) -> None:
     """finmodel: is renovating and operating an old community 'micro-profit but sustainable'?
 
     Projects 20-year cash flows from YAML assumptions, solves break-evens, runs sensitivity
