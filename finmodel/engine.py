@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import model as model_pkg
-from . import paths
+from . import paths, progress
 from .assumptions import Assumptions
 from .errors import InputError
 from .model.compile import execute, prepare
@@ -284,6 +284,7 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
         lo, hi = lo_hi
         for k, v in res.items():
             out[k][lo:hi] = v.astype(bool) if k in _BOOL else v
+        progress.tick(hi - lo)
 
     import multiprocessing as mp
 

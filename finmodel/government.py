@@ -24,7 +24,7 @@ from .errors import InputError
 from .registry import RENAMED_METRICS
 from .model.government import NOTE_FORMAL as _FORMAL, NOTE_INDICATIVE as _INDICATIVE, PV_LINES, RELIEF_OFF
 
-__all__ = ["compute", "government_view", "government_metrics", "evaluate", "summary_lines", "GOV_METRIC_NAMES",
+__all__ = ["compute", "government_view", "government_metrics", "evaluate", "summary_rows", "summary_lines", "GOV_METRIC_NAMES",
            "ALL_METRIC_NAMES", "RELIEF_OFF", "RENAMED_METRICS"]
 
 #: Metrics for break-even targets and sensitivity studies, each an (S,) array: scalar rows of the model.
@@ -35,17 +35,27 @@ GOV_METRIC_NAMES = (
 )
 
 
-NOTE_INDICATIVE = _INDICATIVE[0]
-NOTE_FORMAL = _FORMAL[0]
 NOTE_CONSTRUCTION = ("Under the 2023 PPP mechanism new deals may support operation but not construction: "
-                     "{amount:,.0f} CNY of capital grants paid to the operator pay for construction.")
+                     "{amount:,.0f} CNY of capital grants paid to the operator pay for construction.",
+                     "按2023年PPP新机制,新项目可支持运营但不得补贴建设: 本项目向运营方支付的资本金补助 {amount:,.0f} 元用于建设。")
 NOTE_NO_CONSTRUCTION = ("Under the 2023 PPP mechanism new deals may support operation but not construction: "
                         "no support paid to the operator here pays for construction (the public works, {works:,.0f} CNY, "
-                        "are the government's own works on the community).")
+                        "are the government's own works on the community).",
+                        "按2023年PPP新机制,新项目可支持运营但不得补贴建设: 本项目向运营方支付的支持均不用于建设"
+                        "(公共改造工程 {works:,.0f} 元是政府对社区的自有投入)。")
+NOTE_PURSES = ("The district's commitments are what it pays the operator and its own public works, shown apart; the "
+               "national and city tax reliefs are the wider state's; the budget test counts the district's own outlays.",
+               "区级财政支出责任为向运营方支付的支持与区级承担的公共改造工程,分列显示;国家及市级税费减免属上级财政;"
+               "财政承受能力测试只计区级财政自身支出。")
+NOTE_RENT = ("The forgone rent values the space at its next-best use; the rent the renovated space earns is a memo.",
+             "租金机会成本按空间的次优用途计算;改造后空间的租金收入仅作备忘。")
 WARN_PLACEHOLDER = ("The existing commitments share ({share:.2f} %) is a placeholder, not the district's published figure: "
                     "{share:.2f} of the {peak:.2f} points of the peak budget share; the deal's own peak is {deal:.3f} %. "
                     "Replace it with the share in the district's fiscal-affordability report "
-                    "(then set government.existing_commitments_placeholder: false).")
+                    "(then set government.existing_commitments_placeholder: false).",
+                    "已有财政支出责任占比({share:.2f} %)为占位假设,并非区级公布数: 占比峰值 {peak:.2f} 个百分点中有 "
+                    "{share:.2f} 个来自于此;本项目自身峰值为 {deal:.3f} %。请以区财政承受能力论证报告中的比例替换"
+                    "(并设 government.existing_commitments_placeholder: false)。")
 
 #: Rows of the view by year (the model's keys without ``gov_``).
 YEAR_ROWS = PV_LINES + (
@@ -174,16 +184,14 @@ def government_view(pj: Projection, a: Assumptions | None = None, *, scenario: i
     works = float(c["total_public_works"][i])
     construction = float(c["construction_support"][i])
     peak, deal = float(c["budget_share_peak"][i]), float(c["deal_budget_share_peak"][i])
-    notes = [NOTE_FORMAL if gov.formal_ppp else NOTE_INDICATIVE,
-             NOTE_CONSTRUCTION.format(amount=construction) if construction > 0
-             else NOTE_NO_CONSTRUCTION.format(works=works),
-             "The district's commitments are what it pays the operator and its own public works, shown apart; the "
-             "national and city tax reliefs are the wider state's; the budget test counts the district's own outlays.",
-             "The forgone rent values the space at its next-best use; the rent the renovated space earns is a memo."]
-    warnings = []
+    pairs = [_FORMAL if gov.formal_ppp else _INDICATIVE,
+             tuple(x.format(amount=construction) for x in NOTE_CONSTRUCTION) if construction > 0
+             else tuple(x.format(works=works) for x in NOTE_NO_CONSTRUCTION),
+             NOTE_PURSES, NOTE_RENT]
+    warn_pairs = []
     if gov.existing_commitments_placeholder and gov.existing_commitments_share > 0:
         share = gov.existing_commitments_share
-        warnings.append(WARN_PLACEHOLDER.format(share=100 * share, peak=100 * peak, deal=100 * deal))
+        warn_pairs.append(tuple(x.format(share=100 * share, peak=100 * peak, deal=100 * deal) for x in WARN_PLACEHOLDER))
     vfm = float(c["vfm"][i])
 
     def line(k):
@@ -228,8 +236,10 @@ def government_view(pj: Projection, a: Assumptions | None = None, *, scenario: i
         "affordability": _affordability(c, i, gov, construction),
         "value_for_money": _value_for_money(c, i, vfm),
         "residents": _residents(c, i, gov),
-        "notes": notes,
-        "warnings": warnings,
+        "notes": [p[0] for p in pairs],
+        "notes_zh": [p[1] for p in pairs],
+        "warnings": [p[0] for p in warn_pairs],
+        "warnings_zh": [p[1] for p in warn_pairs],
     }
 
 
@@ -295,53 +305,87 @@ def _residents(c: dict, i: int, gov) -> dict:
 
 
 # --------------------------------------------------------------------------- terminal
-def summary_lines(v: dict) -> list[str]:
-    """The public side of :func:`government_view` as terminal lines, amounts in 万元."""
+def summary_rows(v: dict) -> list[tuple[str, str]]:
+    """The public side of :func:`government_view` as (label, value) rows in the current language
+    (:mod:`finmodel.i18n`), amounts in 万元: the block ``finmodel run`` prints."""
+    from .i18n import is_zh, t
+
     def wan(x):
-        return "n/a" if x is None else f"{x / 1e4:,.2f} 万元"
+        return t("n/a", "无") if x is None else f"{x / 1e4:,.2f} 万元"
 
     def pct(x, d=2):
-        return "n/a" if x is None else f"{100 * x:.{d}f} %"
+        return t("n/a", "无") if x is None else f"{100 * x:.{d}f} %"
 
     aff, vf, res, ph = v["affordability"], v["value_for_money"], v["residents"], v["per_household"]
     dist, state = v["purses"]["district"], v["purses"]["wider_state"]
-    hh = "" if ph["district_commitment_pv"] is None else (
+    hh = "" if ph["district_commitment_pv"] is None else t(
         f"  ({ph['district_commitment_pv']:,.0f} CNY per household: {ph['support_to_operator_pv']:,.0f} paid to the "
-        f"operator, {ph['district_works_pv']:,.0f} its own works)")
-    line = f"red line {pct(aff['red_line'])}: {'ok' if v['red_line_ok'] else 'OVER'}"
+        f"operator, {ph['district_works_pv']:,.0f} its own works)",
+        f"  (户均 {ph['district_commitment_pv']:,.0f} 元: 支付给运营方 {ph['support_to_operator_pv']:,.0f},"
+        f"自有公共改造工程 {ph['district_works_pv']:,.0f})")
+    line = t(f"red line {pct(aff['red_line'])}: {'ok' if v['red_line_ok'] else 'OVER'}",
+             f"红线 {pct(aff['red_line'])}: {'未超过' if v['red_line_ok'] else '超过'}")
     if aff["above_warning"]:
-        line += f", above the warning level {pct(aff['warning_level'])}"
+        line += t(f", above the warning level {pct(aff['warning_level'])}", f",超过预警线 {pct(aff['warning_level'])}")
     if aff["indicative"]:
-        line += "; indicative"
+        line += t("; indicative", ";仅供参考")
     fee = [x for x in res["property_fee_per_household_month"][1:] if x is not None]
     share = [x for x in res["pensioner_income_share"][1:] if x is not None]
-    residents = "n/a"
+    residents = t("n/a", "无")
     if fee:
-        residents = f"property fee {min(fee):,.2f}-{max(fee):,.2f} CNY/household/month"
+        residents = t(f"property fee {min(fee):,.2f}-{max(fee):,.2f} CNY/household/month",
+                      f"物业费 {min(fee):,.2f}-{max(fee):,.2f} 元/户/月")
         if share:
-            residents += f" ({pct(min(share))}-{pct(max(share))} of a pensioner's income)"
+            residents += t(f" ({pct(min(share))}-{pct(max(share))} of a pensioner's income)",
+                           f"(占退休人员月收入 {pct(min(share))}-{pct(max(share))})")
     ts = v["district_tax_share"]
-    return [
-        f"Government rate         {pct(v['discount_rate'])}",
-        f"Public works            {wan(v['public_works_cny'])}  (the government's own works, not paid to the operator)",
-        f"District commitments    PV {wan(v['district_commitment_pv'])}{hh}",
-        f"  paid to the operator  {wan(dist['support_to_operator']['total'])}  PV {wan(v['support_to_operator_pv'])}",
-        f"  district's taxes      {wan(dist['district_taxes']['total'])}  PV {wan(dist['district_taxes']['pv'])}  "
-        f"({pct(ts['effective'], 1)} of the operator's)",
-        f"  district's net cost   PV {wan(v['district_net_cost_pv'])}",
-        f"Wider state             tax relief PV {wan(v['national_relief_pv'])}, programme works "
-        f"{wan(state['programme_works']['total'])}, taxes PV {wan(state['state_taxes']['pv'])}",
-        f"Public purse            commitments PV {wan(v['public_commitment_pv'])}, net cost PV {wan(v['net_cost_pv'])}",
-        f"Forgone rent (memo)     PV {wan(v['forgone_rent_pv'])} at the next-best use "
-        f"(renovated rent PV {wan(v['renovated_rent_pv'])})",
-        f"Budget share, peak      {pct(v['budget_share_peak'])} in {v['budget_share_peak_year']}, the deal's own "
-        f"{pct(v['deal_budget_share_peak'], 3)}  ({line})",
-        f"Value for money         {wan(v['vfm'])}  (comparator PV {wan(vf['comparator_net_cost_pv'])} - "
-        f"concession PV {wan(vf['concession_net_cost_pv'])}: {vf['better_value']} better)",
-        f"Residents               {residents}",
-        *[f"Note: {n}" for n in v["notes"][:2]],
-        *[f"Warning: {w}" for w in v["warnings"]],
+    better = {"concession": t("concession better", "特许经营更优"), "comparator": t("comparator better", "比较值更优"),
+              "equal": t("equal", "相等")}[vf["better_value"]]
+    zh = is_zh()
+    rows = [
+        (t("Government rate", "政府折现率"), pct(v["discount_rate"])),
+        (t("Public works", "公共改造工程"), wan(v["public_works_cny"])
+         + t("  (the government's own works, not paid to the operator)", "  (政府自有投入,非支付给运营方)")),
+        (t("District commitments", "区级财政支出责任"), f"{t('PV', '现值')} {wan(v['district_commitment_pv'])}{hh}"),
+        (t("  paid to the operator", "  支付给运营方"),
+         f"{wan(dist['support_to_operator']['total'])}  {t('PV', '现值')} {wan(v['support_to_operator_pv'])}"),
+        (t("  district's taxes", "  区级分享税收"),
+         f"{wan(dist['district_taxes']['total'])}  {t('PV', '现值')} {wan(dist['district_taxes']['pv'])}  "
+         + t(f"({pct(ts['effective'], 1)} of the operator's)", f"(运营方税费的 {pct(ts['effective'], 1)})")),
+        (t("  district's net cost", "  区级财政净支出"), f"{t('PV', '现值')} {wan(v['district_net_cost_pv'])}"),
+        (t("Wider state", "上级财政"),
+         t(f"tax relief PV {wan(v['national_relief_pv'])}, programme works {wan(state['programme_works']['total'])}, "
+           f"taxes PV {wan(state['state_taxes']['pv'])}",
+           f"税费减免现值 {wan(v['national_relief_pv'])},改造资金 {wan(state['programme_works']['total'])},"
+           f"税收现值 {wan(state['state_taxes']['pv'])}")),
+        (t("Public purse", "全口径公共财政"),
+         t(f"commitments PV {wan(v['public_commitment_pv'])}, net cost PV {wan(v['net_cost_pv'])}",
+           f"支出责任现值 {wan(v['public_commitment_pv'])},净支出现值 {wan(v['net_cost_pv'])}")),
+        (t("Forgone rent (memo)", "租金机会成本(备忘)"),
+         t(f"PV {wan(v['forgone_rent_pv'])} at the next-best use (renovated rent PV {wan(v['renovated_rent_pv'])})",
+           f"按次优用途现值 {wan(v['forgone_rent_pv'])}(改造后租金现值 {wan(v['renovated_rent_pv'])})")),
+        (t("Budget share, peak", "占预算支出比例峰值"),
+         t(f"{pct(v['budget_share_peak'])} in {v['budget_share_peak_year']}, the deal's own "
+           f"{pct(v['deal_budget_share_peak'], 3)}  ({line})",
+           f"{pct(v['budget_share_peak'])}({v['budget_share_peak_year']}年),本项目自身 "
+           f"{pct(v['deal_budget_share_peak'], 3)}  ({line})")),
+        (t("Value for money", "物有所值"),
+         f"{wan(v['vfm'])}  (" + t("comparator", "比较值") + f" {wan(vf['comparator_net_cost_pv'])} - "
+         + t("concession", "特许经营") + f" {wan(vf['concession_net_cost_pv'])}: {better})"),
+        (t("Residents", "居民"), residents),
     ]
+    notes = v["notes_zh" if zh else "notes"][:2]
+    warnings = v["warnings_zh" if zh else "warnings"]
+    return rows + [(t("Note", "说明"), n) for n in notes] + [(t("Warning", "警告"), w) for w in warnings]
+
+
+def summary_lines(v: dict, width: int = 28) -> list[str]:
+    """:func:`summary_rows` as aligned lines (labels padded by display width)."""
+    from .text import ljust, width as text_width
+
+    rows = summary_rows(v)
+    w = max([width] + [text_width(k) + 2 for k, _ in rows])
+    return [f"{ljust(k, w)}{val}" for k, val in rows]
 
 
 def _suggest(name, known) -> str:

@@ -36,6 +36,10 @@ SOURCE_KEYS = {"value", "source"}
 
 DEFAULT_SCENARIO = "j_community"
 
+#: The prefix of the source note of every value ``finmodel init`` copies from J community: the
+#: loader counts those left in a warning until they are replaced.
+REPLACE = "J community, replace"
+
 
 class Argument(str):
     """An origin that is a library argument rather than a file: errors name it as ``param``."""
@@ -620,6 +624,17 @@ def available_scenarios() -> dict[str, Path]:
 
 #: A scenario file (not a set file of `finmodel compare`): it has a top-level scenario: or extends:.
 _SCENARIO_FILE = re.compile(r"^(scenario|extends):", re.M)
+
+
+def peek_language(scenario) -> str:
+    """The language a scenario file asks for (report.language), read without parsing it: 'en' when
+    the file says ``language: en``, else 'zh' (the schema's default). For its error messages,
+    which come before the file is parsed."""
+    try:
+        text = resolve_scenario_path(scenario).read_text(encoding="utf-8-sig", errors="replace")
+    except (OSError, InputError):
+        return "zh"
+    return "en" if re.search(r"^\s+language:\s*['\"]?en\b", text, re.M) else "zh"
 
 
 def resolve_scenario_path(scenario: str | Path | None) -> Path:

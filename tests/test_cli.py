@@ -54,7 +54,7 @@ def test_run_json_keys_and_report(tmp_path):
 def test_run_default_scenario_and_table(tmp_path):
     r = invoke("run", "-o", tmp_path)
     assert r.exit_code == 0
-    assert "Project NPV" in r.stdout and "万元" in r.stdout
+    assert "NPV" in r.stdout and "万元" in r.stdout
     assert (tmp_path / "j_community.xlsx").exists()
 
 

@@ -263,7 +263,8 @@ def test_the_existing_commitments_placeholder_warns():
     assert v["affordability"]["existing_commitments_placeholder"] is True
     assert len(v["warnings"]) == 1
     assert "placeholder" in v["warnings"][0] and "5.00 of the 6.00 points" in v["warnings"][0]
-    assert any(line.startswith("Warning: ") for line in G.summary_lines(v))
+    assert any(line.startswith("Warning ") and "placeholder" in line for line in G.summary_lines(v))
+    assert v["warnings_zh"] and "占位假设" in v["warnings_zh"][0]
     # stated as the district's published figure: no warning
     v2 = view(afford_case(10_000, existing=0.05, existing_commitments_placeholder=False))
     assert v2["warnings"] == []
@@ -558,6 +559,13 @@ def test_json_ready_and_required_keys(base):
     lines = G.summary_lines(v)                       # the terminal block: amounts in 万元
     assert any(ln.startswith("Value for money") and "万元" in ln for ln in lines)
     assert any(ln.startswith("District commitments") and "paid to the operator" in ln for ln in lines)
+    # Chinese first: the same block in Chinese for a zh reader (the notes and warnings too)
+    from finmodel.i18n import use
+    with use("zh"):
+        zh = G.summary_lines(v)
+    assert any(ln.startswith("区级财政支出责任") and "支付给运营方" in ln for ln in zh)
+    assert any(ln.startswith("警告") and "占位假设" in ln for ln in zh)
+    assert any(ln.startswith("说明") and "2023年PPP新机制" in ln for ln in zh)
 
 
 def test_errors_and_renamed_names():

@@ -284,3 +284,51 @@ def test_wrapped_tables_align_chinese_by_display_width():
     narrow = wrapped_table(["item", "unit"] + [str(y) for y in range(2019, 2040)],
                            [["x", "u"] + ["1,234.56"] * 21], fixed=2, total=60)
     assert max(width(ln) for ln in narrow) <= 60 and sum(ln.startswith("item") for ln in narrow) > 1
+
+
+# ------------------------------------------------------------------ every answer can be reproduced
+def _check_lines(stdout: str) -> dict[str, list[str]]:
+    """'check X: finmodel run ... --set a=b --set c=d' lines -> X: the --set arguments."""
+    out = {}
+    for line in stdout.splitlines():
+        m = re.match(r"\s*check ([^:]+):\s+finmodel run (.*)$", line)
+        if m:
+            out[m.group(1).strip()] = re.findall(r"--set (\S+)", m.group(2))
+    return out
+
+
+def _run_json(sets):
+    import json
+
+    args = ["run", "--no-report", "--no-corridor", "--json"]
+    for s in sets:
+        args += ["--set", s]
+    r = invoke(*args)
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_the_corridor_printed_by_run_and_breakeven_reproduces_with_its_set_line():
+    # a flat corridor: without support.subsidy_step_down=0 the least stays below the hurdle (the
+    # trap the issue describes), with it the printed --set line lands inside the corridor
+    r = invoke("breakeven", "--corridor")
+    checks = _check_lines(r.stdout)
+    assert set(checks) == {"least", "most"}
+    assert "support.subsidy_step_down=0" in checks["least"]
+    at_least = _run_json(checks["least"])["verdict"]
+    at_most = _run_json(checks["most"])["verdict"]
+    assert at_least["equity_npv_hurdle"] >= 0 and at_least["tier"] == 3
+    assert at_most["equity_npv_cap"] <= 0 and at_most["tier"] == 3
+    stepped = _run_json([s for s in checks["least"] if "step_down" not in s])["verdict"]
+    assert stepped["equity_npv_hurdle"] < 0                     # the step-down would have kept it below
+    r = invoke("run", "--no-report")
+    assert _check_lines(r.stdout) == checks                     # run prints the same lines
+
+
+def test_the_break_even_table_rows_reproduce_with_their_set_lines():
+    r = invoke("breakeven", "--table")
+    checks = _check_lines(r.stdout)
+    assert "Renovation capex" in checks and "Annual subsidy (first year)" in checks
+    for label in ("Renovation capex", "Annual subsidy (first year)", "Operating cost (all lines, scaled)"):
+        npv = _run_json(checks[label])["metrics"]["npv"]
+        assert abs(npv) < 1.0, (label, npv)                      # NPV = 0 to within 1 CNY there

@@ -84,7 +84,8 @@ def examples(path: Path) -> list[Example]:
 
 def run(cmd: str, workdir: Path) -> list[str]:
     argv = shlex.split(cmd)
-    env = {**os.environ, "COLUMNS": "100", "SOURCE_DATE_EPOCH": "1767225600", "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "COLUMNS": "100", "SOURCE_DATE_EPOCH": "1767225600", "PYTHONHASHSEED": "0",
+           "FINMODEL_LANG": "en"}
     env.pop("FORCE_COLOR", None)
     r = subprocess.run([sys.executable, "-m", "finmodel", *argv[1:]], cwd=workdir, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", timeout=600)

@@ -9,7 +9,6 @@ from typing import Literal
 
 from .. import registry
 from ..errors import UsageError
-from ..registry import IRR_AS_NPV, solved_metric  # noqa: F401  (the rule lives with the metrics)
 
 # --------------------------------------------------------------------------- metrics
 #: The floor of the tolerance scale by the metric's unit (finmodel.registry): a target of 0 CNY

@@ -65,10 +65,13 @@ def command_line() -> str:
 
 def load_scenario(scenario, sets):
     """Load a scenario; its warnings (implausible values, study paths skipped) go to stderr."""
-    from ..scenarios import load
+    from .. import i18n
+    from ..scenarios import load, peek_language
     from .errors import PARAM_FLAGS
 
+    i18n.set_language(scenario=peek_language(scenario))      # errors of the file speak its language
     ld = load(scenario, sets)
+    i18n.set_language(scenario=ld.assumptions.report.language)
     for w in ld.warnings:
         click.echo(f"warning: {w.line(param_label=PARAM_FLAGS.get(w.param))}", err=True)
     return ld

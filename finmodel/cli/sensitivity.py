@@ -6,7 +6,6 @@ every error to the group, which prints one line and exits 2 for bad input.
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from ..government import ALL_METRIC_NAMES
 from .. import registry, units
 from ..errors import UsageError
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
+from . import progress
 from .options import Count, emit_json, json_option, load_scenario, scenario_argument, set_option, tune_memory
 
 # --------------------------------------------------------------------------- formatting
@@ -412,11 +412,8 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
         check_output(outdir or "outputs", a.scenario.name, "montecarlo")
     kw = dict(metrics=tuple(metrics) or METRIC_NAMES, chunk_size=chunk_size, keep_draws=save_draws,
               workers=workers, payback_years=payback_years, cash_limit=cash_limit, bins=bins, method=method)
-    if sys.stderr.isatty():
-        with click.progressbar(length=n, label="Monte Carlo", file=sys.stderr) as bar:
-            res = S.run_montecarlo(a, n, seed, progress=bar.update, **kw)
-    else:
-        res = S.run_montecarlo(a, n, seed, **kw)
+    progress.STATE.update(label="Monte Carlo", total=n)       # the status line of the group (cli.progress)
+    res = S.run_montecarlo(a, n, seed, **kw)
     doc = res.to_dict()
     files = []
     if outdir is not None or save_draws:

@@ -20,7 +20,7 @@ from .options import load_scenario, scenario_argument, set_option
               help="text: wrapped to the terminal; csv to stdout or -o FILE; parquet to -o FILE.")
 @click.option("-o", "--output", "out", default=None, metavar="FILE", help="Write the table(s) to FILE (csv, parquet).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the labels (default: report.language of the scenario).")
+              help="Language of the labels (default: as the terminal's, see finmodel --help).")
 def table_cmd(scenario, sets, names, fmt, out, lang):
     """Print or write the yearly line items and standard tables (amounts in 万元, years as columns).
 
@@ -36,7 +36,9 @@ def table_cmd(scenario, sets, names, fmt, out, lang):
         raise UsageError("parquet needs a file: -o FILE", param="out")
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
-    zh = (lang or a.report.language) == "zh"
+    from ..i18n import is_zh
+
+    zh = is_zh()
     pj = engine.project(a)
     known = statement_names(pj.model)
     wanted = list(names) or [k for k in known if k not in ("calcs", "government")]
