@@ -63,8 +63,11 @@ def check_vary(a: Assumptions, vary: Mapping[str, Any] | None) -> tuple[dict[str
         if not paths.exists(data, path):
             raise InputError("not present in this scenario (list index out of range?)", param="vary", key=path)
         if paths.get(data, path) is None:
-            raise InputError("is blank (null) in this scenario, which chooses another branch of the model: "
-                             "give it a value in the YAML (or --set) before varying it", param="vary", key=path)
+            from .i18n import t
+            raise InputError(t("is blank (null) in this scenario, which chooses another branch of the model: "
+                               "give it a value in the YAML (or --set) before varying it",
+                               "在本情景中为空(null),对应模型的另一分支: 请先在YAML中(或用 --set)给出数值再变动它"),
+                             param="vary", key=path)
         arr = np.asarray(value, dtype=float)
         if arr.ndim > 1:
             raise InputError(f"expected a scalar or a 1-D array over scenarios, got shape {arr.shape}", param="vary",

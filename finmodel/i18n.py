@@ -55,6 +55,13 @@ def choose(explicit: str | None = None, scenario: str | None = None) -> str:
     return "en"
 
 
+def start(explicit: str | None = None) -> str:
+    """A new command: forget what an earlier one chose; ``explicit`` (``--lang``) holds for all of it."""
+    _EXPLICIT.set(explicit if explicit in LANGS else None)
+    _LANG.set(None)
+    return set_language(explicit)
+
+
 def set_language(explicit: str | None = None, scenario: str | None = None) -> str:
     """Choose and set the language of this command; an explicit choice holds for the rest of it."""
     if explicit in LANGS:

@@ -106,12 +106,13 @@ def solved_metric(metric: str) -> str:
     return IRR_AS_NPV[metric][0] if metric in IRR_AS_NPV else metric
 
 
-#: Metrics renamed by issue 12 (the old name -> the new one and what changed), for the error message.
+#: Metrics renamed by issue 12: the old name -> (the new one, what changed in en, in zh), for the error message.
 RENAMED_METRICS = {
-    "gov_commitment_pv": "gov_district_commitment_pv (the district's; gov_public_commitment_pv for all purses)",
-    "gov_commitment_pv_per_household": "gov_district_commitment_pv_per_household",
-    "gov_tax_relief_pv": "gov_national_relief_pv",
-    "gov_foregone_rent_pv": "gov_forgone_rent_pv (now at the next-best use)",
+    "gov_commitment_pv": ("gov_district_commitment_pv", "the district's; gov_public_commitment_pv for all purses",
+                          "区级;全口径为 gov_public_commitment_pv"),
+    "gov_commitment_pv_per_household": ("gov_district_commitment_pv_per_household", "", ""),
+    "gov_tax_relief_pv": ("gov_national_relief_pv", "", ""),
+    "gov_foregone_rent_pv": ("gov_forgone_rent_pv", "now at the next-best use", "现按次优用途"),
 }
 
 
@@ -121,14 +122,18 @@ def suggest(name: str, known, *, listing: bool = True) -> str:
     import difflib
 
     known = list(known)
+    from .i18n import t
+
     renamed = RENAMED_METRICS.get(name)
-    if renamed and renamed.split()[0] in known:
-        return f" (renamed: {renamed})"
+    if renamed and renamed[0] in known:
+        new, en, zh = renamed
+        return t(f" (renamed: {new}" + (f"; {en})" if en else ")"), f"(已更名为: {new}" + (f";{zh})" if zh else ")"))
     lower = {k.lower(): k for k in known}
     close = [lower[name.lower()]] if name.lower() in lower else difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+
     if close:
-        return f" (did you mean '{close[0]}'?)"
-    return f"; known: {', '.join(known)}" if listing else ""
+        return t(f" (did you mean '{close[0]}'?)", f"(是否是 '{close[0]}'?)")
+    return t(f"; known: {', '.join(known)}", f";可选: {', '.join(known)}") if listing else ""
 
 
 def unit(key: str, a=None) -> str:

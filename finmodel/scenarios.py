@@ -28,6 +28,7 @@ from ruamel.yaml.error import YAMLError
 
 from .assumptions import ABSENT, Assumptions
 from .errors import InputError, InputErrors, InputWarning
+from .i18n import t
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ALIASES = 100
@@ -85,9 +86,10 @@ def parse_yaml_text(text: str, source: str | None, *, param: str | None = None) 
     try:
         aliases = sum(1 for ev in y.parse(text) if type(ev).__name__ == "AliasEvent")
     except YAMLError as exc:
-        raise InputError(f"YAML syntax error: {_first_line(exc)}", source=source, param=param) from None
+        raise InputError(t(f"YAML syntax error: {_first_line(exc)}", f"YAML 语法错误: {_first_line(exc)}"), source=source, param=param) from None
     if aliases > MAX_ALIASES:
-        raise InputError(f"too many YAML aliases ({aliases} > {MAX_ALIASES}); refusing a possible alias bomb",
+        raise InputError(t(f"too many YAML aliases ({aliases} > {MAX_ALIASES}); refusing a possible alias bomb",
+                           f"YAML 别名过多({aliases} > {MAX_ALIASES}),拒绝读取(可能是别名炸弹)"),
                          source=source, param=param)
     try:
         return y.load(text)
@@ -98,13 +100,14 @@ def parse_yaml_text(text: str, source: str | None, *, param: str | None = None) 
             m = re.search(r'duplicate key "([^"]*)"', getattr(exc, "problem", "") or "")
             key = m.group(1) if m else "?"
             also = f" (first given on line {first.line + 1})" if first is not None else ""
-            raise InputError(f"duplicate key '{key}'{also}: keep one of them", source=source, param=param,
+            also_zh = f"(首次出现在第 {first.line + 1} 行)" if first is not None else ""
+            raise InputError(t(f"duplicate key '{key}'{also}: keep one of them", f"重复的键 '{key}'{also_zh}: 只保留一个"), source=source, param=param,
                              where=(mark.line + 1, mark.column + 1) if mark is not None else None) from None
         if "Constructor" in name:
-            raise InputError(f"tag not allowed: {_first_line(exc)}", source=source, param=param) from None
-        raise InputError(f"YAML syntax error: {_first_line(exc)}", source=source, param=param) from None
+            raise InputError(t(f"tag not allowed: {_first_line(exc)}", f"不允许的标签: {_first_line(exc)}"), source=source, param=param) from None
+        raise InputError(t(f"YAML syntax error: {_first_line(exc)}", f"YAML 语法错误: {_first_line(exc)}"), source=source, param=param) from None
     except RecursionError:
-        raise InputError("YAML nesting too deep", source=source, param=param) from None
+        raise InputError(t("YAML nesting too deep", "YAML 嵌套过深"), source=source, param=param) from None
 
 
 #: A key followed by a full-width colon (typed with a Chinese input method): ``name：x``.
@@ -114,39 +117,41 @@ _FULLWIDTH_KEY = re.compile(r"^[ \t-]*([A-Za-z_][\w.]*)[ \t]*(：)", re.M)
 def read_yaml_file(path: Path) -> dict:
     source = str(path)
     if not path.exists():
-        raise InputError("file not found", source=source)
+        raise InputError(t("file not found", "文件不存在"), source=source)
     if path.is_dir():
-        raise InputError("is a directory, not a YAML file", source=source)
+        raise InputError(t("is a directory, not a YAML file", "这是文件夹,不是 YAML 文件"), source=source)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=source) from None
+        raise InputError(t(f"cannot read: {exc.strerror}", f"无法读取: {exc.strerror}"), source=source) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise InputError(f"file too large ({len(raw)} bytes > {MAX_FILE_BYTES})", source=source)
+        raise InputError(t(f"file too large ({len(raw)} bytes > {MAX_FILE_BYTES})", f"文件过大({len(raw)} 字节 > {MAX_FILE_BYTES})"), source=source)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         hint = ""
         try:
             raw.decode("gb18030")
-            hint = ("; it looks like GBK/GB18030 (a Chinese Windows encoding): save it as UTF-8 "
-                    "(Notepad: Save As, Encoding UTF-8)")
+            hint = t("; it looks like GBK/GB18030 (a Chinese Windows encoding): save it as UTF-8 "
+                     "(Notepad: Save As, Encoding UTF-8)",
+                     ";看起来是 GBK/GB18030 编码(中文 Windows 常用): 请另存为 UTF-8(记事本: 另存为,编码选 UTF-8)")
         except UnicodeDecodeError:
             pass
-        raise InputError(f"not UTF-8 text (byte {exc.start}){hint}", source=source) from None
+        raise InputError(t(f"not UTF-8 text (byte {exc.start}){hint}", f"不是 UTF-8 文本(第 {exc.start} 字节){hint}"), source=source) from None
     wide = _FULLWIDTH_KEY.search(text)
     if wide:
         line = text.count("\n", 0, wide.start()) + 1
         col = wide.start(2) - (text.rfind("\n", 0, wide.start(2)) + 1) + 1
-        raise InputError(f"a full-width colon '：' after '{wide.group(1)}': YAML needs ':' (ASCII) followed by a space",
+        raise InputError(t(f"a full-width colon '：' after '{wide.group(1)}': YAML needs ':' (ASCII) followed by a space",
+                           f"'{wide.group(1)}' 后是全角冒号 '：': YAML 需要半角冒号 ':' 加一个空格"),
                          source=source, where=(line, col))
     if not text.strip():
-        raise InputError("empty file: expected a YAML mapping of assumptions", source=source)
+        raise InputError(t("empty file: expected a YAML mapping of assumptions", "空文件: 应为 YAML 格式的假设"), source=source)
     data = parse_yaml_text(text, source)
     if data is None:
-        raise InputError("empty document: expected a YAML mapping of assumptions", source=source)
+        raise InputError(t("empty document: expected a YAML mapping of assumptions", "空文档: 应为 YAML 格式的假设"), source=source)
     if not isinstance(data, dict):
-        raise InputError(f"expected a YAML mapping at the top, got {type(data).__name__}", source=source)
+        raise InputError(t(f"expected a YAML mapping at the top, got {type(data).__name__}", f"顶层应为键值映射,实际为 {type(data).__name__}"), source=source)
     return data
 
 
@@ -198,12 +203,12 @@ def did_you_mean(parts: list[str]) -> str:
 
     renamed = RENAMED.get(".".join(parts))
     if renamed:
-        return f" (renamed: {renamed})"
+        return t(f" (renamed: {renamed})", f" (已更名为: {renamed})")
     model = _model_at(parts[:-1])
     if model is None:
         return ""
     close = difflib.get_close_matches(parts[-1], list(model.model_fields), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return t(f" (did you mean '{close[0]}'?)", f"(是否是 '{close[0]}'?)") if close else ""
 
 
 def field_info(path: str):
@@ -287,7 +292,7 @@ def _resolve_extends(name: str, here: Path, source: str) -> Path:
     packaged = packaged_dir() / Path(name).name
     if packaged.exists():
         return packaged
-    raise InputError(f"extends target not found: {name}", source=source, key="extends")
+    raise InputError(t(f"extends target not found: {name}", f"找不到 extends 指向的文件: {name}"), source=source, key="extends")
 
 
 def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[str, str], dict[str, str]]:
@@ -299,9 +304,9 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[str,
     real = path.resolve()
     if real in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, real))
-        raise InputError(f"extends cycle: {cycle}", source=str(path), key="extends")
+        raise InputError(t(f"extends cycle: {cycle}", f"extends 循环引用: {cycle}"), source=str(path), key="extends")
     if len(_chain) >= MAX_EXTENDS_DEPTH:
-        raise InputError("extends chain too deep", source=str(path), key="extends")
+        raise InputError(t("extends chain too deep", "extends 链过深"), source=str(path), key="extends")
     data = read_yaml_file(path)
     notes: dict[str, str] = {}
     data = _strip_sources(data, [], notes, [200_000], str(path))
@@ -309,7 +314,7 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[str,
     origins: dict[str, str] = {}
     if parent is not None:
         if not isinstance(parent, str) or not parent.strip():
-            raise InputError("extends must be a file name", source=str(path), key="extends")
+            raise InputError(t("extends must be a file name", "extends 须为文件名"), source=str(path), key="extends")
         ppath = _resolve_extends(parent, path.parent, str(path))
         pdata, porigins, pnotes = load_raw(ppath, (*_chain, real))
         origins.update(porigins)
@@ -324,14 +329,14 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[str,
 # --------------------------------------------------------------------------- --set
 def parse_set(item: str) -> tuple[str, Any]:
     if "=" not in item:
-        raise InputError(f"expected dotted.path=value, got '{item}'", param="sets")
+        raise InputError(t(f"expected dotted.path=value, got '{item}'", f"应为 路径=值 的形式,实际为 '{item}'"), param="sets")
     key, _, text = item.partition("=")
     key = key.strip()
     if not key:
-        raise InputError(f"empty path in '{item}'", param="sets")
+        raise InputError(t(f"empty path in '{item}'", f"'{item}' 中路径为空"), param="sets")
     text = text.strip()
     if text == "":
-        raise InputError("empty value", param="sets", key=key)
+        raise InputError(t("empty value", "值为空"), param="sets", key=key)
     value = parse_yaml_text(text, None, param="sets") if text else None
     return key, value
 
@@ -344,21 +349,22 @@ def apply_set(data: dict, key: str, value: Any) -> dict:
     except KeyError as exc:
         pos = exc.args[0]
         hint = did_you_mean(parts[: pos + 1])
-        raise InputError(f"no such assumption '{parts[pos]}'{hint}", param="sets", key=key) from None
+        raise InputError(t(f"no such assumption '{parts[pos]}'{hint}", f"没有假设 '{parts[pos]}'{hint}"), param="sets", key=key) from None
     out = copy.deepcopy(data)
     node: Any = out
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, list):
             idx = int(part)
             if not -len(node) <= idx < len(node):
-                raise InputError(f"index {idx} out of range (the list has {len(node)} items)",
+                raise InputError(t(f"index {idx} out of range (the list has {len(node)} items)",
+                                   f"序号 {idx} 超出范围(该列表有 {len(node)} 项)"),
                                  param="sets", key=".".join(parts[: i + 1]))
             node = node[idx]
         else:
             if part not in node or node[part] is None:
                 nxt = schema_node(parts[: i + 1])
                 if typing.get_origin(nxt) is list:
-                    raise InputError("list is empty in this scenario; set the whole list instead",
+                    raise InputError(t("list is empty in this scenario; set the whole list instead", "本情景中该列表为空;请设置整个列表"),
                                      param="sets", key=".".join(parts[: i + 1]))
                 node[part] = {}
             node = node[part]
@@ -366,12 +372,13 @@ def apply_set(data: dict, key: str, value: Any) -> dict:
     if isinstance(node, list):
         idx = int(last)
         if not -len(node) <= idx < len(node):
-            raise InputError(f"index {idx} out of range (the list has {len(node)} items)", param="sets", key=key)
+            raise InputError(t(f"index {idx} out of range (the list has {len(node)} items)",
+                               f"序号 {idx} 超出范围(该列表有 {len(node)} 项)"), param="sets", key=key)
         node[idx] = value
     elif isinstance(node, dict):
         node[last] = value
     else:
-        raise InputError("cannot set inside a value that is not a mapping", param="sets", key=key)
+        raise InputError(t("cannot set inside a value that is not a mapping", "不能在非映射的值内部设置"), param="sets", key=key)
     return out
 
 
@@ -428,17 +435,44 @@ def _hint(etype: str, inp, ctx: dict) -> str:
     if etype in ("less_than_equal", "less_than") and isinstance(inp, (int, float)) and not isinstance(inp, bool):
         le = ctx.get("le", ctx.get("lt"))
         if le == 1 and 1 < inp <= 100:
-            return f": a fraction; for {inp:g} %, write {inp / 100:g} or {inp:g}%"
+            return t(f": a fraction; for {inp:g} %, write {inp / 100:g} or {inp:g}%",
+                     f": 这是比例;若指 {inp:g}%,请写 {inp / 100:g} 或 {inp:g}%")
     if etype in ("float_parsing", "int_parsing", "float_type", "int_type") and isinstance(inp, str):
         m = _CJK_AMOUNT.match(inp)
         if m:
             value = float(m.group(1)) * (1e4 if m.group(2) == "万" else 1e8)
-            return f": amounts are in CNY; write {value:.12g} ({inp.strip()} = {value:,.0f} CNY)"
+            return t(f": amounts are in CNY; write {value:.12g} ({inp.strip()} = {value:,.0f} CNY)",
+                     f": 金额单位为元;请写 {value:.12g}({inp.strip()} = {value:,.0f} 元)")
         if "%" in inp or "％" in inp:
-            return ": a percentage is accepted only where the unit is a fraction; write the number"
+            return t(": a percentage is accepted only where the unit is a fraction; write the number",
+                     ": 只有单位为比例的项可写百分数;请写数值")
     if etype == "bool_parsing" and isinstance(inp, str):
-        return ": write true or false"
+        return t(": write true or false", ": 请写 true 或 false(是/否)")
     return ""
+
+
+#: Pydantic's messages by error type, in Chinese (the English is pydantic's own).
+_PYDANTIC_ZH = {
+    "greater_than_equal": "应大于或等于 {ge}", "greater_than": "应大于 {gt}",
+    "less_than_equal": "应小于或等于 {le}", "less_than": "应小于 {lt}",
+    "float_parsing": "应为数字", "float_type": "应为数字", "int_parsing": "应为整数", "int_type": "应为整数",
+    "int_from_float": "应为整数", "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "string_type": "应为文字", "string_too_short": "至少 {min_length} 个字符", "string_too_long": "至多 {max_length} 个字符",
+    "list_type": "应为列表", "too_short": "至少 {min_length} 项", "too_long": "至多 {max_length} 项",
+    "literal_error": "应为以下之一: {expected}", "finite_number": "应为有限数值(不能是 NaN 或无穷大)",
+    "model_type": "应为键值映射(一个部分)", "dict_type": "应为键值映射", "enum": "应为以下之一: {expected}",
+}
+
+
+def pydantic_message(etype: str, msg: str, ctx: dict) -> str:
+    """A pydantic message in the current language (pydantic's English, or its Chinese by type)."""
+    zh = _PYDANTIC_ZH.get(etype)
+    if zh is None:
+        return msg
+    try:
+        return t(msg, zh.format(**{k: (f"{v:g}" if isinstance(v, float) else v) for k, v in ctx.items()}))
+    except (KeyError, IndexError):
+        return msg
 
 
 def _format_error(err: dict) -> tuple[str, str]:
@@ -448,16 +482,17 @@ def _format_error(err: dict) -> tuple[str, str]:
     msg = err.get("msg", "invalid value")
     if etype == "extra_forbidden":
         parts = key.split(".")
-        return key, f"unknown key '{parts[-1]}'{did_you_mean(parts)}"
+        return key, t(f"unknown key '{parts[-1]}'{did_you_mean(parts)}", f"未知的键 '{parts[-1]}'{did_you_mean(parts)}")
     if etype == "missing":
-        return key, "required key is missing"
+        return key, t("required key is missing", "缺少必填项")
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     inp = err.get("input")
     if inp is None and "input" in err and etype.endswith(("_type", "_parsing")):
-        return key, "still to fill (null): give the community's figure"
+        return key, t("still to fill (null): give the community's figure", "尚未填写(null): 请填入本社区的数值")
+    msg = pydantic_message(etype, msg, err.get("ctx") or {})
     if etype not in ("model_type",) and not isinstance(inp, (dict, list)):
-        msg = f"{msg} (got {inp!r})"
+        msg = t(f"{msg} (got {inp!r})", f"{msg}(现为 {inp!r})")
     return key, msg + _hint(etype, inp, err.get("ctx") or {})
 class OverrideConflict(InputError):
     """A check across fields, reported on a section, that failed because of overrides inside it.
@@ -539,7 +574,7 @@ def validate_data(data: dict, origins: dict[str, str] | None = None, source: str
     except ValidationError as exc:
         raise validation_to_input_error(exc, origins or {}, source) from None
     except RecursionError:
-        raise InputError("assumptions nested too deeply", source=source) from None
+        raise InputError(t("assumptions nested too deeply", "假设嵌套过深"), source=source) from None
 
 
 @dataclass(frozen=True)
@@ -556,8 +591,10 @@ class Loaded:
 
 def _missing_sections(data: dict, path: Path) -> list[InputError]:
     """The sections carrying the deal's money that the file neither gives nor declares absent."""
-    return [InputError(f"section '{name}' is missing: give the community's figures, or write "
-                       f"'{name}: absent' if the deal has no such stream", source=str(path), key=name)
+    return [InputError(t(f"section '{name}' is missing: give the community's figures, or write "
+                         f"'{name}: absent' if the deal has no such stream",
+                         f"缺少 '{name}' 部分: 请填入本社区的数值;若项目没有这项收支,写 '{name}: absent'"),
+                       source=str(path), key=name)
             for name in ABSENT if name not in data]
 
 
@@ -592,7 +629,7 @@ def _skip_missing_study_paths(data: dict, source: str) -> tuple[dict, list[Input
             p = item.get("path") if isinstance(item, dict) else None
             if isinstance(p, str) and not _path_in_data(data, p):
                 dropped.add(p)
-                warnings.append(InputWarning(f"'{p}' is not in this scenario: skipped", source=source,
+                warnings.append(InputWarning(t(f"'{p}' is not in this scenario: skipped", f"本情景中没有 '{p}': 已跳过"), source=source,
                                              key=f"{sec}.{key}.{i}.path"))
             else:
                 kept.append(item)
@@ -650,7 +687,9 @@ def resolve_scenario_path(scenario: str | Path | None) -> Path:
     names = sorted(available_scenarios())
     close = difflib.get_close_matches(str(scenario), names, n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'? " if close else ""
-    raise InputError(f"no such file or scenario; {hint}scenarios: {', '.join(names)} (finmodel scenarios lists them)",
+    hint_zh = f"是否是 '{close[0]}'?" if close else ""
+    raise InputError(t(f"no such file or scenario; {hint}scenarios: {', '.join(names)} (finmodel scenarios lists them)",
+                       f"没有这个文件或情景;{hint_zh}可用情景: {', '.join(names)}(finmodel scenarios 可列出)"),
                      source=str(scenario))
 
 
@@ -683,18 +722,18 @@ def plausibility_warnings(a: Assumptions, origins: dict[str, str], source: str) 
 
     out: list[InputWarning] = []
     positions: dict | None = None
-    for pattern, lo, hi, en, _zh in _plausible():
+    for pattern, lo, hi, en, zh in _plausible():
         for path in _expand(a, pattern):
             v = value_at(a, path)
             if v is None or lo <= v <= hi:
                 continue
             src = origins.get(path, source)
             if isinstance(src, Argument):
-                out.append(InputWarning(f"{v:g} is implausible: {en}", param=str(src), key=path))
+                out.append(InputWarning(t(f"{v:g} is implausible: {en}", f"{v:g} 不太合理: {zh}"), param=str(src), key=path))
                 continue
             if positions is None:
                 positions = key_positions(src) if Path(str(src)).is_file() else {}
-            out.append(InputWarning(f"{v:g} is implausible: {en}", source=src, key=path,
+            out.append(InputWarning(t(f"{v:g} is implausible: {en}", f"{v:g} 不太合理: {zh}"), source=src, key=path,
                                     where=position_of(positions, path)))
     return out
 
@@ -709,9 +748,10 @@ def _replace_warning(a: Assumptions, source: str) -> list[InputWarning]:
     left = [k for k, v in a.sources.items() if v.startswith(REPLACE)]
     if not left:
         return []
-    return [InputWarning(f"{len(left)} values are still J community's, copied by finmodel init (their source says "
-                         f"'{REPLACE}'), e.g. {', '.join(left[:3])}: replace them with this community's figures",
-                         source=source)]
+    return [InputWarning(t(f"{len(left)} values are still J community's, copied by finmodel init (their source says "
+                           f"'{REPLACE}'), e.g. {', '.join(left[:3])}: replace them with this community's figures",
+                           f"仍有 {len(left)} 个数值是 finmodel init 复制的J社区数值(来源说明为 '{REPLACE}'),"
+                           f"如 {', '.join(left[:3])}: 请替换为本社区的数值"), source=source)]
 
 
 def load(scenario: str | Path | None = None, sets: typing.Sequence[str] = ()) -> Loaded:

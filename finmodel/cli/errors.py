@@ -12,6 +12,7 @@ from __future__ import annotations
 import click
 
 from ..errors import FinmodelError, InputError
+from ..i18n import t
 
 # The library argument (InputError.param) -> the command-line flag that passes it.
 PARAM_FLAGS: dict[str, str] = {
@@ -71,7 +72,7 @@ def describe_all(exc: BaseException) -> tuple[list[str], int, bool]:
 def describe(exc: BaseException) -> tuple[str, int, bool]:
     """``(line, exit code, show the traceback with --debug)`` of a failure; ``line`` without ``error: ``."""
     if isinstance(exc, (click.exceptions.Abort, KeyboardInterrupt)):
-        return "interrupted", 130, False
+        return t("interrupted", "已中断"), 130, False
     if isinstance(exc, click.exceptions.UsageError):
         return exc.format_message(), 2, False
     if isinstance(exc, click.exceptions.ClickException):
@@ -81,9 +82,10 @@ def describe(exc: BaseException) -> tuple[str, int, bool]:
     if isinstance(exc, FinmodelError):
         return (exc.line() if hasattr(exc, "line") else str(exc)), exc.exit_code, True
     if isinstance(exc, MemoryError):
-        return "out of memory: reduce the number of scenarios or the chunk size", 1, False
+        return t("out of memory: reduce the number of scenarios or the chunk size", "内存不足: 请减少情景数或分块大小"), 1, False
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return f"{where}{exc.strerror or exc}", 1, True
     # an internal error: one line, the traceback on request
-    return f"internal error ({type(exc).__name__}): {exc}; run again with --debug for the traceback", 1, True
+    return t(f"internal error ({type(exc).__name__}): {exc}; run again with --debug for the traceback",
+             f"内部错误({type(exc).__name__}): {exc};加 --debug 重新运行可查看调用栈"), 1, True

@@ -20,6 +20,7 @@ import click
 from .. import __version__
 from . import options, progress
 from .breakeven import breakeven_cmd
+from ..i18n import t
 from .errors import describe_all, one_line
 from .init import init_cmd
 from .run import run_cmd
@@ -50,7 +51,7 @@ def _take_lang(argv: list[str]) -> list[str]:
             continue
         out.append(a)
         i += 1
-    i18n.set_language(explicit)
+    i18n.start(explicit)
     return out
 
 
@@ -86,8 +87,9 @@ class FinmodelGroup(click.Group):
             lines, code, has_trace = describe_all(exc)
             if has_trace and DEBUG["on"]:
                 traceback.print_exc()
+            word = t("error", "错误")
             for line in lines:
-                click.echo(f"error: {one_line(line)}", err=True)
+                click.echo(f"{word}: {one_line(line)}", err=True)
             sys.exit(code)
         if isinstance(rv, int) and rv:
             sys.exit(rv)

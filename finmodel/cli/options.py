@@ -73,7 +73,7 @@ def load_scenario(scenario, sets):
     ld = load(scenario, sets)
     i18n.set_language(scenario=ld.assumptions.report.language)
     for w in ld.warnings:
-        click.echo(f"warning: {w.line(param_label=PARAM_FLAGS.get(w.param))}", err=True)
+        click.echo(f"{i18n.t('warning', '警告')}: {w.line(param_label=PARAM_FLAGS.get(w.param))}", err=True)
     return ld
 
 
