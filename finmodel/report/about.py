@@ -7,6 +7,7 @@ import math
 import sys
 
 from .. import __version__
+from .layout import SMALL_PT
 from .writer import assumptions_hash, display_width
 
 
@@ -15,8 +16,8 @@ class AboutMixin:
 
     def write_about(self):
         ws = self.ws["about"]
-        ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 110)
+        self.setcol(ws, 0, 0, 30)
+        self.setcol(ws, 1, 1, 96)
         ws.write_string(0, 0, self.t("说明", "About"), self.f_title)
         rows = self.about_rows()
         if self.studies_only:
@@ -25,11 +26,11 @@ class AboutMixin:
         for k, v in rows:
             ws.write_string(r, 0, k, self.F(bold=True, valign="top"))
             ws.write_string(r, 1, str(v), self.f_wrap)
-            lines = math.ceil(display_width(str(v)) / 105)
+            lines = math.ceil(display_width(str(v)) / 92)
             if lines > 1:
                 ws.set_row(r, 13.5 * lines)
             r += 1
-        ws.print_area(0, 0, r, 1)
+        self.print_rows["about"] = r           # the resolved YAML below is for the screen
         self.write_resolved_yaml(ws, r + 1)
         ws.hide_gridlines(2)
 
@@ -81,7 +82,7 @@ class AboutMixin:
         ws.write_string(r, 0, self.t("已解析的全部假设(YAML)", "Resolved assumptions (YAML)"), self.F(bold=True, font_size=12))
         ws.write_string(r, 1, self.t("(供审阅,不打印)", "(for review on screen; not printed)"), self.f_sub)
         r += 1
-        mono = self.F(font_name="Consolas" if not self.zh else self.font, font_size=9)
+        mono = self.F(font_name="Consolas" if not self.zh else self.font, font_size=SMALL_PT)
         for line in resolved_yaml(self.a).splitlines():
             ws.write_string(r, 1, line, mono)
             r += 1

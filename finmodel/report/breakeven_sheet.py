@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .layout import (BREAKEVEN_DRIVERS_ZH, COLORS, is_money, is_pct, auto_number_format,
+from .layout import (BREAKEVEN_DRIVERS_ZH, COLORS, SMALL_PT, is_money, is_pct, auto_number_format,
                      metric_label, metric_unit, money_per_year, money_text, target_label)
 from ..breakeven.targets import solved_metric
 from .studies import finite
@@ -91,8 +91,8 @@ class BreakevenSheetMixin:
         self.put_num(ws, r, 5, (float(x) / 100.0) if finite(x) else None, fmt=self.F(num_format="+0.0%;-0.0%;0.0%"),
                      na="no_irr")
         ws.write_string(r, 6, self.t("是", "yes") if bool(row.get("feasible")) else self.t("否", "no"), self.f_unit)
-        ws.write_string(r, 7, str(row.get("vary", "")), self.F(font_size=8, font_color=COLORS["helper_font"]))
-        ws.write_string(r, 8, self.breakeven_note(row, unit, target), self.F(font_size=8, text_wrap=True))
+        ws.write_string(r, 7, str(row.get("vary", "")), self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
+        ws.write_string(r, 8, self.breakeven_note(row, unit, target), self.F(font_size=SMALL_PT, text_wrap=True))
 
     def breakeven_note(self, row, unit: str, target: str) -> str:
         """The library's note on a row of the table (English), in Chinese for a zh workbook."""
@@ -128,7 +128,7 @@ class BreakevenSheetMixin:
             self.put_num(ws, r, 2, con.get("bound"), *self.money_fmt())
             ws.write_string(r, 3, money_per_year(self.zh), self.f_unit)
             self.condition_metric(ws, r, metric, con.get("metric_at_base"))
-            ws.write_string(r, 5, str(con.get("how", "")), self.F(font_size=8))
+            ws.write_string(r, 5, str(con.get("how", "")), self.F(font_size=SMALL_PT))
             r += 1
         if c.levers:
             r += 1
@@ -166,8 +166,8 @@ class BreakevenSheetMixin:
             closes = bool(lv.get("closes"))
             self.put_num(ws, r, 5, 0.0 if closes else lv.get("gap"), *self.money_fmt())
             ws.write_string(r, 6, self.t("消除缺口", "closes it") if closes else yes_no[bool(lv.get("narrows"))], self.f_unit)
-            ws.write_string(r, 7, str(lv.get("vary", "")), self.F(font_size=8, font_color=COLORS["helper_font"]))
-            ws.write_string(r, 8, self.lever_note(lv), self.F(font_size=8, text_wrap=True))
+            ws.write_string(r, 7, str(lv.get("vary", "")), self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
+            ws.write_string(r, 8, self.lever_note(lv), self.F(font_size=SMALL_PT, text_wrap=True))
             r += 1
         return r
 
@@ -295,7 +295,7 @@ class BreakevenSheetMixin:
                                  self.t("说明", "Note")]):
             ws.write_string(r, col, h, self.f_head_left)
         r += 1
-        note = self.F(font_size=8, font_color=COLORS["helper_font"])
+        note = self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"])
         rows = self.solve_rows(b)
         key_label = rows[2][0]                          # the break-even value, in bold
         for label, value, u, text in rows:

@@ -157,3 +157,32 @@ def auto_number_format(v) -> str:
 
 
 NA = NA_TEXT
+
+
+# --------------------------------------------------------------------------- printing
+#: The paper every sheet prints on: A4 (XlsxWriter paper code 9), landscape.
+PAPER = {"code": 9, "width_pt": 841.89, "height_pt": 595.28}
+#: Page margins, inches (the footer sits in the bottom one).
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.6}
+#: The workbook's text: the default size, and the smallest any cell or chart uses (notes, YAML paths, sources).
+FONT_PT = 10
+SMALL_PT = 9
+#: Excel's default column width, characters.
+DEFAULT_COL_W = 8.43
+#: No text prints smaller than this (points, font size x print scale).
+MIN_PRINTED_PT = 8.0
+#: The smallest print scale: SMALL_PT x MIN_SCALE >= MIN_PRINTED_PT.
+MIN_SCALE = 0.9
+#: How wide a character of a column's width prints, points: the widest digit of the default font at
+#: 10 pt where the reader's spreadsheet lacks Microsoft YaHei or Calibri (DejaVu Sans, 0.636 em).
+CHAR_PT = 6.36
+#: The share of the printable width a page is planned to fill (room for a font drawn wider).
+PRINT_SLACK = 0.97
+#: The widest label column of a year sheet, characters: a longer label wraps.
+YEAR_LABEL_W = 36
+#: The width of a year column of a year sheet, characters (up to -999,999.99 万元).
+YEAR_COL_W = 9.5
+#: The height of a row of 10-pt text as LibreOffice and Excel draw it, points.
+ROW_PT = 15.0
+
+assert SMALL_PT * MIN_SCALE >= MIN_PRINTED_PT

@@ -6,7 +6,7 @@ run by the caller; amounts in 万元).
 from __future__ import annotations
 
 from .. import units
-from .layout import (COLORS, MONEY, is_money, is_pct, PROBABILITY_LABELS, auto_number_format, metric_label,
+from .layout import (COLORS, MONEY, SMALL_PT, is_money, is_pct, PROBABILITY_LABELS, auto_number_format, metric_label,
                      metric_unit, money_text)
 from .studies import finite, mc_histogram
 
@@ -25,10 +25,13 @@ class MonteCarloSheetMixin:
                                            f"{mc.truncated:,} 次抽样截断到有效范围。金额单位: 万元。",
                                            f"Static values: {mc.n:,} draws, seed {mc.seed}, rank correlation {method}; "
                                            f"{mc.truncated:,} draws truncated to valid ranges. Amounts in CNY 10,000."))
-        ws.set_column(0, 0, 36)
-        ws.set_column(1, 1, 11)
-        ws.set_column(2, 9, 12)
-        ws.set_column(10, 10, 40)
+        self.setcol(ws, 0, 0, 36)
+        self.setcol(ws, 1, 1, 11)
+        self.setcol(ws, 2, 9, 12)
+        self.setcol(ws, 10, 10, 40)
+        # printed: the label column on every page, the distribution's columns (and the histogram) on the first
+        self.print_repeat["montecarlo"] = 1
+        self.print_keep["montecarlo"] = 8
         r = self.mc_inputs(ws, r + 1, mc)
         r = self.mc_metrics(ws, r + 1, mc)
         r = self.mc_probabilities(ws, r + 1, mc)
@@ -60,7 +63,7 @@ class MonteCarloSheetMixin:
             extra = ""
             if inp.get("values") is not None:
                 extra = f"values {inp.get('values')}" + (f" p {inp.get('probs')}" if inp.get("probs") is not None else "") + "  "
-            ws.write_string(r, 10, f"{extra}{path}  {inp.get('source', '')}", self.F(font_size=8, font_color=COLORS["helper_font"]))
+            ws.write_string(r, 10, f"{extra}{path}  {inp.get('source', '')}", self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
             r += 1
         return r
 
@@ -72,7 +75,7 @@ class MonteCarloSheetMixin:
                                      "均值与标准差仅计有定义的抽样。",
                                      "Percentiles over all draws: a payback never reached or a missing IRR sits at the bad "
                                      "end (n/a where a percentile falls among them). Mean and SD over the defined draws."),
-                        self.F(font_size=8, font_color=COLORS["helper_font"]))
+                        self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
         r += 1
         pcts = ["p5", "p10", "p50", "p90", "p95"]
         for col, h in enumerate([self.t("指标", "Indicator"), self.t("单位", "Unit"), self.t("均值", "Mean"), self.t("标准差", "SD")]
@@ -105,10 +108,10 @@ class MonteCarloSheetMixin:
             if finite(p.get("p")):
                 ws.write_number(r, 1, float(p["p"]), self.F(num_format="0.00%"))
             if finite(p.get("se")):
-                ws.write_string(r, 2, self.t(f"标准误 ±{float(p['se']):.2%}", f"s.e. ±{float(p['se']):.2%}"), self.F(font_size=8))
+                ws.write_string(r, 2, self.t(f"标准误 ±{float(p['se']):.2%}", f"s.e. ±{float(p['se']):.2%}"), self.F(font_size=SMALL_PT))
             event = self.mc_event(k, p)
             if event:
-                ws.write_string(r, 3, event, self.F(font_size=8, font_color=COLORS["helper_font"]))
+                ws.write_string(r, 3, event, self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
             r += 1
         return r
 
@@ -137,6 +140,7 @@ class MonteCarloSheetMixin:
         hunit = metric_unit(hist_metric, self.zh)
         hfmt = "#,##0" if is_money(hist_metric) else ("0.0%" if is_pct(hist_metric) else "0.00")
         r += 1
+        heading = r
         ws.write_string(r, 0, self.t(f"{metric_label(hist_metric, True)}直方图数据", f"{metric_label(hist_metric, False)} histogram"),
                         self.h2())
         r += 1
@@ -151,12 +155,11 @@ class MonteCarloSheetMixin:
         ch = self.wb.add_chart({"type": "column"})
         ch.add_series({"name": self.t("次数", "Count"), "categories": [title, first, 0, r - 1, 0],
                        "values": [title, first, 1, r - 1, 1], "fill": {"color": COLORS["chart"][0]}, "gap": 5})
-        font = {"name": self.font, "size": 8}
+        font = {"name": self.font, "size": SMALL_PT}
         ch.set_title({"name": self.t(f"{metric_label(hist_metric, True)}的分布({mc.n:,} 次抽样,{hunit})",
                                      f"{metric_label(hist_metric, False)} distribution ({mc.n:,} draws), {hunit}"),
                       "name_font": {"name": self.font, "size": 11, "bold": True}})
         ch.set_x_axis({"num_font": {**font, "rotation": -45}, "num_format": hfmt})
         ch.set_y_axis({"num_font": font})
         ch.set_legend({"none": True})
-        ch.set_size({"width": 640, "height": 320})
-        ws.insert_chart(first, 3, ch)
+        self.place_chart(ws, first, 2, ch, min(640, self.page_one_px(ws, "montecarlo", 2)), 320, page_at=heading)

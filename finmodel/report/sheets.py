@@ -16,9 +16,14 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import units
 from ..model.expr import FormulaError
 from .inputs import SECTION_EN, SECTION_ZH, unit_text
-from .layout import COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, HEADER_ROWS
+from .layout import COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, HEADER_ROWS, ROW_PT, SMALL_PT, YEAR_COL_W, YEAR_LABEL_W
+from .printing import rows_per_page
 from .render import const_formula, display_unit, is_static, year_formula
 from .writer import display_width
+
+
+#: The width of the Inputs' source column, characters (a note of 9-pt text wraps at about this many).
+SOURCE_W = 50
 
 
 class SheetsMixin:
@@ -45,11 +50,12 @@ class SheetsMixin:
         for (table, fld), rws in tables.items():
             self.define("tbl_" + table.replace(".", "_") + "_" + fld, "inputs", rws[0], 2, rws[-1], 2)
         self.write_model_constants(ws, r + 1)
-        ws.set_column(0, 0, min(48, label_w + 1))
-        ws.set_column(1, 1, 11)
-        ws.set_column(2, 2, 18)
-        ws.set_column(3, 3, 40)
-        ws.set_column(4, 4, 62)
+        self.setcol(ws, 0, 0, min(44, label_w + 1))
+        self.setcol(ws, 1, 1, 11)
+        self.setcol(ws, 2, 2, 18)
+        self.setcol(ws, 3, 3, SOURCE_W)
+        self.setcol(ws, 4, 4, 40)
+        self.print_cols["inputs"] = 3          # the defined names (column E) are for the screen
         ws.freeze_panes(2, 1)
 
     def inputs_heading(self, ws):
@@ -58,8 +64,8 @@ class SheetsMixin:
                                      "Yellow cells are inputs: change one and the whole workbook recalculates. Grey cells "
                                      "are structural (change the YAML and run again). Amounts in CNY, as in the YAML."),
                         self.f_sub)
-        heads = [self.t("项目", "Assumption"), self.t("单位", "Unit"), self.t("数值", "Value"),
-                 self.t("名称(in_ + YAML 路径)", "Name (in_ + YAML path)"), self.t("来源", "Source")]
+        heads = [self.t("项目", "Assumption"), self.t("单位", "Unit"), self.t("数值", "Value"), self.t("来源", "Source"),
+                 self.t("名称(in_ + YAML 路径)", "Name (in_ + YAML path)")]
         for c, h in enumerate(heads):
             ws.write_string(1, c, h, self.f_head_left)
 
@@ -75,11 +81,11 @@ class SheetsMixin:
         ws.write_string(r, 1, unit_text(ir.unit, self.zh), self.F(font_color=COLORS["helper_font"], align="center",
                                                                    valign="top"))
         self.write_input_value(ws, r, ir)
-        ws.write_string(r, 3, ir.name, self.F(font_color=COLORS["helper_font"], font_size=8, valign="top"))
+        ws.write_string(r, 4, ir.name, self.F(font_color=COLORS["helper_font"], font_size=SMALL_PT, valign="top"))
         lines = 1
         if ir.source:
-            ws.write_string(r, 4, ir.source, self.F(font_size=8, text_wrap=True, valign="top"))
-            lines = max(lines, math.ceil(len(ir.source) / 95))
+            ws.write_string(r, 3, ir.source, self.F(font_size=SMALL_PT, text_wrap=True, valign="top"))
+            lines = max(lines, math.ceil(display_width(ir.source) / SOURCE_W))
         if ir.kind == "text":
             lines = max(lines, math.ceil(display_width(str(ir.value)) / 17))
         if lines > 1:
@@ -97,8 +103,11 @@ class SheetsMixin:
             ws.write_string(r, 1, units.label(k.unit, self.zh), self.f_unit)
             ws.write_number(r, 2, k.value, self.F(num_format="0.00000" if k.value >= 1e-6 else "0.0E+00",
                                                   bg_color=COLORS["structural_fill"], border=1, border_color="#BFBFBF"))
-            ws.write_string(r, 3, k.name, self.F(font_color=COLORS["helper_font"], font_size=9))
-            ws.write_string(r, 4, self.t(k.note_zh, k.note_en), self.F(font_size=9))
+            ws.write_string(r, 4, k.name, self.F(font_color=COLORS["helper_font"], font_size=SMALL_PT))
+            note = self.t(k.note_zh, k.note_en)
+            ws.write_string(r, 3, note, self.F(font_size=SMALL_PT, text_wrap=True, valign="top"))
+            if display_width(note) > SOURCE_W:
+                ws.set_row(r, ROW_PT * math.ceil(display_width(note) / SOURCE_W))
             self.define(k.name, "inputs", r, 2)
             r += 1
 
@@ -160,12 +169,11 @@ class SheetsMixin:
         last = self.last_col
         for row in self.model.sheets[key]:
             label_w = max(label_w, self.write_sheet_row(key, ws, row))
-        self.page_breaks(ws, self.model.sheets[key], label_w)
-        ws.set_column(COL_LABEL, COL_LABEL, min(62, label_w + 1))
-        ws.set_column(COL_UNIT, COL_UNIT, 11 if self.zh else 13)
-        ws.set_column(COL_CONST, COL_CONST, 11)
-        ws.set_column(COL_PRE, COL_PRE, 1.5)
-        ws.set_column(COL_Y0, last, 10.5)
+        self.setcol(ws, COL_LABEL, COL_LABEL, min(YEAR_LABEL_W, label_w + 1))
+        self.setcol(ws, COL_UNIT, COL_UNIT, 11 if self.zh else 13)
+        self.setcol(ws, COL_CONST, COL_CONST, 11)
+        self.setcol(ws, COL_PRE, COL_PRE, 1.5)
+        self.setcol(ws, COL_Y0, last, YEAR_COL_W)
         ws.freeze_panes(HEADER_ROWS, COL_Y0)
         if key == "checks":
             red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"])
@@ -187,13 +195,15 @@ class SheetsMixin:
             return 0.0
         if row.kind == "note":
             ws.write_string(r, COL_LABEL, row.label(self.zh), self.F(italic=True, font_color=COLORS["helper_font"],
-                                                                  font_size=9))
+                                                                  font_size=SMALL_PT))
             return 0.0
         label = row.label(self.zh)
         helper = row.role != "item" and key == "calcs"
         total = row.style == "total"
-        lf = self.f_label_total if total else (self.f_label_helper if helper else self.f_label)
-        ws.write_string(r, COL_LABEL, label, lf)
+        lines = math.ceil(display_width(label) / (YEAR_LABEL_W - 1))
+        if lines > 1:                      # a long label wraps in the label column, its row taller
+            ws.set_row(r, ROW_PT * lines)
+        ws.write_string(r, COL_LABEL, label, self.label_fmt(total, helper, wrap=lines > 1))
         code = display_unit(row)
         ws.write_string(r, COL_UNIT, units.label(code, self.zh), self.f_unit)
         nf = self.num(code, total=total, helper=helper)
@@ -220,27 +230,35 @@ class SheetsMixin:
             ws.write_formula(r, COL_Y0 + j, text, nf, self.cached(row, j))
         return display_width(label)
 
-    def page_breaks(self, ws, rows, label_w: float):
-        """Start a printed page at a section heading rather than in the middle of a table.
+    def page_breaks(self, ws, rows, scale: int):
+        """Where the printed pages of a year sheet break down the rows, at its print ``scale``.
 
-        The rows a landscape A4 page holds follow from the fit-to-width scale (the sheet's width
-        in character units against the page's); sections are packed greedily.
+        A section (a heading and its rows) that fits the rest of a page stays on it; one that fits
+        a page but not the rest of this one starts the next page, unless more than half of this
+        one would be left empty; a longer one runs on, broken where each page is full.
         """
-        width_chars = min(62, label_w + 1) + 11 + 11 + 1.5 + 10.5 * self.T
-        scale = min(1.0, 760.0 / (width_chars * 6.2))          # about 6.2 pt per character unit at 10 pt
-        capacity = int(500.0 / (15.0 * scale)) - HEADER_ROWS - 2
-        breaks, used = [], 0
-        sections: list[tuple[int, int]] = []                   # (first row, size)
-        for row in rows:
+        capacity = rows_per_page(scale, ROW_PT, HEADER_ROWS + 1)
+        sections: list[list[tuple[int, int]]] = []             # per section: (sheet row, lines)
+        for i, row in enumerate(rows):
             if row.kind == "heading" or not sections:
-                sections.append((HEADER_ROWS + rows.index(row), 0))
-            first, size = sections[-1]
-            sections[-1] = (first, size + 1)
-        for first, size in sections:
-            if used and used + size > capacity:
-                breaks.append(first)
-                used = 0
-            used += size
+                sections.append([])
+            wrap = row.kind == "row" and display_width(row.label(self.zh)) > YEAR_LABEL_W - 1
+            sections[-1].append((HEADER_ROWS + i, 2 if wrap else 1))
+        breaks, used = [], 0
+        for sec in sections:
+            size = sum(n for _, n in sec)
+            if used + size <= capacity:
+                used += size
+                continue
+            if size <= capacity and capacity - used < capacity / 2:
+                breaks.append(sec[0][0])
+                used = size
+                continue
+            for r, n in sec:                                   # runs on: break where the page is full
+                if used + n > capacity:
+                    breaks.append(r)
+                    used = 0
+                used += n
         if breaks:
             ws.set_h_pagebreaks(breaks)
 

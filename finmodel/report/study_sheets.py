@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .layout import (COLORS, is_money, is_pct, auto_number_format, metric_label, metric_unit, metric_with_unit,
+from .layout import (COLORS, SMALL_PT, is_money, is_pct, auto_number_format, metric_label, metric_unit, metric_with_unit,
                      money_text)
 from .studies import finite
 from .writer import display_width
@@ -90,7 +90,7 @@ class StudySheetsMixin:
         if heat and metric:
             mfmt = self.F(num_format="0.00%;-0.00%" if is_pct(metric) else
                           ("#,##0.00;-#,##0.00" if is_money(metric) else "0.00;-0.00"))
-        small = self.F(font_size=8, font_color=COLORS["helper_font"])
+        small = self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"])
         for key, row in frame.iterrows():
             key_s = str(key)
             ws.write_string(r, 0, self.table_label(key_s, index, labels), self.F(bold=bool(labels and key_s in labels)))
@@ -131,7 +131,7 @@ class StudySheetsMixin:
         elif kind == "index":
             self.put_num(ws, r, col, x, 1.0, self.F(num_format="0.000"))
         elif x is not None and not (isinstance(x, float) and math.isnan(x)) and str(x) != "":
-            ws.write_string(r, col, str(x), self.F(font_size=8, text_wrap=False))
+            ws.write_string(r, col, str(x), self.F(font_size=SMALL_PT, text_wrap=False))
 
     def write_sensitivity(self):
         ws = self.ws["sensitivity"]
@@ -140,9 +140,12 @@ class StudySheetsMixin:
         r = self.static_note(ws, 1, self.t("静态值: finmodel 运行时计算;修改输入后请重新运行。金额单位: 万元。",
                                             "Static values computed by finmodel; run again after changing inputs. Amounts in CNY 10,000."))
         self.setcol(ws, 0, 0, 36)
-        self.setcol(ws, 1, 30, 13)
+        self.setcol(ws, 1, 30, 11)
         if st.tornado is not None:
             self.setcol(ws, 9, 9, 70)
+        # printed: the driver column on every page, the tornado's numbers (and its chart) on the first
+        self.print_repeat["sensitivity"] = 1
+        self.print_keep["sensitivity"] = 9
         r += 1
         if st.tornado is not None:
             r = self.write_tornado(ws, r, st.tornado)
@@ -184,7 +187,7 @@ class StudySheetsMixin:
                 x = d[k]
                 self.put_num(ws, r, col, (float(x) - tr.base) if finite(x) and finite(tr.base) else None, sc, mfmt)
             ws.write_string(r, 9, d["path"] + "  " + d.get("range", "") + (f" ({d['source']})" if d.get("source") else ""),
-                            self.F(font_size=8, font_color=COLORS["helper_font"]))
+                            self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
             r += 1
         if tr.drivers:
             r += self.tornado_chart(ws, r + 1, tr, first, r - 1)
@@ -199,7 +202,7 @@ class StudySheetsMixin:
                        "values": [title, first, 6, last, 6], "fill": {"color": COLORS["chart"][1]}, "overlap": 100, "gap": 40})
         ch.add_series({"name": self.t("高值", "High"), "categories": [title, first, 0, last, 0],
                        "values": [title, first, 7, last, 7], "fill": {"color": COLORS["chart"][0]}})
-        font = {"name": self.font, "size": 8}
+        font = {"name": self.font, "size": SMALL_PT}
         unit = self.t("(万元)", ", CNY 10,000") if money else ""
         ch.set_title({"name": self.t(f"龙卷风图: {metric_label(tr.metric, True)}相对基准的变化{unit}",
                                      f"Tornado: change of {metric_label(tr.metric, False)} from base{unit}"),
@@ -208,9 +211,8 @@ class StudySheetsMixin:
         ch.set_x_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         ch.set_legend({"position": "bottom", "font": font})
         height = max(300, 24 * len(tr.drivers) + 100)
-        ch.set_size({"width": 820, "height": height})
-        ws.insert_chart(at, 0, ch)
-        return int(height / 20) + 3
+        # in column B: column A is repeated on the pages across, a chart in it would be too
+        return self.place_chart(ws, at, 1, ch, min(820, self.page_one_px(ws, "sensitivity", 1)), height) + 3
 
     def write_spider(self, ws, r, sp) -> int:
         """The spider: the metric at relative steps of each driver, a table and a line chart."""
@@ -254,18 +256,16 @@ class StudySheetsMixin:
                                "values": [title, first + i, c1, first + i, c2],
                                "line": {"color": COLORS["chart"][k % len(COLORS["chart"])] if k < 6 else None, "width": 1.75},
                                "marker": {"type": "circle", "size": 4}})
-            font = {"name": self.font, "size": 8}
+            font = {"name": self.font, "size": SMALL_PT}
             extra = self.t(f"(影响最大的 {len(show)} 项)", f" (the {len(show)} widest)") if len(show) < len(sp.drivers) else ""
             ch.set_title({"name": self.t(f"蜘蛛图: {metric_with_unit(m, True)}{extra}", f"Spider: {metric_with_unit(m, False)}{extra}"),
                           "name_font": {"name": self.font, "size": 11, "bold": True}})
             ch.set_x_axis({"num_font": font, "label_position": "low", "name": self.t("相对基准值的变动", "change from the base value"),
-                           "name_font": {"name": self.font, "size": 9, "bold": False}})
+                           "name_font": {"name": self.font, "size": SMALL_PT, "bold": False}})
             ch.set_y_axis({"num_font": font, "num_format": "#,##0" if is_money(m) else ("0%" if is_pct(m) else "0.0"),
                            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
             ch.set_legend({"position": "right", "font": font})
-            ch.set_size({"width": 900, "height": 360})
-            ws.insert_chart(r + 1, 0, ch)
-            r += 20
+            r += self.place_chart(ws, r + 1, 1, ch, min(900, self.page_one_px(ws, "sensitivity", 1)), 360) + 2
         return r + 1
 
     def write_global(self, ws, r, g) -> int:
@@ -350,7 +350,7 @@ class StudySheetsMixin:
             ws.write_string(r, 0, str(sc["name"]), self.F(bold=ref))
             ws.write_string(r, 1, self.t("是", "yes") if ref else "", self.f_unit)
             ws.write_string(r, 2, str(sc.get("title") or ""))
-            ws.write_string(r, 2 + n, str(sc.get("source") or ""), self.F(font_size=8, font_color=COLORS["helper_font"]))
+            ws.write_string(r, 2 + n, str(sc.get("source") or ""), self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
             r += 1
         r += 1
         ws.write_string(r, 0, self.t("主要指标对比", "Key indicators side by side"), self.h2())
@@ -456,7 +456,7 @@ class StudySheetsMixin:
             return r + 1
         rax, cax = axes
         ws.write_string(r, 0, self.t("行 \\ 列", "rows \\ columns"), self.F(bold=True, bg_color=COLORS["heading_fill"], border=1,
-                                                                          align="right", font_size=8))
+                                                                          align="right", font_size=SMALL_PT))
         for j, x in enumerate(cax.values):
             ws.write_number(r, 1 + j, float(x), axis_fmt(cax, align="center"))
         r += 1

@@ -15,7 +15,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import __version__
 from .. import units
 from .. import verdict as V
-from .layout import COL_Y0, COLORS, money_per_year, money_text, target_label
+from . import printing
+from .layout import COL_Y0, COLORS, SMALL_PT, money_per_year, money_text, target_label
 from .render import display_unit
 from .studies import finite
 from .writer import assumptions_hash, display_width
@@ -37,25 +38,30 @@ class SummaryMixin:
 
     def write_summary(self):
         ws = self.ws["summary"]
-        ws.set_column(0, 0, 34 if self.zh else 40)
-        ws.set_column(1, 1, 16)
-        ws.set_column(2, 2, 12)
-        ws.set_column(3, 3, 62)
+        self.setcol(ws, 0, 0, 34 if self.zh else 40)
+        self.setcol(ws, 1, 1, 16)
+        self.setcol(ws, 2, 2, 12)
+        self.setcol(ws, 3, 3, 62)
         r = self.summary_heading(ws)
         vr = r + 1                                   # the verdict box; its formula once the names exist
         tier_row, r = self.verdict_inputs(ws, vr)
-        r = self.summary_kpis(ws, r + 2)
+        kpis = r + 2
+        r = self.summary_kpis(ws, kpis)
         r = self.payback_point(ws, r)
         self.verdict_box(ws, vr, tier_row)
         r = self.write_corridor(ws, r + 2)
-        r = self.revenue_mix(ws, r + 1)
+        mix = r + 1
+        r = self.revenue_mix(ws, mix)
         r = self.master_check(ws, r + 2)
-        self.summary_footnote(ws, r + 2)
-        self.summary_charts(ws)
+        r = self.summary_footnote(ws, r + 2)
+        self.summary_charts(ws, r + 2)
+        # printed: the verdict; the indicators and the corridor; the mix, the check and the charts
+        self.print_cols["summary"] = 3
+        self.row_breaks[ws.name] = [kpis, mix]
         ws.hide_gridlines(2)
 
     def summary_note(self):
-        return self.F(font_size=9, font_color=COLORS["helper_font"], text_wrap=True, valign="top")
+        return self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"], text_wrap=True, valign="top")
 
     def summary_h2(self):
         return self.F(bold=True, font_size=13, font_color=COLORS["title_font"])
@@ -125,7 +131,7 @@ class SummaryMixin:
         if v.get("paper"):
             r += 1
             ws.merge_range(r, 0, r, 3, v["paper"]["zh" if self.zh else "en"], self.F(text_wrap=True, valign="top",
-                                                                                      font_size=9, italic=True))
+                                                                                      font_size=SMALL_PT, italic=True))
             ws.set_row(r, 40)
         return self.r("verdict_tier"), r
 
@@ -137,7 +143,7 @@ class SummaryMixin:
         ws.merge_range(vr, 1, vr, 2, "", big)
         ws.write_formula(vr, 1, V.excel_text(tier_cell, zh), big, V.label(v["tier"], zh))
         self.define("out_verdict", "summary", vr, 1)
-        ws.write_string(vr, 3, V.rule_text(zh), self.F(font_size=8, text_wrap=True, valign="vcenter",
+        ws.write_string(vr, 3, V.rule_text(zh), self.F(font_size=SMALL_PT, text_wrap=True, valign="vcenter",
                                                         font_color=COLORS["helper_font"]))
         ws.set_row(vr, 96 if zh else 110)
         for tier, (bg, fg) in VERDICT_FILLS.items():
@@ -284,8 +290,9 @@ class SummaryMixin:
                                           "This workbook is a live model: change a yellow cell on Inputs and Calcs, Statements, "
                                           "the indicators and the verdict recalculate; the corridor, break-even, sensitivity and "
                                           "Monte Carlo results are static values from the run."),
-                       self.F(italic=True, font_size=9, font_color=COLORS["helper_font"], text_wrap=True, valign="top"))
+                       self.F(italic=True, font_size=SMALL_PT, font_color=COLORS["helper_font"], text_wrap=True, valign="top"))
         ws.set_row(r, 26)
+        return r
 
     # ------------------------------------------------------------------ the corridor
     def corridor_message_zh(self, c) -> str:
@@ -360,21 +367,29 @@ class SummaryMixin:
     def corridor_text(self, ws, r, label: str, text: str, last_col: int, text_width: float):
         """A labelled paragraph of the corridor box, merged across to ``last_col``, rows tall enough."""
         ws.write_string(r, 0, label, self.F(valign="top"))
-        ws.merge_range(r, 1, r, last_col, text, self.F(font_size=9, text_wrap=True, valign="top"))
+        ws.merge_range(r, 1, r, last_col, text, self.F(font_size=SMALL_PT, text_wrap=True, valign="top"))
         ws.set_row(r, 13 * max(2, math.ceil(display_width(text) / text_width)))
 
     # ------------------------------------------------------------------ charts
-    def summary_charts(self, ws):
-        self.revenue_chart(ws)
-        self.cash_chart(ws)
+    #: The Summary's charts: height in pixels, and the gap between the two side by side.
+    CHART_H = 300
+    CHART_GAP = 12
+
+    def summary_charts(self, ws, r: int):
+        """The two charts side by side below the tables, together as wide as them (the Summary
+        prints its columns A:D)."""
+        w = sum(printing.col_pixels(self.colw[ws.name][c]) for c in range(4))
+        half = (w - self.CHART_GAP) // 2
+        self.revenue_chart(ws, r, half, 0)
+        self.cash_chart(ws, r, half, half + self.CHART_GAP)
 
     def chart_title(self, zh_text: str, en_text: str) -> dict:
         return {"name": self.t(zh_text, en_text), "name_font": {"name": self.font, "size": 11, "bold": True}}
 
-    def revenue_chart(self, ws):
+    def revenue_chart(self, ws, at: int, width: int, x: int):
         """Revenue by stream and the subsidy, stacked by operating year."""
         calc, timet, cal = self.titles["calcs"], self.titles["time"], self.r("calendar_year")
-        font = {"name": self.font, "size": 9}
+        font = {"name": self.font, "size": SMALL_PT}
         ch = self.wb.add_chart({"type": "column", "subtype": "stacked"})
         series = [("rev_rent", self.t("租金", "Rent")), ("rev_parking", self.t("停车费", "Parking")),
                   ("rev_property_fees", self.t("物业费", "Property fees")), ("rev_other", self.t("其他", "Other")),
@@ -387,13 +402,12 @@ class SummaryMixin:
         ch.set_x_axis({"num_font": {**font, "rotation": -45}})
         ch.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         ch.set_legend({"position": "bottom", "font": font})
-        ch.set_size({"width": 640, "height": 320})
-        ws.insert_chart(2, 5, ch)
+        self.place_chart(ws, at, 0, ch, width, self.CHART_H, x, page_at=None)
 
-    def cash_chart(self, ws):
+    def cash_chart(self, ws, at: int, width: int, x: int):
         """Cumulative cash flows (project; equity with a loan) and the payback point."""
         calc, timet, cal = self.titles["calcs"], self.titles["time"], self.r("calendar_year")
-        font = {"name": self.font, "size": 9}
+        font = {"name": self.font, "size": SMALL_PT}
         sc = self.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
         sc.add_series({"name": self.t("累计净现金流量(项目投资)", "Cumulative project cash flow"),
                        "categories": [timet, cal, COL_Y0, cal, self.last_col],
@@ -423,5 +437,4 @@ class SummaryMixin:
                        "label_position": "low", "major_gridlines": {"visible": False}})
         sc.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         sc.set_legend({"position": "bottom", "font": font})
-        sc.set_size({"width": 640, "height": 320})
-        ws.insert_chart(19, 5, sc)
+        self.place_chart(ws, at, 0, sc, width, self.CHART_H, x, page_at=None)

@@ -27,8 +27,9 @@ from .. import __version__
 from .. import model as model_pkg
 from .. import units
 from .inputs import input_rows, unit_text
-from .layout import (COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH, HEADER_ROWS, MONEY, NA,
-                     SHEET_TITLES, STUDY_UNIT_ZH, T, auto_number_format, metric_unit_of)
+from . import printing
+from .layout import (COL_UNIT, COL_Y0, COLORS, DEFAULT_COL_W, FONT_EN, FONT_PT, FONT_ZH, HEADER_ROWS, MARGINS,
+                     MONEY, NA, PAPER, SHEET_TITLES, STUDY_UNIT_ZH, T, auto_number_format, metric_unit_of)
 from .render import Values, XlCtx
 from .studies import ReportOptions, Studies, finite
 
@@ -89,6 +90,15 @@ class WriterBase:
         self.titles = {k: (v[0] if self.zh else v[1]) for k, v in SHEET_TITLES.items()}
         self.fmts: dict = {}
         self.colw: dict[str, dict[int, float]] = {}
+        # printing: the last printed column and row of a sheet (default: all written), its label
+        # columns repeated on every page across, and the plan made of them (print_setup)
+        self.print_cols: dict[str, int] = {}
+        self.print_rows: dict[str, int] = {}
+        self.print_repeat: dict[str, int] = {}
+        self.print_keep: dict[str, int] = {}
+        self.plans: dict[str, printing.PagePlan] = {}
+        self.chart_rows: dict[str, int] = {}
+        self.row_breaks: dict[str, list[int]] = {}
         self.names: dict[str, str] = {}
         self.input_rows = input_rows(a)
         self.path_labels = {ir.path: (ir.zh if self.zh else ir.en) for ir in self.input_rows}
@@ -151,13 +161,21 @@ class WriterBase:
         self.f_year = F(bold=True, bg_color=COLORS["heading_fill"], border=1, align="center", num_format="0")
         self.f_yearno = F(italic=True, font_color=COLORS["helper_font"], align="center", num_format="0", bottom=1)
         self.f_section = F(bold=True, bg_color="#EDEDED", font_color=COLORS["title_font"])
-        self.f_label = F()
-        self.f_label_helper = F(font_color=COLORS["helper_font"], italic=True)
-        self.f_label_total = F(bold=True, top=1)
+        self.f_label = self.label_fmt()
+        self.f_label_helper = self.label_fmt(helper=True)
+        self.f_label_total = self.label_fmt(total=True)
         self.f_unit = F(font_color=COLORS["helper_font"], align="center")
         self.f_text = F(text_wrap=True, valign="top")
         self.f_wrap = F(text_wrap=True, valign="top")
         self.f_bold = F(bold=True)
+
+    def label_fmt(self, total: bool = False, helper: bool = False, wrap: bool = False):
+        """A row label of a year sheet: bold with a rule above for a total, grey italic for a helper."""
+        props = {"bold": True, "top": 1} if total else (
+            {"font_color": COLORS["helper_font"], "italic": True} if helper else {})
+        if wrap:
+            props.update(text_wrap=True, valign="top")
+        return self.F(**props)
 
     def num(self, unit_code: str, *, total=False, helper=False, inp=False, structural=False, big=False):
         """The number format of a :mod:`finmodel.units` code, with the row's emphasis."""
@@ -183,13 +201,32 @@ class WriterBase:
         for c in range(first, last + 1):
             w[c] = width
 
+    def page_one_px(self, ws, key: str, start: int = 0) -> int:
+        """The width in pixels of the columns from ``start`` that the first printed page always holds
+        (``print_keep``): room for a chart there."""
+        w = self.colw.get(ws.name, {})
+        return sum(printing.col_pixels(w.get(c, DEFAULT_COL_W)) for c in range(start, self.print_keep[key]))
+
+    def place_chart(self, ws, row: int, col: int, chart, width: int, height: int, x_offset: int = 0,
+                    page_at: int | None = -1) -> int:
+        """Insert ``chart`` (``width`` x ``height`` pixels) at a cell and extend the sheet's printed
+        rows over it; a printed page starts at row ``page_at`` (default: the chart's; None: no break)
+        so that no page cuts the chart. The rows it covers (at the default 20 pixels a row)."""
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(row, col, chart, {"x_offset": x_offset})
+        rows = math.ceil(height / 20)
+        self.chart_rows[ws.name] = max(self.chart_rows.get(ws.name, 0), row + rows)
+        if page_at is not None:
+            self.row_breaks.setdefault(ws.name, []).append(row if page_at == -1 else page_at)
+        return rows
+
     def head_row(self, ws, r, heads) -> None:
         """A heading row of a study table: as tall as its most wrapped heading."""
         w = self.colw.get(ws.name, {})
         lines = 1
         for col, h in enumerate(heads):
             ws.write_string(r, col, h, self.f_head_left)
-            lines = max(lines, math.ceil(display_width(h) / max(1.0, w.get(col, 8.43) - 1)))
+            lines = max(lines, math.ceil(display_width(h) / max(1.0, w.get(col, DEFAULT_COL_W) - 1)))
         if lines > 1:
             ws.set_row(r, 13.5 * min(lines, 4))
 
@@ -257,7 +294,7 @@ class WriterBase:
     def open_workbook(self):
         opts = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                 "nan_inf_to_errors": True,
-                "default_format_properties": {"font_name": FONT_ZH if self.zh else FONT_EN, "font_size": 10}}
+                "default_format_properties": {"font_name": FONT_ZH if self.zh else FONT_EN, "font_size": FONT_PT}}
         self.wb = wb = xlsxwriter.Workbook(str(self.path), opts)
         self.when = report_date()
         wb.set_properties({"title": f"finmodel: {self.a.scenario.name}", "subject": self.a.scenario.title,
@@ -307,15 +344,31 @@ class WriterBase:
                 write()
 
     def print_setup(self, key, ws):
+        """A4 landscape at the scale of the sheet's page plan (:mod:`.printing`): its printed columns
+        (``print_cols``, else every column written), cut into pages across with the label columns
+        repeated, printed across then down; the footer names the scenario, the sheet and the page."""
         ws.set_landscape()
-        ws.set_paper(9)                    # A4
-        ws.fit_to_pages(1, 0)              # fit to width
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        ws.set_paper(PAPER["code"])
+        ws.set_margins(**MARGINS)
         name = self.a.scenario.name.replace("&", "&&")
         page = self.t("第 &P 页 / 共 &N 页", "Page &P of &N")
         ws.set_footer(f"&L{name}  {self.titles[key]}&R{page}")
+        last = self.print_cols.get(key, ws.dim_colmax or 0)
+        w = self.colw.get(ws.name, {})
+        repeat = COL_UNIT + 1 if key in TIME_SHEETS else self.print_repeat.get(key, 0)
+        p = printing.plan([w.get(c, DEFAULT_COL_W) for c in range(last + 1)], repeat, self.print_keep.get(key, 0))
+        self.plans[key] = p
+        ws.set_print_scale(p.scale)
+        ws.print_area(0, 0, self.print_rows.get(key, max(ws.dim_rowmax or 0, self.chart_rows.get(ws.name, 0))), last)
+        if p.breaks:
+            ws.set_v_pagebreaks(p.breaks)
+            ws.print_across()
+            if repeat:
+                ws.repeat_columns(0, repeat - 1)
         if key in TIME_SHEETS:
             ws.repeat_rows(0, HEADER_ROWS - 1)
-            ws.repeat_columns(0, COL_UNIT)
-        elif key == "inputs":
+            self.page_breaks(ws, self.model.sheets[key], p.scale)
+        elif self.row_breaks.get(ws.name):
+            ws.set_h_pagebreaks(sorted(set(b for b in self.row_breaks[ws.name] if b > 0)))
+        if key == "inputs":
             ws.repeat_rows(0, 1)

@@ -1,0 +1,101 @@
+"""Pages that print: every sheet legible on A4 (no text under 8 pt as printed), no red where
+nothing is wrong.
+
+Two readings of the same workbooks:
+
+* from the file (fast, no LibreOffice): each sheet's scale and page breaks against the widths of
+  its columns, the font of every printed cell and chart (:func:`tests.printed.printed_pages`);
+* from the PDF LibreOffice prints (needs soffice and poppler): the size of every piece of text
+  on every page, and the red pixels on the Checks pages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from finmodel.cli import main
+from finmodel.report.recalc import convert, find_soffice
+
+from .conftest import ROOT
+from .printed import pdf_page_texts, pdf_text_sizes, printed_pages, red_pixels
+
+MIN_PT = 8.0
+#: LibreOffice places text in twips (1/20 pt): a size of 8 pt can come out as 7.99.
+PDF_ROUNDING = 0.02
+
+pytestmark = [pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning"),
+              pytest.mark.filterwarnings("ignore:Print area cannot be set:UserWarning")]
+
+LOAN_YAML = ROOT / "assumptions" / "j_community_loan.yaml"
+STUDIES = ["--tornado", "--montecarlo", "500", "--breakeven-table", "--grid", "support.subsidy_annual_cny=0:3e6:4",
+           "--grid", "capex.renovation_cny=-20%:+20%:3"]
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory) -> dict[str, Path]:
+    """The full report with every study sheet (zh), the plain report in English, and study workbooks."""
+    d = tmp_path_factory.mktemp("print")
+    out = {}
+    r = CliRunner().invoke(main, ["run", "-o", str(d / "zh"), *STUDIES], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    out["report"] = d / "zh" / "j_community.xlsx"
+    r = CliRunner().invoke(main, ["run", "-o", str(d / "en"), "--lang", "en"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    out["report_en"] = d / "en" / "j_community.xlsx"
+    r = CliRunner().invoke(main, ["run", str(LOAN_YAML), "-o", str(d / "loan"), "--no-corridor"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    out["loan"] = d / "loan" / "j_community_loan.xlsx"
+    return out
+
+
+def legibility_problems(path: Path) -> list[str]:
+    problems = []
+    for title, sp in printed_pages(path).items():
+        if sp.min_printed < MIN_PT - 1e-9:
+            problems.append(f"{title}: {sp.min_font:g} pt x {sp.scale:.0%} = {sp.min_printed:.2f} pt ({sp.min_where})")
+        problems += [f"{title}: {c}" for c in sp.cut]
+        if sp.overflow:
+            problems.append(f"{title}: pages {', '.join(f'{w:.0f}' for w in sp.overflow)} pt wide on a "
+                            f"{sp.printable_w:.0f} pt page at {sp.scale:.0%}")
+    return problems
+
+
+@pytest.mark.parametrize("which", ["report", "report_en"])
+def test_no_printed_text_under_8pt(books, which):
+    """Each sheet's smallest text x its print scale is at least 8 pt, and each page across fits the paper."""
+    problems = legibility_problems(books[which])
+    assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------------------------------ LibreOffice's PDF
+def _need_soffice():
+    if find_soffice() is None or shutil.which("pdftoppm") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("LibreOffice (soffice) and poppler are required under CI=true")
+        pytest.skip("LibreOffice (soffice) or poppler (pdftoppm) is not installed")
+
+
+@pytest.fixture(scope="module")
+def pdfs(books, tmp_path_factory):
+    _need_soffice()
+    d = tmp_path_factory.mktemp("pdf")
+    out = {"dir": d}
+    for key in ("report", "report_en", "loan"):         # one folder each: the two files have the same name
+        res = convert([books[key]], "pdf", d / key)
+        assert res.returncode == 0, res.stderr
+        out[key] = res.outputs[0]
+    return out
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("which", ["report", "report_en"])
+def test_pdf_has_no_text_under_8pt(pdfs, which):
+    pages = pdf_text_sizes(pdfs[which])
+    small = [(i, round(min(s), 2)) for i, s in enumerate(pages, 1) if s and min(s) < MIN_PT - PDF_ROUNDING]
+    assert not small, f"pages with text under {MIN_PT} pt (page, smallest): {small}"
