@@ -127,7 +127,7 @@ def test_every_engine_line_item_is_a_row_with_the_engine_values(base_book):
 
 def test_workbook_sheets_names_and_inputs(base_book):
     wb = load_workbook(base_book)
-    assert wb.sheetnames == ["摘要", "假设", "时间轴", "计算", "报表", "政府视角", "校验", "说明"]
+    assert wb.sheetnames == ["摘要", "报表", "政府视角", "假设", "时间轴", "计算", "校验", "说明"]
     names = set(wb.defined_names.keys())
     for n in ("out_npv", "out_project_irr", "out_equity_irr", "out_payback_years", "out_min_cumulative_cash",
               "out_master_check", "out_verdict", "in_support_subsidy_annual_cny", "in_space_tiers_2_rent_cny_per_m2_day",
@@ -222,7 +222,7 @@ def test_english_workbook(tmp_path):
     opts = ReportOptions.from_assumptions(ld.assumptions, language="en")
     path = _write(tmp_path, opts=opts)
     wb = load_workbook(path, data_only=True)
-    assert wb.sheetnames[:5] == ["Summary", "Inputs", "Time", "Calcs", "Statements"]
+    assert wb.sheetnames == ["Summary", "Statements", "Government view", "Inputs", "Time", "Calcs", "Checks", "About"]
     units = {wb["Calcs"].cell(r, 2).value for r in range(4, 60)}
     assert "CNY 10,000" in units
 
@@ -245,8 +245,8 @@ def test_report_section_adds_study_sheets(tmp_path):
                                   "--set", 'report.grids=[["support.subsidy_annual_cny=0:2e6:3"]]'], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     wb = load_workbook(tmp_path / "j_community.xlsx")
-    assert wb.sheetnames == ["Summary", "Inputs", "Time", "Calcs", "Statements", "Government view", "Sensitivity", "Monte Carlo",
-                             "Checks", "About"]
+    assert wb.sheetnames == ["Summary", "Statements", "Government view", "Sensitivity", "Monte Carlo", "Inputs", "Time",
+                             "Calcs", "Checks", "About"]
     with zipfile.ZipFile(tmp_path / "j_community.xlsx") as z:
         assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 4   # revenue, cash, tornado, histogram
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 from .. import registry, units
 from .render import NA_TEXT, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, HEADER_ROWS  # noqa: F401  (re-exported)
 
-#: Sheets in their order, by key: (zh, en).
+#: Sheets in their order, by key: (zh, en). Results first, then the studies, then the model in
+#: FAST order (inputs, time, calculations, checks), then About.
 SHEET_TITLES = {
     "summary": ("摘要", "Summary"),
-    "inputs": ("假设", "Inputs"),
-    "time": ("时间轴", "Time"),
-    "calcs": ("计算", "Calcs"),
     "statements": ("报表", "Statements"),
     "government": ("政府视角", "Government view"),
     "breakeven": ("盈亏平衡", "Break-even"),
     "sensitivity": ("敏感性", "Sensitivity"),
     "montecarlo": ("蒙特卡洛", "Monte Carlo"),
     "compare": ("情景比较", "Compare"),
+    "inputs": ("假设", "Inputs"),
+    "time": ("时间轴", "Time"),
+    "calcs": ("计算", "Calcs"),
     "checks": ("校验", "Checks"),
     "about": ("说明", "About"),
 }

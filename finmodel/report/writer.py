@@ -33,8 +33,10 @@ from .layout import (COL_UNIT, COL_Y0, COLORS, DEFAULT_COL_W, FONT_EN, FONT_PT, 
 from .render import Values, XlCtx
 from .studies import ReportOptions, Studies, finite
 
-#: The sheets of the live report that come before the studies, and after them.
-REPORT_HEAD = ["summary", "inputs", "time", "calcs", "statements", "government"]
+#: The live report's sheets: the results first (what a reader prints and reads), the study sheets,
+#: then the model in FAST order (inputs, time, calculations) with its checks, then About.
+REPORT_HEAD = ["summary", "statements", "government"]
+REPORT_MODEL = ["inputs", "time", "calcs", "checks"]
 TIME_SHEETS = ("time", "calcs", "statements", "government", "checks")
 
 
@@ -288,7 +290,7 @@ class WriterBase:
             order.append("montecarlo")
         if st.compare is not None:
             order.append("compare")
-        return order + (["about"] if studies_only else ["checks", "about"])
+        return order + (["about"] if studies_only else REPORT_MODEL + ["about"])
 
     # ------------------------------------------------------------------ write
     def open_workbook(self):
