@@ -99,3 +99,55 @@ def test_pdf_has_no_text_under_8pt(pdfs, which):
     pages = pdf_text_sizes(pdfs[which])
     small = [(i, round(min(s), 2)) for i, s in enumerate(pages, 1) if s and min(s) < MIN_PT - PDF_ROUNDING]
     assert not small, f"pages with text under {MIN_PT} pt (page, smallest): {small}"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("which, name", [("report", "j_community"), ("loan", "j_community_loan")])
+def test_checks_show_no_red_in_the_base_case(pdfs, which, name):
+    """The Checks pages as printed (recalculated by LibreOffice): no red number, no red flag; float
+    noise shows as 0, not as a red -0.00."""
+    texts = pdf_page_texts(pdfs[which])
+    pages = [i for i, t in enumerate(texts, 1) if re.search(name + r"\s+校验", t)]
+    assert pages, "no page of the Checks sheet found by its footer"
+    red = {p: red_pixels(pdfs[which], p, pdfs["dir"]) for p in pages}
+    assert all(n == 0 for n in red.values()), f"red pixels on the Checks pages: {red}"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("which", ["report", "report_en", "loan"])
+def test_no_minus_zero_anywhere(pdfs, which):
+    """Rounding noise (|x| < 0.005 万元, or under half the last digit shown) prints as 0, never -0.00."""
+    texts = pdf_page_texts(pdfs[which])
+    hits = [(i, line.strip()[:60]) for i, t in enumerate(texts, 1) for line in t.splitlines()
+            if re.search(r"(?<![\d,.])-0(\.0+)?(?![\d.,])", line)]
+    assert not hits, hits
+
+
+@pytest.mark.parametrize("which", ["report", "loan"])
+def test_noise_is_covered_by_the_zero_rule(books, which):
+    """From the file (no LibreOffice): every number whose format would print a negative in red, and
+    whose value is rounding noise (|x| under half the last digit shown), sits under a conditional
+    format that shows the format's zero instead."""
+    from openpyxl import load_workbook
+
+    from finmodel import units
+
+    wb = load_workbook(books[which])
+    wbv = load_workbook(books[which], data_only=True)
+    uncovered, noisy = [], 0
+    for ws in wb.worksheets:
+        zero_rules = [(rng, rule) for rng in ws.conditional_formatting for rule in rng.rules
+                      if rule.operator == "between" and rule.dxf is not None and rule.dxf.numFmt is not None
+                      and "[Red]" not in rule.dxf.numFmt.formatCode]
+        for row in wbv[ws.title].iter_rows():
+            for cell in row:
+                t = units.noise_threshold(cell.number_format or "")
+                if t is None or not isinstance(cell.value, (int, float)) or abs(cell.value) >= t:
+                    continue
+                noisy += cell.value != 0
+                if not any(cell.coordinate in rng.sqref and float(rule.formula[0]) <= cell.value <= float(rule.formula[1])
+                           for rng, rule in zero_rules):
+                    uncovered.append(f"{ws.title}!{cell.coordinate}={cell.value!r}")
+    assert not uncovered, uncovered[:20]
+    if which == "loan":
+        assert noisy > 0          # the loan case has noise to cover (e.g. a closing balance of -1e-12)

@@ -67,6 +67,23 @@ def fast_formulas(ws) -> None:
         ws._prepare_formula = prepare
 
 
+def watch_numbers(ws, red_formats: dict, seen: dict) -> None:
+    """Note every number or formula written to ``ws`` in one of ``red_formats`` (a format object's
+    id -> its number format): ``seen[number format][row]`` -> columns. The rounding-noise rule
+    (:meth:`WriterBase.zero_noise`) covers those cells."""
+    for name in ("_write_number", "_write_formula"):
+        write = getattr(ws, name, None)
+        if write is None:                     # pragma: no cover - an XlsxWriter without these
+            continue
+
+        def watched(row, col, value, cell_format=None, *rest, _write=write):
+            nf = red_formats.get(id(cell_format)) if cell_format is not None else None
+            if nf is not None:
+                seen.setdefault(nf, {}).setdefault(row, []).append(col)
+            return _write(row, col, value, cell_format, *rest)
+        setattr(ws, name, watched)
+
+
 class WriterBase:
     """What every sheet shares. ``pj``, ``summary`` and ``verdict`` are the live report's (the
     projection, :func:`finmodel.summary.summarise` of it and :func:`finmodel.verdict.verdict`);
@@ -91,6 +108,8 @@ class WriterBase:
         self.pos: dict[str, tuple[str, int]] = {}
         self.titles = {k: (v[0] if self.zh else v[1]) for k, v in SHEET_TITLES.items()}
         self.fmts: dict = {}
+        self.red_formats: dict[int, str] = {}                    # id of a format with a [Red] section -> its number format
+        self.noise_cells: dict[str, dict[str, dict[int, list[int]]]] = {}   # sheet -> number format -> row -> columns
         self.colw: dict[str, dict[int, float]] = {}
         # printing: the last printed column and row of a sheet (default: all written), its label
         # columns repeated on every page across, and the plan made of them (print_setup)
@@ -123,7 +142,34 @@ class WriterBase:
         if f is None:
             f = self.wb.add_format(props)
             self.fmts[key] = f
+            if units.noise_threshold(props.get("num_format", "")) is not None:
+                self.red_formats[id(f)] = props["num_format"]
         return f
+
+    def zero_noise(self, ws) -> None:
+        """Rounding noise shows as zero, never in red: every cell written in a format with a red
+        negative section gets a conditional format that, below half its last digit
+        (:func:`finmodel.units.noise_threshold`: |x| < 0.005 万元), shows the format's zero ('-')."""
+        for nf, rows in sorted(self.noise_cells.get(ws.name, {}).items()):
+            ranges = []
+            for r in sorted(rows):
+                cols = sorted(set(rows[r]))
+                start = prev = cols[0]
+                for c in cols[1:] + [None]:
+                    if c is not None and c == prev + 1:
+                        prev = c
+                        continue
+                    ranges.append((r, start, prev))
+                    if c is not None:
+                        start = prev = c
+            t = units.noise_threshold(nf) * (1 - 1e-9)
+            key = ("zero", nf)
+            if key not in self.fmts:
+                self.fmts[key] = self.wb.add_format({"num_format": units.zero_format(nf)})
+            r0, c0, c1 = ranges[0]
+            multi = " ".join(xl_rowcol_to_cell(r, a) + (":" + xl_rowcol_to_cell(r, b) if b > a else "") for r, a, b in ranges)
+            ws.conditional_format(r0, c0, r0, c1, {"type": "cell", "criteria": "between", "minimum": -t, "maximum": t,
+                                                   "format": self.fmts[key], "multi_range": multi})
 
     def qs(self, sheet_key: str) -> str:
         return "'" + self.titles[sheet_key].replace("'", "''") + "'"
@@ -318,6 +364,7 @@ class WriterBase:
         self.ws = {k: self.wb.add_worksheet(self.titles[k]) for k in order}
         for ws in self.ws.values():
             fast_formulas(ws)
+            watch_numbers(ws, self.red_formats, self.noise_cells.setdefault(ws.name, {}))
         if not studies_only:
             self.write_model_sheets()
         self.write_study_sheets()
@@ -325,6 +372,7 @@ class WriterBase:
             self.write_summary()
         self.write_about()
         for key, ws in self.ws.items():
+            self.zero_noise(ws)
             self.print_setup(key, ws)
         self.ws[order[0]].activate()
         if "inputs" in self.ws:
