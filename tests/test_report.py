@@ -204,6 +204,29 @@ def test_only_excel_2010_functions_and_no_numbers_in_calcs(base_book):
 
 
 # ------------------------------------------------------------------ safe text, languages, reproducibility
+def _summary_text(path) -> str:
+    ws = load_workbook(path)["摘要"]
+    return " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_summary_compares_with_the_paper_only_for_the_paper_case(base_book, tmp_path):
+    """The 46/19/26/9 mix and the paper's words are the case study's: a new community gets its own mix only."""
+    assert "论文" in _summary_text(base_book)
+    other = _write(tmp_path, sets=["scenario.paper_case=false"], name="other.xlsx")
+    assert "论文" not in _summary_text(other)
+    en = _write(tmp_path, sets=["scenario.paper_case=false"], name="other_en.xlsx", opts=ReportOptions(language="en"))
+    ws = load_workbook(en)["Summary"]
+    assert not any("paper" in str(c.value).lower() for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_summary_helper_rows_are_hidden(base_book):
+    """A row with values but no label (the payback point the chart marks) is hidden."""
+    ws = load_workbook(base_book)["摘要"]
+    for row in ws.iter_rows():
+        if row[0].value is None and any(c.value is not None for c in row[1:]):
+            assert ws.row_dimensions[row[0].row].hidden, row[0].row
+
+
 def test_text_from_yaml_stays_text(tmp_path):
     y = tmp_path / "evil.yaml"
     y.write_text(f"extends: {BASE_YAML}\nscenario:\n  name: '=1+1'\n  title: '=HYPERLINK(\"http://x\",\"x\")'\n"

@@ -1,5 +1,5 @@
 """The Summary sheet: the verdict box and its rule, the key indicators, the subsidy corridor, the
-revenue mix against the paper, the master check and two charts.
+revenue mix (against the paper's for the case study's community), the master check and two charts.
 
 The verdict is given (:func:`finmodel.verdict.verdict`, computed by the caller); its live formula
 and rule text come from :mod:`finmodel.verdict`, so the workbook, the terminal and ``--json``
@@ -230,14 +230,17 @@ class SummaryMixin:
 
     # ------------------------------------------------------------------ revenue mix, master check
     def revenue_mix(self, ws, r) -> int:
-        """The revenue mix of the calibration year against the paper's; the row of its total."""
-        s = self.s
-        ws.write_string(r, 0, self.t(f"收入结构({s['revenue_mix_year']}年,不含税)与论文对比",
-                                     f"Revenue mix in {s['revenue_mix_year']} (net of VAT) against the paper"),
+        """The revenue mix of the calibration year; against the paper's 46/19/26/9 only for the case
+        study's own community (``scenario.paper_case``). The row of its total."""
+        s, paper = self.s, self.a.scenario.paper_case
+        year = s["revenue_mix_year"]
+        ws.write_string(r, 0, self.t(f"收入结构({year}年,不含税)" + ("与论文对比" if paper else ""),
+                                     f"Revenue mix in {year} (net of VAT)" + (" against the paper" if paper else "")),
                         self.summary_h2())
         r += 1
-        for col, h in enumerate([self.t("收入", "Stream"), self.t("模型", "Model"), self.t("论文", "Paper"),
-                                 self.t("差(百分点)", "Difference (points)")]):
+        heads = [self.t("收入", "Stream"), self.t("模型", "Model") if paper else self.t("占比", "Share")]
+        heads += [self.t("论文", "Paper"), self.t("差(百分点)", "Difference (points)")] if paper else []
+        for col, h in enumerate(heads):
             ws.write_string(r, col, h, self.f_head_left)
         r += 1
         names = {"rent": self.t("租金", "Rent"), "parking": self.t("停车费", "Parking"),
@@ -245,19 +248,21 @@ class SummaryMixin:
         first = r
         for k in MIX_STREAMS:
             ws.write_string(r, 0, names[k])
-            self.mix_row(ws, r, k)
+            self.mix_row(ws, r, k, paper)
             r += 1
         ws.write_string(r, 0, self.t("合计", "Total"), self.f_label_total)
         tot = sum(x for x in s["revenue_mix"].values() if x is not None)
         ws.write_formula(r, 1, f"=SUM({xl_rowcol_to_cell(first, 1)}:{xl_rowcol_to_cell(r - 1, 1)})",
                          self.F(num_format="0.00%", bold=True, top=1), tot)
-        ws.write_formula(r, 2, f"=SUM({xl_rowcol_to_cell(first, 2)}:{xl_rowcol_to_cell(r - 1, 2)})",
-                         self.F(num_format="0.00%", bold=True, top=1), sum(s["revenue_mix_reference"].values()))
-        ws.write_blank(r, 3, None, self.F(top=1))
+        if paper:
+            ws.write_formula(r, 2, f"=SUM({xl_rowcol_to_cell(first, 2)}:{xl_rowcol_to_cell(r - 1, 2)})",
+                             self.F(num_format="0.00%", bold=True, top=1), sum(s["revenue_mix_reference"].values()))
+            ws.write_blank(r, 3, None, self.F(top=1))
         return r
 
-    def mix_row(self, ws, r, k: str):
-        """One stream's share: the model's (its mix row, else revenue over total), the paper's, the difference."""
+    def mix_row(self, ws, r, k: str, paper: bool):
+        """One stream's share: the model's (its mix row, else revenue over total); for the paper's
+        case, the paper's share and the difference."""
         c, ctx, na = self.model.by_key, self.ctx("summary"), self.na("na")
         row = c.get(f"mix_{k}")
         val = self.s["revenue_mix"].get(k)
@@ -268,6 +273,8 @@ class SummaryMixin:
             formula = (f"=INDEX({ctx.range(c['rev_' + k])},in_scenario_calibration_year+1)/"
                        f"INDEX({ctx.range(c['revenue'])},in_scenario_calibration_year+1)")
         ws.write_formula(r, 1, formula, self.F(num_format="0.00%"), val if val is not None else na)
+        if not paper:
+            return
         ws.write_formula(r, 2, f"=in_mix_reference_{k}", self.F(num_format="0.00%"), ref)
         diff = (val - ref) * 100 if val is not None else na
         ws.write_formula(r, 3, f'=IFERROR(({xl_rowcol_to_cell(r, 1)}-{xl_rowcol_to_cell(r, 2)})*100,"{na}")',
@@ -437,4 +444,5 @@ class SummaryMixin:
                        "label_position": "low", "major_gridlines": {"visible": False}})
         sc.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         sc.set_legend({"position": "bottom", "font": font})
+        sc.show_hidden_data()          # the payback point's helper row is hidden, its point still plotted
         self.place_chart(ws, at, 0, sc, width, self.CHART_H, x, page_at=None)
