@@ -74,6 +74,13 @@ SCHEMA_UNITS = {
 }
 
 
+def yes_no_format(zh: bool) -> str:
+    """The number format of a yes/no input held as 1/0 (so formulas read it as a number): '是'/'否'
+    ('yes'/'no' in English); any non-zero number reads as yes."""
+    yes, no = ("是", "否") if zh else ("yes", "no")
+    return f'"{yes}";"{yes}";"{no}"'
+
+
 def _sections(num_format: str) -> list[str]:
     """The sections of an Excel number format (';' outside quotes)."""
     out, cur, quoted = [], "", False

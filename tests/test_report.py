@@ -227,6 +227,19 @@ def test_summary_helper_rows_are_hidden(base_book):
             assert ws.row_dimensions[row[0].row].hidden, row[0].row
 
 
+def test_yes_no_inputs_print_as_shi_fou(base_book):
+    """A yes/no input is a live 1/0 shown as 是/否 (a number format), typed as 1 or 0 (data validation)."""
+    from finmodel.report.inputs import input_rows
+    wb = load_workbook(base_book)
+    bools = [ir for ir in input_rows(load(BASE_YAML).assumptions) if ir.kind == "bool"]
+    assert bools
+    for ir in bools:
+        (title, ref), = list(wb.defined_names[ir.name].destinations)
+        cell = wb[title][ref.replace("$", "")]
+        assert cell.value == (1 if ir.value else 0) and cell.number_format == units.yes_no_format(True), ir.path
+        assert any(cell.coordinate in dv.sqref and dv.type == "whole" for dv in wb[title].data_validations.dataValidation)
+
+
 def test_text_from_yaml_stays_text(tmp_path):
     y = tmp_path / "evil.yaml"
     y.write_text(f"extends: {BASE_YAML}\nscenario:\n  name: '=1+1'\n  title: '=HYPERLINK(\"http://x\",\"x\")'\n"

@@ -115,8 +115,13 @@ class SheetsMixin:
         fmt_props = {"bg_color": COLORS["structural_fill"] if ir.structural else COLORS["input_fill"],
                      "font_color": COLORS["input_font"], "border": 1, "border_color": "#BFBFBF", "valign": "top"}
         v = ir.value
-        if ir.kind == "bool":
-            ws.write_boolean(r, 2, bool(v), self.F(align="center", **fmt_props))
+        if ir.kind == "bool":             # 1/0 shown as 是/否: live in formulas, typed as 1 or 0
+            ws.write_number(r, 2, 1 if v else 0, self.F(align="center", num_format=units.yes_no_format(self.zh),
+                                                        **fmt_props))
+            ws.data_validation(r, 2, r, 2, {
+                "validate": "integer", "criteria": "between", "minimum": 0, "maximum": 1,
+                "input_title": self.t("是/否", "yes/no"), "input_message": self.t("1 = 是,0 = 否", "1 = yes, 0 = no"),
+                "error_title": self.t("是/否", "yes/no"), "error_message": self.t("请输入 1(是)或 0(否)", "Type 1 (yes) or 0 (no)")})
         elif ir.kind in ("choice", "text"):
             wrap = {"text_wrap": True} if ir.kind == "text" else {"align": "center"}
             ws.write_string(r, 2, str(v), self.F(**wrap, **fmt_props))
