@@ -240,6 +240,35 @@ def test_yes_no_inputs_print_as_shi_fou(base_book):
         assert any(cell.coordinate in dv.sqref and dv.type == "whole" for dv in wb[title].data_validations.dataValidation)
 
 
+def _source_cell(path, name="in_scenario_households"):
+    wb = load_workbook(path)
+    (title, ref), = list(wb.defined_names[name].destinations)
+    row = int(re.sub(r"[^0-9]", "", ref))
+    heads = [c.value for c in wb[title][2]]
+    return wb[title].cell(row, heads.index("来源" if "来源" in heads else "Source") + 1).value
+
+
+def test_source_notes_in_the_report_language(base_book, tmp_path):
+    """The zh report shows the Chinese of the packaged notes (data/source_notes_zh.csv); English on
+    request (report.english_sources) and in the en report; a note the user wrote stays as written."""
+    from finmodel.registry import _source_notes_zh
+
+    assert _source_cell(base_book) == "论文: 改造1-2区的户数"
+    assert _source_cell(_write(tmp_path, name="en.xlsx", opts=ReportOptions(language="en"))) == \
+        "paper: households in renovated zones 1-2"
+    kept = _write(tmp_path, sets=["report.english_sources=true"], name="kept.xlsx")
+    assert _source_cell(kept) == "paper: households in renovated zones 1-2"
+    # every note of the packaged scenarios has its Chinese
+    notes = set(load(BASE_YAML).assumptions.sources.values()) | set(load(LOAN_YAML).assumptions.sources.values())
+    a = load(BASE_YAML).assumptions
+    notes |= {d.source for d in a.sensitivity.drivers if d.source} | {d.source for d in a.uncertainty.inputs if d.source}
+    assert notes <= set(_source_notes_zh()), sorted(notes - set(_source_notes_zh()))
+    own = tmp_path / "own.yaml"
+    own.write_text(BASE_YAML.read_text(encoding="utf-8").replace(
+        'source: "paper: households in renovated zones 1-2"', 'source: "街道统计 2024"'), encoding="utf-8")
+    assert _source_cell(_write(tmp_path, own, name="own.xlsx")) == "街道统计 2024"
+
+
 def test_text_from_yaml_stays_text(tmp_path):
     y = tmp_path / "evil.yaml"
     y.write_text(f"extends: {BASE_YAML}\nscenario:\n  name: '=1+1'\n  title: '=HYPERLINK(\"http://x\",\"x\")'\n"

@@ -97,6 +97,9 @@ BREAKEVEN_DRIVERS_ZH = {
     "expanded_area": "新增物业服务面积", "discount_rate": "项目折现率", "concession": "运营期",
 }
 
+#: How a tornado driver's range was set (finmodel.sensitivity: OneWay.how) in Chinese.
+RANGE_HOW_ZH = {"declared": "给定区间", "swing": "基准值±幅度"}
+
 #: Units as the studies print them -> Chinese.
 STUDY_UNIT_ZH = {"CNY": "元", "CNY/year": "元/年", "x base": "倍基准值", "fraction": "%", "fraction/year": "%/年",
                  "years": "年", "m²": "平方米", "CNY/m²/day": "元/平方米/天", "CNY/m²/month": "元/平方米/月",

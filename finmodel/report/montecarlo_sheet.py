@@ -63,7 +63,7 @@ class MonteCarloSheetMixin:
             extra = ""
             if inp.get("values") is not None:
                 extra = f"values {inp.get('values')}" + (f" p {inp.get('probs')}" if inp.get("probs") is not None else "") + "  "
-            ws.write_string(r, 10, f"{extra}{path}  {inp.get('source', '')}", self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
+            ws.write_string(r, 10, f"{extra}{path}  {self.note(inp.get('source', ''))}", self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
             r += 1
         return r
 

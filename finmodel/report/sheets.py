@@ -84,8 +84,9 @@ class SheetsMixin:
         ws.write_string(r, 4, ir.name, self.F(font_color=COLORS["helper_font"], font_size=SMALL_PT, valign="top"))
         lines = 1
         if ir.source:
-            ws.write_string(r, 3, ir.source, self.F(font_size=SMALL_PT, text_wrap=True, valign="top"))
-            lines = max(lines, math.ceil(display_width(ir.source) / SOURCE_W))
+            source = self.note(ir.source)
+            ws.write_string(r, 3, source, self.F(font_size=SMALL_PT, text_wrap=True, valign="top"))
+            lines = max(lines, math.ceil(display_width(source) / SOURCE_W))
         if ir.kind == "text":
             lines = max(lines, math.ceil(display_width(str(ir.value)) / 17))
         if lines > 1:

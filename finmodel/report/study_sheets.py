@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 
-from .layout import (COLORS, SMALL_PT, is_money, is_pct, auto_number_format, metric_label, metric_unit, metric_with_unit,
+from .layout import (COLORS, RANGE_HOW_ZH, SMALL_PT, is_money, is_pct, auto_number_format, metric_label, metric_unit, metric_with_unit,
                      money_text)
 from .studies import finite
 from .writer import display_width
 
 
-def dist_text(d) -> str:
-    """A declared distribution in a line: 'triangular: min 5.5, mode 7.5, max 10'."""
+def dist_text(d, note=str) -> str:
+    """A declared distribution in a line: 'triangular: min 5.5, mode 7.5, max 10'; ``note`` renders
+    its source note."""
     if not isinstance(d, dict):
         return "" if d is None else str(d)
     parts = []
@@ -30,7 +31,7 @@ def dist_text(d) -> str:
             v = f"{v:g}"
         parts.append(f"{k} {v}")
     text = f"{d.get('dist', '')}: " + ", ".join(parts)
-    return text + (f"  ({d['source']})" if d.get("source") else "")
+    return text + (f"  ({note(d['source'])})" if d.get("source") else "")
 
 
 class StudySheetsMixin:
@@ -186,7 +187,9 @@ class StudySheetsMixin:
             for col, k in ((6, "metric_low"), (7, "metric_high")):
                 x = d[k]
                 self.put_num(ws, r, col, (float(x) - tr.base) if finite(x) and finite(tr.base) else None, sc, mfmt)
-            ws.write_string(r, 9, d["path"] + "  " + d.get("range", "") + (f" ({d['source']})" if d.get("source") else ""),
+            how = d.get("range", "")
+            how = RANGE_HOW_ZH.get(how, how) if self.zh else how
+            ws.write_string(r, 9, d["path"] + "  " + how + (f" ({self.note(d['source'])})" if d.get("source") else ""),
                             self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
             r += 1
         if tr.drivers:
@@ -313,7 +316,7 @@ class StudySheetsMixin:
         frame = g.to_frame()
         dists = {row["path"]: row.get("input") for row in g.rows}
         r, first, last, where = self.write_results_table(
-            ws, r, frame, cols, metric=metric, tail=lambda path, row: f"{path}  {dist_text(dists.get(path))}",
+            ws, r, frame, cols, metric=metric, tail=lambda path, row: f"{path}  {dist_text(dists.get(path), self.note)}",
             tail_head=self.t("YAML 路径 / 分布", "YAML path / distribution"), index_head=self.t("不确定输入", "Uncertain input"))
         if last >= first:
             ws.conditional_format(first, where[bar], last, where[bar], {"type": "data_bar", "bar_color": "#5B9BD5"})
@@ -350,7 +353,7 @@ class StudySheetsMixin:
             ws.write_string(r, 0, str(sc["name"]), self.F(bold=ref))
             ws.write_string(r, 1, self.t("是", "yes") if ref else "", self.f_unit)
             ws.write_string(r, 2, str(sc.get("title") or ""))
-            ws.write_string(r, 2 + n, str(sc.get("source") or ""), self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
+            ws.write_string(r, 2 + n, self.note(sc.get("source")), self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
             r += 1
         r += 1
         ws.write_string(r, 0, self.t("主要指标对比", "Key indicators side by side"), self.h2())

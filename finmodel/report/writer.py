@@ -25,7 +25,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import __version__
 from .. import model as model_pkg
-from .. import units
+from .. import registry, units
 from .inputs import input_rows, unit_text
 from . import printing
 from .layout import (COL_UNIT, COL_Y0, COLORS, DEFAULT_COL_W, FONT_EN, FONT_PT, FONT_ZH, HEADER_ROWS, MARGINS,
@@ -129,6 +129,11 @@ class WriterBase:
     # ------------------------------------------------------------------ helpers
     def na(self, key: str) -> str:
         return NA[key][0] if self.zh else NA[key][1]
+
+    def note(self, text) -> str:
+        """A source note from the YAML in the report's language (:func:`finmodel.registry.source_note`;
+        as written with ``report.english_sources``)."""
+        return registry.source_note(str(text or ""), self.zh and not self.opts.english_sources)
 
     def path_label(self, path: str) -> str:
         return self.path_labels.get(path, path)
