@@ -269,6 +269,24 @@ def test_source_notes_in_the_report_language(base_book, tmp_path):
     assert _source_cell(_write(tmp_path, own, name="own.xlsx")) == "街道统计 2024"
 
 
+def _about(path) -> dict:
+    wb = load_workbook(path)
+    ws = wb["说明"] if "说明" in wb.sheetnames else wb["About"]
+    return {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, 20)}
+
+
+def test_about_names_the_scenario_as_the_user_did(tmp_path, monkeypatch):
+    """A packaged scenario by its name (not site-packages/.../data/j_community.yaml); a file by the path typed."""
+    monkeypatch.chdir(ROOT)
+    CliRunner().invoke(main, ["run", "j_community", "-o", str(tmp_path / "a"), "--no-corridor"], catch_exceptions=False)
+    assert _about(tmp_path / "a" / "j_community.xlsx")["情景文件"] == "j_community(finmodel 自带的情景)"
+    CliRunner().invoke(main, ["run", "-o", str(tmp_path / "b"), "--no-corridor", "--lang", "en"], catch_exceptions=False)
+    assert _about(tmp_path / "b" / "j_community.xlsx")["Scenario file"] == "j_community (shipped with finmodel)"
+    CliRunner().invoke(main, ["run", "assumptions/j_community.yaml", "-o", str(tmp_path / "c"), "--no-corridor"],
+                       catch_exceptions=False)
+    assert _about(tmp_path / "c" / "j_community.xlsx")["情景文件"] == "assumptions/j_community.yaml"
+
+
 def test_text_from_yaml_stays_text(tmp_path):
     y = tmp_path / "evil.yaml"
     y.write_text(f"extends: {BASE_YAML}\nscenario:\n  name: '=1+1'\n  title: '=HYPERLINK(\"http://x\",\"x\")'\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import sys
+from pathlib import Path
 
 from .. import __version__
 from .layout import SMALL_PT
@@ -40,7 +41,7 @@ class AboutMixin:
         cmd = self.opts.command or "finmodel " + " ".join(sys.argv[1:])
         return [
             (self.t("finmodel 版本", "finmodel version"), __version__),
-            (self.t("情景文件", "Scenario file"), str(getattr(ld, "path", "")) if ld is not None else ""),
+            (self.t("情景文件", "Scenario file"), self.scenario_file()),
             (self.t("命令行", "Command line"), cmd),
             (self.t("覆盖参数(--set)", "Overrides (--set)"), "; ".join(getattr(ld, "overrides", ()) or ()) or self.t("无", "none")),
             (self.t("生成日期", "Generated"), self.when.strftime("%Y-%m-%d %H:%M:%S")),
@@ -61,6 +62,22 @@ class AboutMixin:
             (self.t("颜色", "Colours"), self.t("黄色: 输入;灰色: 结构性输入或常数;灰色斜体行: 中间计算;校验: 绿色=0正常,红色=异常。",
                                                "Yellow: inputs; grey: structural inputs and constants; grey italic rows: intermediate steps; checks: green 0 = ok, red = a problem.")),
         ]
+
+    def scenario_file(self) -> str:
+        """The scenario as the user named it: a file by the path given on the command line, a
+        scenario shipped with finmodel by its name (not the folder it is installed in)."""
+        path = getattr(self.loaded, "path", None)
+        if path is None:
+            return ""
+        from ..scenarios import packaged_dir
+        path = Path(path)
+        try:
+            packaged = path.resolve().parent == packaged_dir().resolve()
+        except OSError:                    # pragma: no cover - an unreadable path
+            packaged = False
+        if packaged:
+            return self.t(f"{path.stem}(finmodel 自带的情景)", f"{path.stem} (shipped with finmodel)")
+        return str(path)
 
     def study_about_rows(self, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """A study workbook holds static results: no formulas to check, no Inputs to colour."""
