@@ -36,6 +36,10 @@ COLORS = {
     "bad_font": "#9C0006",
     "warn_fill": "#FFEB9C",
     "warn_font": "#9C5700",
+    "heat_loss": "#F8696B",      # heat maps: diverging from white at zero
+    "heat_zero": "#FFFFFF",
+    "heat_gain": "#63BE7B",
+    "zero_contour": "#000000",
     "chart": ["#1F4E9E", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47"],
 }
 

@@ -12,6 +12,7 @@ import math
 
 from .layout import (COLORS, RANGE_HOW_ZH, SMALL_PT, is_money, is_pct, auto_number_format, metric_label, metric_unit, metric_with_unit,
                      money_text)
+from .. import registry
 from .studies import finite
 from .writer import display_width
 
@@ -244,8 +245,8 @@ class StudySheetsMixin:
         r, first, last, where = self.write_results_table(ws, r, frame, cols, metric=m, tail=tail, heat=True)
         c1, c2 = where[steps[0]], where[steps[-1]]
         if last >= first:
-            ws.conditional_format(first, c1, last, c2, {"type": "3_color_scale", "min_color": "#F8696B",
-                                                        "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+            self.diverging_scale(ws, first, c1, last, c2, [float(v) / sc for d in sp.drivers for v in d["metric"]
+                                                           if finite(v)], m)
             # the chart: the drivers with the widest spread (all of them up to eight)
             spread = []
             for i, d in enumerate(sp.drivers):
@@ -422,6 +423,7 @@ class StudySheetsMixin:
         sc, _ = self.metric_fmt(m)
         axes = g.axes
         ws.write_string(r, 0, self.t(f"网格: {metric_with_unit(m, True)}", f"Grid: {metric_with_unit(m, False)}"), self.h2())
+        self.row_breaks.setdefault(ws.name, []).append(r)          # a heat map starts a printed page
         r += 1
         stated = [(self.t("指标", "Metric"), metric_with_unit(m, self.zh)),
                   (self.t("基准情景的指标值", "Metric at base"), g.base / sc if finite(g.base) else g.base,
@@ -431,13 +433,12 @@ class StudySheetsMixin:
         else:
             stated.append((self.t("行", "Rows"), self.axis_text(axes[0])))
             stated.append((self.t("列", "Columns"), self.axis_text(axes[1])))
+        stated.append((self.t("读图", "Reading"), self.t("颜色以0为中心: 负值红、正值绿,越深离0越远;粗黑线为零值分界;加粗框为基准情景",
+                                                        "colours centred at zero: negative red, positive green, deeper "
+                                                        "further from zero; the thick black line is the zero contour; "
+                                                        "the boxed cell is the base case")))
         r = self.write_stated(ws, r, stated)
         vals = g.values
-        # a heat map reads by its colours: no red font on a red fill
-        plain = '0.00%;-0.00%' if is_pct(m) else ('#,##0.00;-#,##0.00' if is_money(m) else '0.00;-0.00')
-        nf = self.F(num_format=plain)
-        nf_base = self.F(num_format=plain, bold=True, border=2)
-        scale = {"min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B", "type": "3_color_scale"}
         na = self.metric_na(m)
 
         def axis_fmt(ax, **extra):
@@ -450,25 +451,58 @@ class StudySheetsMixin:
             ws.write_string(r, 0, self.t("输入取值", "Input value") + (self.t(f"({u})", f" ({u})") if u else ""), self.f_head_left)
             ws.write_string(r, 1, metric_label(m, self.zh), self.f_head)
             r += 1
-            first = r
-            for i, (x, y) in enumerate(zip(ax.values, vals)):
-                ws.write_number(r, 0, float(x), axis_fmt(ax, align="left"))
-                self.put_num(ws, r, 1, y, sc, nf_base if i == ax.base_index else nf, na=na)
-                r += 1
-            ws.conditional_format(first, 1, r - 1, 1, scale)
-            return r + 1
+            for i, x in enumerate(ax.values):
+                ws.write_number(r + i, 0, float(x), axis_fmt(ax, align="left"))
+            self.heat_map(ws, r, 1, [[y] for y in vals], m, {(ax.base_index, 0)}, na)
+            return r + len(ax.values) + 1
         rax, cax = axes
         ws.write_string(r, 0, self.t("行 \\ 列", "rows \\ columns"), self.F(bold=True, bg_color=COLORS["heading_fill"], border=1,
                                                                           align="right", font_size=SMALL_PT))
         for j, x in enumerate(cax.values):
             ws.write_number(r, 1 + j, float(x), axis_fmt(cax, align="center"))
         r += 1
-        first = r
         for i, x in enumerate(rax.values):
-            ws.write_number(r, 0, float(x), axis_fmt(rax, align="left"))
-            for j in range(len(cax.values)):
-                on_base = i == rax.base_index and j == cax.base_index
-                self.put_num(ws, r, 1 + j, vals[i][j], sc, nf_base if on_base else nf, na=na)
-            r += 1
-        ws.conditional_format(first, 1, r - 1, len(cax.values), scale)
-        return r + 1
+            ws.write_number(r + i, 0, float(x), axis_fmt(rax, align="left"))
+        self.heat_map(ws, r, 1, [list(row) for row in vals], m, {(rax.base_index, cax.base_index)}, na)
+        return r + len(rax.values) + 1
+
+    def heat_map(self, ws, r0: int, c0: int, values, metric: str, base: set, na: str) -> None:
+        """Values of ``metric`` as a heat map at (r0, c0): colours diverging from zero (losses red,
+        gains green, white at zero; the scale symmetric, so the smallest loss is pale red, never
+        green), a thick line along the zero contour (between a negative cell and its non-negative
+        neighbour), the base point boxed. A metric better when lower swaps the colours."""
+        sc, _ = self.metric_fmt(metric)
+        shown = [[float(v) / sc if finite(v) else None for v in row] for row in values]
+        # a heat map reads by its colours: no red font on a red fill
+        plain = "0.00%;-0.00%" if is_pct(metric) else ("#,##0.00;-#,##0.00" if is_money(metric) else "0.00;-0.00")
+        n, k = len(shown), max((len(row) for row in shown), default=0)
+
+        def loss(i, j):
+            return 0 <= i < n and 0 <= j < len(shown[i]) and shown[i][j] is not None and shown[i][j] < 0
+
+        def gain(i, j):
+            return 0 <= i < n and 0 <= j < len(shown[i]) and shown[i][j] is not None and shown[i][j] >= 0
+
+        for i, row in enumerate(shown):
+            for j, v in enumerate(row):
+                props = {"num_format": plain}
+                if (i, j) in base:
+                    props.update(bold=True, border=2)
+                if loss(i, j):
+                    for side, (di, dj) in (("top", (-1, 0)), ("bottom", (1, 0)), ("left", (0, -1)), ("right", (0, 1))):
+                        if gain(i + di, j + dj):
+                            props.update({side: 5, f"{side}_color": COLORS["zero_contour"]})
+                self.put_num(ws, r0 + i, c0 + j, values[i][j], sc, self.F(**props), na=na)
+        self.diverging_scale(ws, r0, c0, r0 + n - 1, c0 + k - 1, [v for row in shown for v in row if v is not None], metric)
+
+    def diverging_scale(self, ws, r1: int, c1: int, r2: int, c2: int, shown: list[float], metric: str) -> None:
+        """A colour scale centred at zero and symmetric (-M, 0, +M) over a range of shown values."""
+        top = max((abs(v) for v in shown), default=0.0)
+        if top <= 0 or r2 < r1 or c2 < c1:
+            return
+        low, high = COLORS["heat_loss"], COLORS["heat_gain"]
+        if registry.metrics().get(metric) is not None and registry.metrics()[metric].better == "lower":
+            low, high = high, low
+        ws.conditional_format(r1, c1, r2, c2, {"type": "3_color_scale", "min_type": "num", "min_value": -top,
+                                               "mid_type": "num", "mid_value": 0, "max_type": "num", "max_value": top,
+                                               "min_color": low, "mid_color": COLORS["heat_zero"], "max_color": high})
