@@ -102,9 +102,18 @@ def test_breakeven_infeasible_solve_and_human_output(tmp_path):
     assert value_right_of(ws, "临界值") == "未达到" and value_right_of(ws, "可达") == "否"
 
 
+def test_each_study_has_its_own_file(tmp_path):
+    """A solve, the table and the corridor do not overwrite one another."""
+    books = [run_json("breakeven", *args, "-o", tmp_path)["workbook"]
+             for args in ([], ["--table"], ["--corridor"])]
+    assert [Path(b).name for b in books] == ["j_community_breakeven.xlsx", "j_community_breakeven_table.xlsx",
+                                             "j_community_corridor.xlsx"]
+    assert all(Path(b).exists() for b in books)
+
+
 def test_breakeven_table_and_corridor_in_english(tmp_path):
     d = run_json("breakeven", "--table", "--corridor", "--set", "report.language=en", "-o", tmp_path)
-    assert d["workbook"] == str(tmp_path / "j_community_breakeven.xlsx")
+    assert d["workbook"] == str(tmp_path / "j_community_breakeven_table_corridor.xlsx")
     wb = opened(d["workbook"])
     assert wb.sheetnames == ["Break-even", "About"]
     ws = wb["Break-even"]
