@@ -151,3 +151,31 @@ def test_noise_is_covered_by_the_zero_rule(books, which):
     assert not uncovered, uncovered[:20]
     if which == "loan":
         assert noisy > 0          # the loan case has noise to cover (e.g. a closing balance of -1e-12)
+
+
+# ------------------------------------------------------------------ --pdf summary
+def test_pdf_takes_summary_or_nothing(tmp_path):
+    r = CliRunner().invoke(main, ["run", "j_community", "--pdf", "verdict", "-o", str(tmp_path)])
+    assert r.exit_code == 2 and "--pdf takes 'summary' or nothing" in r.stderr
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.libreoffice
+def test_pdf_summary_prints_the_summary_and_the_government_view_only(tmp_path):
+    """`run --pdf summary`: the verdict and the street office's view, a few pages, beside the workbook;
+    `run --pdf SCENARIO` still means the whole workbook."""
+    _need_soffice()
+    r = CliRunner().invoke(main, ["run", "--pdf", "summary", "-o", str(tmp_path), "--no-corridor", "--json"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    import json
+    pdf = tmp_path / "j_community_summary.pdf"
+    assert json.loads(r.stdout)["pdf"] == str(pdf) and pdf.exists()
+    sheets = [re.findall(r"j_community\s+(\S+)", t)[-1] for t in pdf_page_texts(pdf)]          # the footers
+    assert set(sheets) == {"摘要", "政府视角"} and sheets[0] == "摘要" and len(sheets) <= 12, sheets
+    assert "保本微利" in pdf_page_texts(pdf)[0]                  # the verdict on the first page
+    assert all(min(s) >= MIN_PT - PDF_ROUNDING for s in pdf_text_sizes(pdf) if s)
+    r = CliRunner().invoke(main, ["run", "--pdf", "j_community", "-o", str(tmp_path / "full"), "--no-corridor"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0 and (tmp_path / "full" / "j_community.pdf").exists()
+    assert len(pdf_page_texts(tmp_path / "full" / "j_community.pdf")) > 3 * len(sheets)
