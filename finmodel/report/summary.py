@@ -105,10 +105,12 @@ class SummaryMixin:
         for key in self.VERDICT_TESTS:
             row = self.model[key]
             u = display_unit(row)
+            # a yes/no test (the flag 1 = yes) reads 是/否 here, not 1/0
+            flag = units.unit(u).kind == "flag"
+            nf = units.yes_no_format(self.zh) if flag else units.excel_format(u)
             ws.write_string(r, 0, row.label(self.zh))
-            ws.write_formula(r, 1, "=" + ctx.const_cell(row), self.F(num_format=units.excel_format(u), align="right"),
-                             self.vals.const(row))
-            ws.write_string(r, 2, units.label(u, self.zh), self.f_unit)
+            ws.write_formula(r, 1, "=" + ctx.const_cell(row), self.F(num_format=nf, align="right"), self.vals.const(row))
+            ws.write_string(r, 2, self.t("是/否", "yes/no") if flag else units.label(u, self.zh), self.f_unit)
             if key == "verdict_hurdle_rate":
                 ws.write_string(r, 3, self.t("判定检验(随「假设」表实时重算)", "the tests of the tier (live)"), note)
             r += 1
