@@ -16,12 +16,14 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import units
 from ..model.expr import FormulaError
 from .inputs import SECTION_EN, SECTION_ZH, unit_text
-from .layout import COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, HEADER_ROWS, ROW_PT, SMALL_PT, YEAR_COL_W, YEAR_LABEL_W
+from .layout import COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, FONT_PT, HEADER_ROWS, ROW_PT, SMALL_PT, YEAR_COL_W, YEAR_LABEL_W
 from .printing import rows_per_page
 from .render import const_formula, display_unit, is_static, year_formula
 from .writer import display_width
 
 
+#: A note row of a year sheet spans the label, unit, constant and pre-model columns and this many years.
+NOTE_YEARS = 5
 #: The width of the Inputs' source column, characters (a note of 9-pt text wraps at about this many).
 SOURCE_W = 50
 
@@ -148,7 +150,8 @@ class SheetsMixin:
                  "government": self.t("政府视角", "Government view"),
                  "checks": self.t("校验", "Checks")}[key]
         ws.write_string(0, 0, title, self.f_title)
-        ws.write_string(0, 2, self.t("金额单位: 万元", "Amounts in CNY 10,000"), self.f_sub)
+        # in the unit column: repeated on every page across with the labels
+        ws.write_string(0, COL_UNIT, self.t("金额单位: 万元", "Amounts in CNY 10,000"), self.f_sub)
         ws.write_string(1, COL_LABEL, self.t("项目", "Line item"), self.f_head_left)
         ws.write_string(1, COL_UNIT, self.t("单位", "Unit"), self.f_head)
         ws.write_string(1, COL_CONST, third, self.f_head)
@@ -199,14 +202,19 @@ class SheetsMixin:
             return 0.0
         if row.kind == "blank":
             return 0.0
-        if row.kind == "note":
-            ws.write_string(r, COL_LABEL, row.label(self.zh), self.F(italic=True, font_color=COLORS["helper_font"],
-                                                                  font_size=SMALL_PT))
+        if row.kind == "note":             # wrapped across the first printed page's columns
+            text = row.label(self.zh)
+            lines = self.row_lines(row)
+            ws.merge_range(r, COL_LABEL, r, COL_Y0 + NOTE_YEARS - 1, text,
+                           self.F(italic=True, font_color=COLORS["helper_font"], font_size=SMALL_PT, text_wrap=True,
+                                  valign="top"))
+            if lines > 1:
+                ws.set_row(r, ROW_PT * lines)
             return 0.0
         label = row.label(self.zh)
         helper = row.role != "item" and key == "calcs"
         total = row.style == "total"
-        lines = math.ceil(display_width(label) / (YEAR_LABEL_W - 1))
+        lines = self.row_lines(row)
         if lines > 1:                      # a long label wraps in the label column, its row taller
             ws.set_row(r, ROW_PT * lines)
         ws.write_string(r, COL_LABEL, label, self.label_fmt(total, helper, wrap=lines > 1))
@@ -236,6 +244,16 @@ class SheetsMixin:
             ws.write_formula(r, COL_Y0 + j, text, nf, self.cached(row, j))
         return display_width(label)
 
+    def row_lines(self, row) -> int:
+        """The lines a row of a year sheet takes: a long label wraps in the label column, a note
+        across the first page's columns."""
+        if row.kind == "row":
+            return max(1, math.ceil(display_width(row.label(self.zh)) / (YEAR_LABEL_W - 1)))
+        if row.kind == "note":
+            span = YEAR_LABEL_W + 11 + 11 + 1.5 + NOTE_YEARS * YEAR_COL_W
+            return max(1, math.ceil(display_width(row.label(self.zh)) * SMALL_PT / FONT_PT / (span - 4)))
+        return 1
+
     def page_breaks(self, ws, rows, scale: int):
         """Where the printed pages of a year sheet break down the rows, at its print ``scale``.
 
@@ -248,8 +266,7 @@ class SheetsMixin:
         for i, row in enumerate(rows):
             if row.kind == "heading" or not sections:
                 sections.append([])
-            wrap = row.kind == "row" and display_width(row.label(self.zh)) > YEAR_LABEL_W - 1
-            sections[-1].append((HEADER_ROWS + i, 2 if wrap else 1))
+            sections[-1].append((HEADER_ROWS + i, self.row_lines(row)))
         breaks, used = [], 0
         for sec in sections:
             size = sum(n for _, n in sec)
