@@ -62,10 +62,12 @@ class SheetsMixin:
 
     def inputs_heading(self, ws):
         ws.write_string(0, 0, self.t("假设(输入)", "Inputs"), self.f_title)
-        ws.write_string(0, 2, self.t("黄色单元格为输入项,可直接修改,全表随之重算;灰色为结构性输入(需修改YAML后重新运行)。金额单位为元(与YAML一致)。",
-                                     "Yellow cells are inputs: change one and the whole workbook recalculates. Grey cells "
-                                     "are structural (change the YAML and run again). Amounts in CNY, as in the YAML."),
-                        self.f_sub)
+        # across the value and source columns (the printed page's width), wrapped
+        ws.merge_range(0, 2, 0, 3, self.t("黄色单元格为输入项,可直接修改,全表随之重算;灰色为结构性输入(需修改YAML后重新运行)。金额单位为元(与YAML一致)。",
+                                          "Yellow cells are inputs: change one and the whole workbook recalculates. Grey cells "
+                                          "are structural (change the YAML and run again). Amounts in CNY, as in the YAML."),
+                       self.F(italic=True, font_color=COLORS["helper_font"], text_wrap=True, valign="top"))
+        ws.set_row(0, 2 * ROW_PT)
         heads = [self.t("项目", "Assumption"), self.t("单位", "Unit"), self.t("数值", "Value"), self.t("来源", "Source"),
                  self.t("名称(in_ + YAML 路径)", "Name (in_ + YAML path)")]
         for c, h in enumerate(heads):
