@@ -19,6 +19,11 @@ from .studies import finite
 SOLVE_STATUS_ZH = {"solved": "已求解", "jump": "指标在此跳变越过目标", "always": "整个范围内均满足目标",
                    "unreachable": "范围内无法达到", "undefined": "指标无定义"}
 
+#: How a corridor condition's bound was found (finmodel.breakeven.conditions) in Chinese.
+CONDITION_HOW_ZH = {"solved": "已求解", "holds at the bottom of the range": "在搜索范围下限即满足",
+                    "not reached in range": "范围内无法达到", "breached at the bottom of the range": "在搜索范围下限即不满足",
+                    "not breached in range": "范围内始终满足"}
+
 #: The library's notes on a lever (finmodel.breakeven) in Chinese, those without numbers.
 LEVER_NOTES_ZH = {"closes the gap": "消除缺口", "moving it further widens the gap again": "继续调整反而扩大缺口",
                   "it reaches the end of its valid range": "已到有效范围的端点",
@@ -128,7 +133,8 @@ class BreakevenSheetMixin:
             self.put_num(ws, r, 2, con.get("bound"), *self.money_fmt())
             ws.write_string(r, 3, money_per_year(self.zh), self.f_unit)
             self.condition_metric(ws, r, metric, con.get("metric_at_base"))
-            ws.write_string(r, 5, str(con.get("how", "")), self.F(font_size=SMALL_PT))
+            how = str(con.get("how", ""))
+            ws.write_string(r, 5, CONDITION_HOW_ZH.get(how, how) if self.zh else how, self.F(font_size=SMALL_PT))
             r += 1
         if c.levers:
             r += 1
