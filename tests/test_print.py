@@ -33,6 +33,13 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*extension is not supported:Us
               pytest.mark.filterwarnings("ignore:Print area cannot be set:UserWarning")]
 
 LOAN_YAML = ROOT / "assumptions" / "j_community_loan.yaml"
+#: Study workbooks (the study commands' -o), each printed too.
+STUDY_BOOKS = {
+    "breakeven": ["breakeven", "--table", "--corridor"],
+    "spider": ["sensitivity", "--spider", "--set", "report.language=en"],
+    "sobol": ["sensitivity", "--sobol", "-n", "64"],
+    "compare": ["compare", str(ROOT / "assumptions" / "j_community.yaml"), str(ROOT / "assumptions" / "j_community_loan.yaml")],
+}
 STUDIES = ["--tornado", "--montecarlo", "500", "--breakeven-table", "--grid", "support.subsidy_annual_cny=0:3e6:4",
            "--grid", "capex.renovation_cny=-20%:+20%:3"]
 
@@ -51,6 +58,10 @@ def books(tmp_path_factory) -> dict[str, Path]:
     r = CliRunner().invoke(main, ["run", str(LOAN_YAML), "-o", str(d / "loan"), "--no-corridor"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     out["loan"] = d / "loan" / "j_community_loan.xlsx"
+    for key, args in STUDY_BOOKS.items():
+        r = CliRunner().invoke(main, [*args, "-o", str(d / "studies")], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        out[key] = Path(r.stdout.strip().splitlines()[-1].split("Workbook: ")[-1])
     return out
 
 
@@ -66,7 +77,7 @@ def legibility_problems(path: Path) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("which", ["report", "report_en"])
+@pytest.mark.parametrize("which", ["report", "report_en", "loan", *STUDY_BOOKS])
 def test_no_printed_text_under_8pt(books, which):
     """Each sheet's smallest text x its print scale is at least 8 pt, and each page across fits the paper."""
     problems = legibility_problems(books[which])
@@ -90,11 +101,14 @@ def pdfs(books, tmp_path_factory):
         res = convert([books[key]], "pdf", d / key)
         assert res.returncode == 0, res.stderr
         out[key] = res.outputs[0]
+    res = convert([books[k] for k in STUDY_BOOKS], "pdf", d / "studies")
+    assert res.returncode == 0, res.stderr
+    out.update(zip(STUDY_BOOKS, res.outputs))
     return out
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("which", ["report", "report_en"])
+@pytest.mark.parametrize("which", ["report", "report_en", "loan", *STUDY_BOOKS])
 def test_pdf_has_no_text_under_8pt(pdfs, which):
     pages = pdf_text_sizes(pdfs[which])
     small = [(i, round(min(s), 2)) for i, s in enumerate(pages, 1) if s and min(s) < MIN_PT - PDF_ROUNDING]

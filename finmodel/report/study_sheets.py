@@ -334,10 +334,11 @@ class StudySheetsMixin:
         n = len(names)
         # scenario names head the columns: wide enough for the longest (with "(reference)") on one line
         wide = max([display_width(x) for x in names] + [0.0]) + display_width(self.t("(基准)", " (reference)")) + 2
-        self.setcol(ws, 0, 0, 40)
+        self.setcol(ws, 0, 0, 34)
         self.setcol(ws, 1, 1, 11)
         self.setcol(ws, 2, 1 + n, min(32.0, max(15.0, wide)))
-        self.setcol(ws, 2 + n, 2 + n, 50)
+        self.setcol(ws, 2 + n, 2 + n, 36)
+        self.print_repeat["compare"] = 1          # the indicators' names on every page across
         r += 1
         ws.write_string(r, 0, self.t("情景", "Scenarios"), self.h2())
         r += 1
