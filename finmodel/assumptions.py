@@ -13,16 +13,64 @@ applies ``extends`` and ``--set`` and turns validation errors into one-line ``In
 from __future__ import annotations
 
 import math
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .i18n import t
+
+
+#: A percentage as text: ``8%``, ``-2.5 %``, ``90％`` (a full-width sign too).
+PERCENT_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*[%％]\s*$")
+
+
+def percent_value(v):
+    """``'8%'`` -> 0.08; anything else unchanged (left to the field's own validation)."""
+    if isinstance(v, str):
+        m = PERCENT_RE.match(v)
+        if m:
+            return float(m.group(1)) / 100.0
+    return v
+
+
+#: Yes/no in Chinese, as a street office writes it (true/false stay as they are).
+YES_NO = {"是": True, "否": False}
+
+
+def is_fraction_field(info) -> bool:
+    """A field whose unit (the ``[...]`` at the end of its description) is a fraction."""
+    d = (info.description or "").rstrip()
+    return d.endswith("[fraction]") or d.endswith("[fraction/year]")
+
 
 class Strict(BaseModel):
-    """Base of every section: unknown keys rejected, frozen, no NaN or infinity."""
+    """Base of every section: unknown keys rejected, frozen, no NaN or infinity.
+
+    A fraction (a field whose unit is ``[fraction]``) may be written as a percentage, ``8%``
+    or ``90%`` (in the YAML and in ``--set``), as well as 0.08 or 0.90; a yes/no as 是/否.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _percentages(cls, data):
+        if not isinstance(data, dict):
+            return data
+        out = None
+        for name, info in cls.model_fields.items():
+            if name in data and info.annotation is bool and data[name] in YES_NO:
+                out = out if out is not None else dict(data)
+                out[name] = YES_NO[data[name]]
+            elif name in data and is_fraction_field(info):
+                v = data[name]
+                new = [percent_value(x) for x in v] if isinstance(v, list) else percent_value(v)
+                if new is not v and new != v:
+                    out = out if out is not None else dict(data)
+                    out[name] = new
+        return data if out is None else out
 
 
 def F(default, lo=None, hi=None, desc: str = "", **kw):
@@ -48,15 +96,15 @@ class ScenarioInfo(Strict):
     def _safe_name(cls, v: str) -> str:
         bad = set('/\\:*?"<>|\0') | {"\n", "\r", "\t"}
         if any(c in bad for c in v) or v in {".", ".."} or v.startswith("."):
-            raise ValueError("must be a plain file name (no path separators, no leading dot)")
+            raise ValueError(t("must be a plain file name (no path separators, no leading dot)", "须为普通文件名(不含路径分隔符,不以点开头)"))
         return v
 
     @model_validator(mode="after")
     def _calibration_within(self):
         if self.calibration_year > self.concession_years:
-            raise ValueError(
-                f"calibration_year {self.calibration_year} is after the last operating year "
-                f"{self.concession_years}")
+            raise ValueError(t(
+                f"calibration_year {self.calibration_year} is after the last operating year {self.concession_years}",
+                f"calibration_year {self.calibration_year} 晚于最后一个运营年 {self.concession_years}"))
         return self
 
 
@@ -111,9 +159,9 @@ class PropertyService(Strict):
     def _steps_increasing(self):
         years = [s.from_year for s in self.fee_steps]
         if years[0] != 1:
-            raise ValueError("fee_steps: the first step must start at from_year 1")
+            raise ValueError(t("fee_steps: the first step must start at from_year 1", "fee_steps: 第一档须从 from_year 1 开始"))
         if any(b <= a for a, b in zip(years, years[1:])):
-            raise ValueError("fee_steps: from_year must increase strictly from one step to the next")
+            raise ValueError(t("fee_steps: from_year must increase strictly from one step to the next", "fee_steps: 各档的 from_year 须严格递增"))
         return self
 
 
@@ -146,7 +194,7 @@ class Space(Strict):
     def _shares(self):
         total = sum(t.share for t in self.tiers)
         if abs(total - 1.0) > 1e-9:
-            raise ValueError(f"tiers: shares sum to {total:.6g}, must sum to 1")
+            raise ValueError(t(f"tiers: shares sum to {total:.6g}, must sum to 1", f"tiers: 各业态比例之和为 {total:.6g},须为1"))
         return self
 
 
@@ -188,9 +236,9 @@ class Mix(Strict):
     def _ref(cls, v: dict[str, float]) -> dict[str, float]:
         want = {"rent", "parking", "property_fees", "other"}
         if set(v) != want:
-            raise ValueError(f"reference: keys must be {sorted(want)}")
+            raise ValueError(t(f"reference: keys must be {sorted(want)}", f"reference: 键须为 {sorted(want)}"))
         if any((not math.isfinite(x)) or x < 0 or x > 1 for x in v.values()):
-            raise ValueError("reference: each share must be a fraction between 0 and 1")
+            raise ValueError(t("reference: each share must be a fraction between 0 and 1", "reference: 每项比例须在0与1之间"))
         return v
 
 
@@ -215,7 +263,7 @@ class Support(Strict):
     @model_validator(mode="after")
     def _years(self):
         if self.subsidy_last_year < self.subsidy_first_year:
-            raise ValueError("subsidy_last_year is before subsidy_first_year")
+            raise ValueError(t("subsidy_last_year is before subsidy_first_year", "subsidy_last_year 早于 subsidy_first_year"))
         return self
 
 
@@ -267,7 +315,7 @@ class VatRates(Strict):
         for name in ("general_leasing", "general_service", "small_leasing", "small_service"):
             years = [r.from_year for r in getattr(self, name)]
             if any(b <= a for a, b in zip(years, years[1:])):
-                raise ValueError(f"{name}: from_year must increase strictly")
+                raise ValueError(t(f"{name}: from_year must increase strictly", f"{name}: from_year 须严格递增"))
         return self
 
 
@@ -330,7 +378,7 @@ class Loan(Strict):
     @model_validator(mode="after")
     def _grace(self):
         if self.grace_years >= self.tenor_years:
-            raise ValueError("grace_years must be shorter than tenor_years")
+            raise ValueError(t("grace_years must be shorter than tenor_years", "宽限期 grace_years 须短于贷款期限 tenor_years"))
         return self
 
 
@@ -425,7 +473,7 @@ class Corridor(Strict):
     @model_validator(mode="after")
     def _one_cap(self):
         if self.max_equity_irr is None and self.max_margin_avg is None:
-            raise ValueError("set at least one micro-profit cap (max_equity_irr or max_margin_avg)")
+            raise ValueError(t("set at least one micro-profit cap (max_equity_irr or max_margin_avg)", "至少设置一个微利上限(max_equity_irr 或 max_margin_avg)"))
         return self
 
 
@@ -487,28 +535,28 @@ class Distribution(Strict):
         given = {k for k in _ALL_DIST_PARAMS if getattr(self, k) is not None}
         missing = sorted(required - given)
         if missing:
-            raise ValueError(f"{self.dist} needs {', '.join(missing)}")
+            raise ValueError(t(f"{self.dist} needs {', '.join(missing)}", f"{self.dist} 分布需要 {', '.join(missing)}"))
         extra = sorted(given - required - optional)
         if extra:
-            raise ValueError(f"{self.dist} does not take {', '.join(extra)}")
+            raise ValueError(t(f"{self.dist} does not take {', '.join(extra)}", f"{self.dist} 分布不接受 {', '.join(extra)}"))
         lo, mode, hi = self.min, self.mode, self.max
         if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"min {lo:g} is above max {hi:g}")
+            raise ValueError(t(f"min {lo:g} is above max {hi:g}", f"最小值 min {lo:g} 大于最大值 max {hi:g}"))
         if mode is not None and not (lo <= mode <= hi):
-            raise ValueError(f"mode {mode:g} is outside [min, max] = [{lo:g}, {hi:g}]")
+            raise ValueError(t(f"mode {mode:g} is outside [min, max] = [{lo:g}, {hi:g}]", f"众数 mode {mode:g} 不在 [min, max] = [{lo:g}, {hi:g}] 内"))
         if self.sd is not None and not self.sd > 0:
-            raise ValueError(f"sd must be > 0 (got {self.sd:g})")
+            raise ValueError(t(f"sd must be > 0 (got {self.sd:g})", f"标准差 sd 须大于0(现为 {self.sd:g})"))
         if self.dist in ("normal", "lognormal") and lo is not None and hi is not None and lo == hi:
-            raise ValueError("truncation min and max are equal: use a uniform with min = max for a constant")
+            raise ValueError(t("truncation min and max are equal: use a uniform with min = max for a constant", "截断的 min 与 max 相等: 常数请用 min = max 的均匀分布"))
         if self.dist == "lognormal" and not self.mean > 0:
-            raise ValueError(f"lognormal mean must be > 0 (got {self.mean:g})")
+            raise ValueError(t(f"lognormal mean must be > 0 (got {self.mean:g})", f"对数正态分布的均值须大于0(现为 {self.mean:g})"))
         if self.dist == "discrete" and self.probs is not None:
             if len(self.probs) != len(self.values):
-                raise ValueError(f"probs has {len(self.probs)} items for {len(self.values)} values")
+                raise ValueError(t(f"probs has {len(self.probs)} items for {len(self.values)} values", f"probs 有 {len(self.probs)} 项,而 values 有 {len(self.values)} 项"))
             if any(p < 0 for p in self.probs):
-                raise ValueError("probs must be non-negative")
+                raise ValueError(t("probs must be non-negative", "概率 probs 不能为负"))
             if abs(sum(self.probs) - 1.0) > 1e-9:
-                raise ValueError(f"probs sum to {sum(self.probs):.6g}, must sum to 1")
+                raise ValueError(t(f"probs sum to {sum(self.probs):.6g}, must sum to 1", f"概率 probs 之和为 {sum(self.probs):.6g},须为1"))
         return self
 
 
@@ -522,7 +570,7 @@ class RankCorrelation(Strict):
     @model_validator(mode="after")
     def _distinct(self):
         if self.between[0] == self.between[1]:
-            raise ValueError("a correlation needs two different inputs")
+            raise ValueError(t("a correlation needs two different inputs", "相关关系须涉及两个不同的输入"))
         return self
 
 
@@ -541,15 +589,15 @@ class Uncertainty(Strict):
         paths = [d.path for d in self.inputs]
         dup = sorted({p for p in paths if paths.count(p) > 1})
         if dup:
-            raise ValueError(f"inputs: {dup[0]} has two distributions")
+            raise ValueError(t(f"inputs: {dup[0]} has two distributions", f"inputs: {dup[0]} 有两个分布"))
         seen = set()
         for i, c in enumerate(self.correlations):
             for p in c.between:
                 if p not in paths:
-                    raise ValueError(f"correlations.{i}: {p} has no distribution in uncertainty.inputs")
+                    raise ValueError(t(f"correlations.{i}: {p} has no distribution in uncertainty.inputs", f"correlations.{i}: {p} 在 uncertainty.inputs 中没有分布"))
             pair = frozenset(c.between)
             if pair in seen:
-                raise ValueError(f"correlations.{i}: the pair {c.between[0]}, {c.between[1]} is listed twice")
+                raise ValueError(t(f"correlations.{i}: the pair {c.between[0]}, {c.between[1]} is listed twice", f"correlations.{i}: {c.between[0]} 与 {c.between[1]} 重复列出"))
             seen.add(pair)
         return self
 
@@ -565,9 +613,9 @@ class Driver(Strict):
     @model_validator(mode="after")
     def _range(self):
         if (self.low is None) != (self.high is None):
-            raise ValueError("give both low and high, or neither")
+            raise ValueError(t("give both low and high, or neither", "low 与 high 须同时给出或都不给"))
         if self.low is not None and self.low > self.high:
-            raise ValueError(f"low {self.low:g} is above high {self.high:g}")
+            raise ValueError(t(f"low {self.low:g} is above high {self.high:g}", f"low {self.low:g} 大于 high {self.high:g}"))
         return self
 
 
@@ -585,13 +633,13 @@ class Sensitivity(Strict):
     def _steps(self):
         s = self.spider_steps
         if any(b <= a for a, b in zip(s, s[1:])):
-            raise ValueError("spider_steps must increase strictly")
+            raise ValueError(t("spider_steps must increase strictly", "spider_steps 须严格递增"))
         if any(x <= -1.0 or x > 10.0 for x in s):
-            raise ValueError("spider_steps must lie in (-1, 10]")
+            raise ValueError(t("spider_steps must lie in (-1, 10]", "spider_steps 须在 (-1, 10] 内"))
         paths = [d.path for d in self.drivers]
         dup = sorted({p for p in paths if paths.count(p) > 1})
         if dup:
-            raise ValueError(f"drivers: {dup[0]} is listed twice")
+            raise ValueError(t(f"drivers: {dup[0]} is listed twice", f"drivers: {dup[0]} 重复列出"))
         return self
 
 
@@ -600,23 +648,113 @@ def numeric_path_problem(root: BaseModel, path: str) -> str | None:
     node: object = root
     parts = path.split(".")
     if parts[0] in ("uncertainty", "sensitivity", "sources"):
-        return f"'{path}' is not an assumption of the model"
+        return t(f"'{path}' is not an assumption of the model", f"'{path}' 不是模型的假设")
     for part in parts:
         if isinstance(node, BaseModel):
             if part not in type(node).model_fields:
-                return f"no such assumption '{part}' in '{path}'"
+                return t(f"no such assumption '{part}' in '{path}'", f"'{path}' 中没有假设 '{part}'")
             node = getattr(node, part)
         elif isinstance(node, list):
             if not part.isdigit():
-                return f"'{part}' in '{path}' is not a list index"
+                return t(f"'{part}' in '{path}' is not a list index", f"'{path}' 中的 '{part}' 不是列表序号")
             if int(part) >= len(node):
-                return f"index {part} in '{path}' is out of range (the list has {len(node)} items)"
+                return t(f"index {part} in '{path}' is out of range (the list has {len(node)} items)",
+                         f"'{path}' 中的序号 {part} 超出范围(该列表有 {len(node)} 项)")
             node = node[int(part)]
         else:
-            return f"no such assumption '{part}' in '{path}'"
+            return t(f"no such assumption '{part}' in '{path}'", f"'{path}' 中没有假设 '{part}'")
     if isinstance(node, bool) or not isinstance(node, (int, float)):
-        return f"'{path}' is not a numeric assumption"
+        return t(f"'{path}' is not a numeric assumption", f"'{path}' 不是数值假设")
     return None
+
+
+# --------------------------------------------------------------------------- absent streams, relative ranges
+#: The sections that carry the deal's money, and what ``SECTION: absent`` sets (the stream is not
+#: part of the deal). A scenario file must give each of them or say it is absent
+#: (finmodel.scenarios.load), so a forgotten section never runs silently on defaults.
+ABSENT = {
+    "capex": {"renovation_cny": 0, "refits": [], "periodic_refit_cny": 0, "handback_cost_cny": 0,
+              "pre_operating_cost_cny": 0},
+    "space": {"total_area_m2": 0},
+    "property_service": {"base_area_m2": 0, "expanded_area_m2": 0},
+    "parking": {"existing_spaces": 0, "new_spaces": 0},
+    "support": {"subsidy_annual_cny": 0, "capital_grant_cny": 0},
+}
+
+#: The fields of the study sections that may be written relative to the input's base value.
+RELATIVE_FIELDS = {"sensitivity.drivers": ("low", "high"),
+                   "uncertainty.inputs": ("min", "mode", "max", "mean", "sd", "values")}
+
+
+def _is_relative(v) -> bool:
+    return isinstance(v, str) and PERCENT_RE.match(v) is not None or (isinstance(v, str) and v.strip() == "base")
+
+
+def _study_items(data: dict):
+    for section, fields in RELATIVE_FIELDS.items():
+        sec, key = section.split(".")
+        items = (data.get(sec) or {}).get(key) if isinstance(data.get(sec), dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                yield item, fields
+
+
+def _has_relative(data: dict) -> bool:
+    for item, fields in _study_items(data):
+        for f in fields:
+            v = item.get(f)
+            if _is_relative(v) or (isinstance(v, list) and any(_is_relative(x) for x in v)):
+                return True
+    return False
+
+
+def value_at(root: BaseModel, path: str):
+    """The value of a dotted path in a validated model, or None when it is not there."""
+    node: object = root
+    for part in path.split("."):
+        if isinstance(node, BaseModel) and part in type(node).model_fields:
+            node = getattr(node, part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node if isinstance(node, (int, float)) and not isinstance(node, bool) else None
+
+
+def resolve_relative(data: dict, base: "Assumptions") -> dict:
+    """Study ranges written relative to the input's base value, as numbers.
+
+    ``-20%`` is base x 0.8, ``+20%`` base x 1.2, ``0%`` or ``base`` the base itself; for ``sd``,
+    ``10%`` is 10 % of |base|. They follow the scenario's values (and ``--set``). A path that is
+    not in the scenario is left to the checks of the study paths.
+    """
+    data = dict(data)
+    for section, fields in RELATIVE_FIELDS.items():
+        sec, key = section.split(".")
+        if not isinstance(data.get(sec), dict) or not isinstance(data[sec].get(key), list):
+            continue
+        items = []
+        for item in data[sec][key]:
+            if isinstance(item, dict):
+                b = value_at(base, str(item.get("path", "")))
+                if b is not None:
+                    item = dict(item)
+                    for f in fields:
+                        item[f] = _resolve(item.get(f), b, f == "sd")
+            items.append(item)
+        data[sec] = {**data[sec], key: items}
+    return data
+
+
+def _resolve(v, base: float, spread: bool):
+    if isinstance(v, list):
+        return [_resolve(x, base, spread) for x in v]
+    if not _is_relative(v):
+        return v
+    if v.strip() == "base":
+        return float(base)
+    r = percent_value(v)
+    return abs(base) * r if spread else base * (1.0 + r)
 
 
 # --------------------------------------------------------------------------- root
@@ -648,6 +786,21 @@ class Assumptions(Strict):
     sources: dict[str, str] = Field(default_factory=dict,
                                     description="Source note per dotted key (also given inline as {value, source}).")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_and_relative(cls, data):
+        """``parking: absent`` (a stream the deal does not have) and study ranges relative to the base."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, zero in ABSENT.items():
+            if isinstance(out.get(name), str) and out[name].strip() in ("absent", "无"):
+                out[name] = dict(zero)
+        if _has_relative(out):
+            out = resolve_relative(out, cls.model_validate(
+                {k: v for k, v in out.items() if k not in ("sensitivity", "uncertainty")}))
+        return out
+
     @model_validator(mode="after")
     def _cross(self):
         n = self.scenario.concession_years
@@ -657,13 +810,13 @@ class Assumptions(Strict):
         ]
         for key, year, active in checks:
             if active and year > n:
-                raise ValueError(f"{key} = {year} is beyond the concession of {n} years")
+                raise ValueError(t(f"{key} = {year} is beyond the concession of {n} years", f"{key} = {year} 超出 {n} 年运营期"))
         for i, r in enumerate(self.capex.refits):
             if r.year > n:
-                raise ValueError(f"capex.refits.{i}.year = {r.year} is beyond the concession of {n} years")
+                raise ValueError(t(f"capex.refits.{i}.year = {r.year} is beyond the concession of {n} years", f"capex.refits.{i}.year = {r.year} 超出 {n} 年运营期"))
         for key, val in self.sources.items():
             if not isinstance(val, str):
-                raise ValueError(f"sources.{key}: a source note must be text")
+                raise ValueError(t(f"sources.{key}: a source note must be text", f"sources.{key}: 来源说明须为文字"))
         return self
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import model as model_pkg
-from . import paths
+from . import paths, progress
 from .assumptions import Assumptions
 from .errors import InputError
 from .model.compile import execute, prepare
@@ -206,7 +206,7 @@ def compute_metrics(pj: Projection, names: tuple[str, ...] | None = None) -> dic
     want = METRIC_NAMES + FLAG_NAMES if names is None else tuple(names)
     unknown = [n for n in want if n not in pj.scalars]
     if unknown:
-        raise InputError(f"unknown metric(s): {', '.join(sorted(unknown))}; known: {', '.join(METRIC_NAMES)}",
+        raise InputError(f"unknown metric '{sorted(unknown)[0]}'{_suggest(sorted(unknown)[0], METRIC_NAMES)}",
                          param="metrics")
     out = {}
     for k in want:
@@ -267,7 +267,7 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
     names = METRIC_NAMES + FLAG_NAMES if metrics is None else tuple(dict.fromkeys(metrics))
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise InputError(f"unknown metric(s): {', '.join(unknown)}; known: {', '.join(known)}", param="metrics")
+        raise InputError(f"unknown metric '{unknown[0]}'{_suggest(unknown[0], known)}", param="metrics")
     if tune_memory:
         from ._memory import keep_heap
         keep_heap()
@@ -281,6 +281,7 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
         lo, hi = lo_hi
         for k, v in res.items():
             out[k][lo:hi] = v.astype(bool) if k in _BOOL else v
+        progress.tick(hi - lo)
 
     import multiprocessing as mp
 
@@ -295,3 +296,8 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
         for lo_hi in bounds:
             take(lo_hi, _score_chunk(lo_hi, job))
     return out
+
+
+def _suggest(name, known) -> str:
+    from .registry import suggest
+    return suggest(name, known)

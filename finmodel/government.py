@@ -114,8 +114,8 @@ def government_metrics(pj: Projection, a: Assumptions | None = None, *, names: t
     want = GOV_METRIC_NAMES if names is None else tuple(names)
     unknown = set(want) - set(GOV_METRIC_NAMES)
     if unknown:
-        raise InputError(f"unknown metric(s): {', '.join(sorted(unknown))}; known: {', '.join(GOV_METRIC_NAMES)}",
-                         param="metrics")
+        bad = sorted(unknown)[0]
+        raise InputError(f"unknown metric '{bad}'{_suggest(bad, GOV_METRIC_NAMES)}", param="metrics")
     _need_rows(pj)
     return {k: np.array(pj.scalar(k), dtype=float) for k in GOV_METRIC_NAMES if k in want}
 
@@ -286,3 +286,8 @@ def summary_lines(v: dict) -> list[str]:
         f"Residents               {residents}",
         *[f"Note: {n}" for n in v["notes"][:2]],
     ]
+
+
+def _suggest(name, known) -> str:
+    from .registry import suggest
+    return suggest(name, known)

@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from .i18n import t
 from .errors import EnvironmentFault, UsageError
 
 
@@ -32,17 +33,19 @@ def lock_files(path: Path) -> list[Path]:
 def check_not_locked(path: Path) -> None:
     for lock in lock_files(path):
         if lock.exists():
-            raise EnvironmentFault(f"{path}: the file is open in a spreadsheet program ({lock.name}); close it and run again")
+            raise EnvironmentFault(t(f"{path}: the file is open in a spreadsheet program ({lock.name}); close it and run again",
+                                       f"{path}: 文件正在电子表格程序中打开({lock.name});请关闭后重新运行"))
 
 
 def ensure_dir(folder: Path) -> Path:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder}: output path exists and is not a folder", param="folder")
+        raise UsageError(t(f"{folder}: output path exists and is not a folder", f"{folder}: 输出路径已存在且不是文件夹"), param="folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise EnvironmentFault(f"{folder}: cannot create the output folder: {exc.strerror or exc}") from None
+        raise EnvironmentFault(t(f"{folder}: cannot create the output folder: {exc.strerror or exc}",
+                                 f"{folder}: 无法创建输出文件夹: {exc.strerror or exc}")) from None
     return folder
 
 
@@ -55,7 +58,8 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
         os.close(fd)
     except OSError as exc:
-        raise EnvironmentFault(f"{path.parent}: cannot write here: {exc.strerror or exc}") from None
+        raise EnvironmentFault(t(f"{path.parent}: cannot write here: {exc.strerror or exc}",
+                                 f"{path.parent}: 无法在此写入: {exc.strerror or exc}")) from None
     tmp = Path(tmp_name)
     try:
         write(tmp)
@@ -63,7 +67,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise EnvironmentFault(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise EnvironmentFault(t(f"{path}: cannot write: {exc.strerror or exc}", f"{path}: 无法写入: {exc.strerror or exc}")) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -72,6 +76,10 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
 
 def write_text_atomic(path: Path, text: str) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def jsonable(obj):

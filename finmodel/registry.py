@@ -92,6 +92,35 @@ def metric_names(a=None) -> tuple[str, ...]:
     return tuple(metrics(a))
 
 
+#: An IRR target is solved as an NPV test at that rate (MODEL.md section 5: no decision rests on an
+#: IRR, which can have several roots): the NPV metric and the rate it is discounted at.
+IRR_AS_NPV = {"project_irr": ("npv", "discount.project_rate"),
+              "equity_irr": ("equity_npv", "discount.equity_hurdle_rate"),
+              "project_irr_pre_tax": ("npv_pre_tax", "discount.project_rate")}
+
+
+
+def solved_metric(metric: str) -> str:
+    """The metric a target on ``metric`` is solved on (and whose values a break-even reports at the
+    base and the ends): the NPV an IRR stands for, else the metric itself."""
+    return IRR_AS_NPV[metric][0] if metric in IRR_AS_NPV else metric
+
+
+def suggest(name: str, known, *, listing: bool = True) -> str:
+    """' (did you mean 'npv'?)' for a name close to one of ``known`` (case ignored first), else the
+    list of known names (``listing``) or ''."""
+    import difflib
+
+    known = list(known)
+    lower = {k.lower(): k for k in known}
+    close = [lower[name.lower()]] if name.lower() in lower else difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    from .i18n import t
+
+    if close:
+        return t(f" (did you mean '{close[0]}'?)", f"(是否是 '{close[0]}'?)")
+    return t(f"; known: {', '.join(known)}", f";可选: {', '.join(known)}") if listing else ""
+
+
 def unit(key: str, a=None) -> str:
     """The unit code (:mod:`finmodel.units`) of a row or metric."""
     return _model(a)[key].unit

@@ -36,6 +36,7 @@ def summarise(pj: Projection, scenario: int = 0, metrics: dict | None = None, *,
     out = {
         "scenario": a.scenario.name,
         "title": a.scenario.title,
+        "paper_case": a.scenario.paper_case,
         "discount_rate": float(pj.project_rate[i]),
         "equity_hurdle_rate": float(pj.equity_rate[i]),
         "start_year": a.scenario.start_year,

@@ -54,7 +54,7 @@ def test_run_json_keys_and_report(tmp_path):
 def test_run_default_scenario_and_table(tmp_path):
     r = invoke("run", "-o", tmp_path)
     assert r.exit_code == 0
-    assert "Project NPV" in r.stdout and "万元" in r.stdout
+    assert "NPV" in r.stdout and "万元" in r.stdout
     assert (tmp_path / "j_community.xlsx").exists()
 
 
@@ -104,8 +104,13 @@ def test_loan_scenario_ships_and_has_dscr():
     assert m["dscr_min"] is not None and m["equity_npv"] != m["npv"]
 
 
-def test_packaged_copy_is_identical():
-    assert (ROOT / "finmodel" / "data" / "j_community.yaml").read_bytes() == BASE_YAML.read_bytes()
+def test_packaged_copies_are_identical():
+    # every scenario of assumptions/ ships inside the package (finmodel run j_community_loan works
+    # from any folder); the two copies must not drift
+    files = sorted((ROOT / "assumptions").glob("*.yaml"))
+    assert len(files) >= 3
+    for f in files:
+        assert (ROOT / "finmodel" / "data" / f.name).read_bytes() == f.read_bytes(), f.name
 
 
 # ------------------------------------------------------------------ bad input
@@ -249,12 +254,12 @@ def test_locked_report_is_refused(tmp_path):
 def test_console_script_subprocess(tmp_path):
     """The real process: exit code, one stderr line and no traceback through the entry point."""
     bad = tmp_path / "bad.yaml"
-    bad.write_text("scenario: {name: x}\nspace: {total_area_m2: -1}\n", encoding="utf-8")
+    bad.write_text("extends: j_community.yaml\nscenario: {name: x}\nspace: {total_area_m2: -1}\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     p = subprocess.run([sys.executable, "-m", "finmodel", "run", str(bad), "-o", str(tmp_path / "o")],
                        capture_output=True, text=True, env=env)
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr.strip().splitlines() == [f"error: {bad}: space.total_area_m2: Input should be greater than or "
+    assert p.stderr.strip().splitlines() == [f"error: {bad}:3:9: space.total_area_m2: Input should be greater than or "
                                              f"equal to 0 (got -1)"]
     assert not (tmp_path / "o").exists()
 

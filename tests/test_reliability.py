@@ -218,7 +218,8 @@ def test_rename_fault_and_unwritable_folder(outdir, monkeypatch):
 
     monkeypatch.setattr(os, "replace", refuse)
     check_one_line(invoke(["run", "-o", outdir]), 1, ["Permission denied"], outdir, before)
-    monkeypatch.undo()
+    monkeypatch.undo()                                  # (undoes the English terminal of conftest too)
+    monkeypatch.setenv("FINMODEL_LANG", "en")
     import tempfile
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     check_one_line(invoke(["run", "-o", outdir]), 1, ["cannot write here"], outdir, before)

@@ -2,7 +2,7 @@
 
 An example is a ``$ finmodel ...`` line in a ```console block (``\\`` continues it on the next
 line) and the lines after it up to the next ``$`` line: what the command prints, stdout and
-stderr together. It is run with this Python in a scratch folder where ``assumptions/`` is the
+stderr together. It is run with this Python in a scratch folder where ``assumptions/`` and ``docs/`` are the
 repository's, so relative paths in the text are what a reader sees.
 
 - An example with no output lines is shown, not run (``--pdf``, long runs).
@@ -84,7 +84,8 @@ def examples(path: Path) -> list[Example]:
 
 def run(cmd: str, workdir: Path) -> list[str]:
     argv = shlex.split(cmd)
-    env = {**os.environ, "COLUMNS": "200", "SOURCE_DATE_EPOCH": "1767225600", "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "COLUMNS": "100", "SOURCE_DATE_EPOCH": "1767225600", "PYTHONHASHSEED": "0",
+           "FINMODEL_LANG": "en"}
     env.pop("FORCE_COLOR", None)
     r = subprocess.run([sys.executable, "-m", "finmodel", *argv[1:]], cwd=workdir, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", timeout=600)
@@ -142,7 +143,8 @@ def process(files: list[Path], write: bool) -> int:
     bad = 0
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        (work / "assumptions").symlink_to(ROOT / "assumptions", target_is_directory=True)
+        for folder in ("assumptions", "docs"):
+            (work / folder).symlink_to(ROOT / folder, target_is_directory=True)
         for path in files:
             lines = path.read_text(encoding="utf-8").splitlines()
             for ex in reversed(examples(path)):          # from the end: earlier line numbers stay valid

@@ -45,13 +45,23 @@ class Corridor:
     def gap(self) -> float:
         return self.least - self.most
 
+    def sets(self, which: str) -> list[str] | None:
+        """``--set`` arguments that reproduce the least (``which='least'``, rounded up to a whole CNY)
+        or the most (rounded down) with ``finmodel run``: the corridor's subsidy is flat, so the
+        scenario's step-down is set to 0. None when that end does not exist."""
+        v = self.least if which == "least" else self.most
+        if not math.isfinite(v):
+            return None
+        amount = math.ceil(v) if which == "least" else math.floor(v)
+        return [f"{SUBSIDY}={amount}", "support.subsidy_step_down=0"]
+
     def to_dict(self) -> dict:
         return {"least": self.least, "most": self.most, "exists": self.exists, "gap": self.gap,
                 "subsidy_years": list(self.years), "hurdle_rate": self.hurdle_rate, "dscr_floor": self.dscr_floor,
                 "caps": dict(self.caps), "base_subsidy": self.base_subsidy, "range": [self.lo, self.hi],
                 "least_binding": self.least_binding, "most_binding": self.most_binding,
                 "constraints": self.constraints, "levers": self.levers, "message": self.message,
-                "evaluations": self.evaluations}
+                "evaluations": self.evaluations, "sets": {"least": self.sets("least"), "most": self.sets("most")}}
 
 
 def subsidy_corridor(a: Assumptions, lo: float | None = None, hi: float | None = None, *,

@@ -136,6 +136,10 @@ def _leaf_paths(data: dict, spec_path: str) -> list[str]:
     except KeyError as exc:
         pos = exc.args[0]
         hint = did_you_mean(probe[: pos + 1])
+        if not hint and len(parts) == 1:        # a short name of the break-even table: subsidy, capex, ...
+            from .. import registry
+            hint = registry.suggest(spec_path, [k for k, _, _ in TABLE_DRIVERS], listing=False)
+            hint = hint or f"; short names: {', '.join(k for k, _, _ in TABLE_DRIVERS)}, or a dotted path"
         raise UsageError(f"no such assumption '{parts[pos]}'{hint}", param="vary", key=spec_path) from None
     import typing
 

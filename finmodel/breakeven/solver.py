@@ -14,7 +14,8 @@ from .evaluator import _Evaluator
 from .problem import Pick, _Bound, _h, _Outcome, _Problem
 from .refine import _keep, _refine
 from .results import BreakEven, _result
-from .targets import IRR_AS_NPV, Target, _number, parse_target
+from ..registry import IRR_AS_NPV
+from .targets import Target, _number, parse_target
 
 _REL_STEPS = np.array([-0.9, -0.75, -0.5, -0.25, -0.1, -0.05, -0.01, 0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0])
 _K = 56

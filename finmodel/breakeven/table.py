@@ -14,7 +14,8 @@ from .drivers import resolve_driver, table_drivers
 from .problem import Pick, _Problem
 from .results import BreakEven, _result, fmt_metric, fmt_value
 from .solver import _problem, _solve_problems
-from .targets import NEVER_IS_INFINITE, Target, parse_target, solved_metric
+from ..registry import solved_metric
+from .targets import NEVER_IS_INFINITE, Target, parse_target
 
 
 def breakeven_table(a: Assumptions, target: str | Target = "npv=0", drivers: Sequence[str] | None = None):
@@ -103,4 +104,5 @@ def _table_row(key: str, r: BreakEven, p: _Problem, t: Target) -> dict:
         "feasible": r.feasible, "achieved": r.achieved, "lo": r.lo, "hi": r.hi,
         "metric_at_lo": r.metric_at_lo, "metric_at_hi": r.metric_at_hi, "closest_value": r.closest_value,
         "closest_metric": r.closest_metric, "note": _table_note(r, p, t),
+        "sets": " ".join(f"--set {x}" for x in r.sets()) if r.feasible else "",
     }

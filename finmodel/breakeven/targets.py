@@ -14,20 +14,6 @@ from ..errors import UsageError
 #: The floor of the tolerance scale by the metric's unit (finmodel.registry): a target of 0 CNY
 #: is solved to about 1e-10 of the base NPV, not of 0.
 _UNIT_FLOOR = {"CNY": 1.0, "years": 1e-3, "ratio": 1e-4, "fraction": 1e-4, "CNY/household": 1e-2}
-#: An IRR target is solved as an NPV test at that rate (MODEL.md section 5: no decision rests on an
-#: IRR, which can have several roots): the NPV metric and the rate it is discounted at.
-IRR_AS_NPV = {"project_irr": ("npv", "discount.project_rate"),
-              "equity_irr": ("equity_npv", "discount.equity_hurdle_rate"),
-              "project_irr_pre_tax": ("npv_pre_tax", "discount.project_rate")}
-
-
-
-def solved_metric(metric: str) -> str:
-    """The metric a target on ``metric`` is solved on (and whose values a break-even reports at the
-    base and the ends): the NPV an IRR stands for, else the metric itself."""
-    return IRR_AS_NPV[metric][0] if metric in IRR_AS_NPV else metric
-
-
 #: Metrics whose NaN means "never" (an infinitely long payback), not "undefined".
 NEVER_IS_INFINITE = frozenset({"payback_years", "discounted_payback_years"})
 
@@ -93,14 +79,16 @@ def parse_target(text: str | Target) -> Target:
         return text
     m = _TARGET_RE.match(str(text or ""))
     if not m:
+        bare = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*[<>]?\s*", str(text or ""))
+        if bare:       # `--target npv>=0` unquoted: the shell took '>' as a redirection
+            raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}': on the command "
+                             f"line quote the target, --target '{bare.group(1)}>=0' (unquoted, the shell reads '>' as "
+                             "a redirection and writes a file named '=0'; delete it)", param="target")
         raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}'", param="target")
     metric, op, value = m.group(1), m.group(2), m.group(3)
     known = registry.metric_names()
     if metric not in known:
-        import difflib
-        close = difflib.get_close_matches(metric, known, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(known)}"
-        raise UsageError(f"unknown metric '{metric}'{hint}", param="target")
+        raise UsageError(f"unknown metric '{metric}'{registry.suggest(metric, known)}", param="target")
     if op in ("<", ">", "=<", "=>"):
         raise UsageError(f"use '<=' or '>=' (not '{op}') in '{text}'", param="target")
     v, _ = _number(value, f"target value of {metric}", "target")

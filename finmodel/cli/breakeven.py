@@ -92,7 +92,7 @@ def _table_lines(df, scenario: str) -> list[str]:
     return out
 
 
-def _corridor_lines(c, scenario: str) -> list[str]:
+def _corridor_lines(c, scenario: str, prefix: str = "") -> list[str]:
     from ..breakeven import fmt_metric, fmt_value
 
     u = "CNY/year"
@@ -114,6 +114,8 @@ def _corridor_lines(c, scenario: str) -> list[str]:
                    f"{fmt_metric(metric, k['metric_at_lo'])} at {fmt_value(c.lo, u)}, "
                    f"{fmt_metric(metric, k['metric_at_hi'])} at {fmt_value(c.hi, u)})")
     out.append(f"  => {c.message}")
+    out += [f"  check {which}:{' ' * (5 - len(which))} finmodel run {prefix}--no-report "
+            + " ".join(f"--set {x}" for x in c.sets(which)) for which in ("least", "most") if c.sets(which)]
     if c.levers:
         out.append("  levers (each moved the way that lowers the least viable subsidy):")
         wl = max(len(r["label"]) for r in c.levers)
@@ -184,7 +186,7 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
     a = ld.assumptions
     check_output(outdir, a.scenario.name, study_name(table, corridor))
     if table or corridor:
-        _table_and_corridor(a, ld, parsed_target, range_, table, corridor, as_json, outdir)
+        _table_and_corridor(a, ld, parsed_target, range_, table, corridor, as_json, outdir, _given(scenario, sets))
     else:
         _single(a, ld, vary or DEFAULT_VARY, parsed_target, range_, pick, as_json, outdir, _given(scenario, sets))
 
@@ -222,7 +224,7 @@ def _single(a, ld, vary, target, range_, pick, as_json, outdir, given: str) -> N
     echo_workbook(book)
 
 
-def _table_and_corridor(a, ld, target, range_, table: bool, corridor: bool, as_json: bool, outdir) -> None:
+def _table_and_corridor(a, ld, target, range_, table: bool, corridor: bool, as_json: bool, outdir, given: str = "") -> None:
     """The break-even table (--table), the subsidy corridor (--corridor), or both."""
     from .. import breakeven as B
     from ..report import Studies
@@ -238,6 +240,8 @@ def _table_and_corridor(a, ld, target, range_, table: bool, corridor: bool, as_j
         out["table"] = {"scenario": name, "target": df.attrs["target"], "base_metric": df.attrs["base_metric"],
                         "rows": rows}
         lines += _table_lines(df, name)
+        lines += [f"  check {r['label']}: finmodel run {given}--no-report {r['sets']}"
+                  for _, r in df.iterrows() if r["feasible"] and r["sets"]]
     if corridor:
         lo = hi = None
         if range_ is not None:
@@ -247,7 +251,7 @@ def _table_and_corridor(a, ld, target, range_, table: bool, corridor: bool, as_j
         out["corridor"] = {"scenario": name, **c.to_dict()}
         if lines:
             lines.append("")
-        lines += _corridor_lines(c, name)
+        lines += _corridor_lines(c, name, given)
     book = write_workbook(outdir, a, studies, study_name(table, corridor), ld) if outdir is not None else None
     if as_json:
         emit_json({**(out["table"] if not corridor else out["corridor"] if not table else out), "workbook": book})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import click
 
 from ..errors import FinmodelError, InputError
+from ..i18n import t
 
 # The library argument (InputError.param) -> the command-line flag that passes it.
 PARAM_FLAGS: dict[str, str] = {
@@ -49,6 +50,10 @@ PARAM_FLAGS: dict[str, str] = {
     "outdir": "-o",
     "folder": "-o",
     "pdf": "--pdf",
+    # finmodel table
+    "statement": "--statement",
+    "fmt": "--format",
+    "out": "-o",
 }
 
 
@@ -56,12 +61,20 @@ def one_line(text) -> str:
     return " ".join(str(text).split())
 
 
+def describe_all(exc: BaseException) -> tuple[list[str], int, bool]:
+    """Like :func:`describe`, with every line of a failure that has several (all errors of a file)."""
+    if isinstance(exc, InputError):
+        return exc.lines(param_label=PARAM_FLAGS.get(exc.param)), exc.exit_code, True
+    line, code, trace = describe(exc)
+    return [line], code, trace
+
+
 def describe(exc: BaseException) -> tuple[str, int, bool]:
     """``(line, exit code, show the traceback with --debug)`` of a failure; ``line`` without ``error: ``."""
     if isinstance(exc, (click.exceptions.Abort, KeyboardInterrupt)):
-        return "interrupted", 130, False
+        return t("interrupted", "已中断"), 130, False
     if isinstance(exc, click.exceptions.UsageError):
-        return exc.format_message(), 2, True
+        return exc.format_message(), 2, False
     if isinstance(exc, click.exceptions.ClickException):
         return exc.format_message(), 2, False
     if isinstance(exc, InputError):
@@ -69,9 +82,10 @@ def describe(exc: BaseException) -> tuple[str, int, bool]:
     if isinstance(exc, FinmodelError):
         return (exc.line() if hasattr(exc, "line") else str(exc)), exc.exit_code, True
     if isinstance(exc, MemoryError):
-        return "out of memory: reduce the number of scenarios or the chunk size", 1, False
+        return t("out of memory: reduce the number of scenarios or the chunk size", "内存不足: 请减少情景数或分块大小"), 1, False
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return f"{where}{exc.strerror or exc}", 1, True
     # an internal error: one line, the traceback on request
-    return f"internal error ({type(exc).__name__}): {exc}; run again with --debug for the traceback", 1, True
+    return t(f"internal error ({type(exc).__name__}): {exc}; run again with --debug for the traceback",
+             f"内部错误({type(exc).__name__}): {exc};加 --debug 重新运行可查看调用栈"), 1, True

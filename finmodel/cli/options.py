@@ -13,6 +13,32 @@ import click
 ARGV: list[str] = []          # the arguments of this invocation (the command line shown on a workbook's About)
 
 
+class Count(click.ParamType):
+    """A whole number of draws or runs, also written 1e6, 1_000_000 or 1,000,000."""
+
+    name = "integer"
+
+    def __init__(self, lo: int = 0, hi: int | None = None):
+        self.lo, self.hi = lo, hi
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            n = value
+        else:
+            text = str(value).strip().replace("_", "").replace(",", "")
+            try:
+                x = float(text)
+            except ValueError:
+                self.fail(f"'{value}' is not a whole number (1000, 1e6 and 1_000_000 are)", param, ctx)
+            if not x.is_integer():
+                self.fail(f"'{value}' is not a whole number", param, ctx)
+            n = int(x)
+        if n < self.lo or (self.hi is not None and n > self.hi):
+            top = f"{self.hi:,}" if self.hi is not None else "any"
+            self.fail(f"{n:,} is out of range ({self.lo:,} to {top})", param, ctx)
+        return n
+
+
 def scenario_argument(f):
     return click.argument("scenario", required=False, metavar="[SCENARIO]")(f)
 
@@ -38,8 +64,17 @@ def command_line() -> str:
 
 
 def load_scenario(scenario, sets):
-    from ..scenarios import load
-    return load(scenario, sets)
+    """Load a scenario; its warnings (implausible values, study paths skipped) go to stderr."""
+    from .. import i18n
+    from ..scenarios import load, peek_language
+    from .errors import PARAM_FLAGS
+
+    i18n.set_language(scenario=peek_language(scenario))      # errors of the file speak its language
+    ld = load(scenario, sets)
+    i18n.set_language(scenario=ld.assumptions.report.language)
+    for w in ld.warnings:
+        click.echo(f"{i18n.t('warning', '警告')}: {w.line(param_label=PARAM_FLAGS.get(w.param))}", err=True)
+    return ld
 
 
 def emit_json(obj) -> None:

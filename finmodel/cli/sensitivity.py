@@ -6,7 +6,6 @@ every error to the group, which prints one line and exits 2 for bad input.
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import click
@@ -16,7 +15,8 @@ from ..government import ALL_METRIC_NAMES
 from .. import registry, units
 from ..errors import UsageError
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
-from .options import emit_json, json_option, load_scenario, scenario_argument, set_option, tune_memory
+from . import progress
+from .options import Count, emit_json, json_option, load_scenario, scenario_argument, set_option, tune_memory
 
 # --------------------------------------------------------------------------- formatting
 def unit(metric: str) -> str:
@@ -168,7 +168,7 @@ def _metric_option(f):
 
 
 def _chunk_option(f):
-    return click.option("--chunk-size", type=int, default=DEFAULT_CHUNK, show_default=True, metavar="N",
+    return click.option("--chunk-size", type=Count(1), default=DEFAULT_CHUNK, show_default=True, metavar="N",
                         help="Scenarios evaluated at once (memory); results do not depend on it.")(f)
 
 
@@ -186,7 +186,7 @@ def _chunk_option(f):
               help="A driver (repeatable); default: the scenario's sensitivity.drivers, else the key drivers.")
 @click.option("--swing", type=float, default=None, metavar="FRACTION",
               help="Relative swing for every driver, e.g. 0.2 for -/+20 % (overrides declared ranges).")
-@click.option("-n", "n", type=int, default=None, metavar="N",
+@click.option("-n", "n", type=Count(1), default=None, metavar="N",
               help="Sobol: base sample N, a power of two (default 1024). Morris: trajectories (default 20).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Sobol or Morris design.")
 @click.option("--inputs", type=click.Choice(["auto", "ranges", "distributions"]), default="auto", show_default=True,
@@ -358,7 +358,7 @@ def _write_outputs(res, folder: Path, save_draws: bool, fmt: str, as_json_doc: d
 
 @click.command("montecarlo")
 @scenario_argument
-@click.option("-n", "n", type=int, default=10_000, show_default=True, metavar="N", help="Number of draws.")
+@click.option("-n", "n", type=Count(1), default=10_000, show_default=True, metavar="N", help="Number of draws (1e6 and 1_000_000 are accepted).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed: the same seed gives the same draws bit for bit, whatever --chunk-size or --workers.")
 @click.option("--metric", "metrics", multiple=True, metavar="NAME",
@@ -412,11 +412,8 @@ def montecarlo_cmd(scenario, n, seed, metrics, payback_years, cash_limit, method
         check_output(outdir or "outputs", a.scenario.name, "montecarlo")
     kw = dict(metrics=tuple(metrics) or METRIC_NAMES, chunk_size=chunk_size, keep_draws=save_draws,
               workers=workers, payback_years=payback_years, cash_limit=cash_limit, bins=bins, method=method)
-    if sys.stderr.isatty():
-        with click.progressbar(length=n, label="Monte Carlo", file=sys.stderr) as bar:
-            res = S.run_montecarlo(a, n, seed, progress=bar.update, **kw)
-    else:
-        res = S.run_montecarlo(a, n, seed, **kw)
+    progress.STATE.update(label="Monte Carlo", total=n)       # the status line of the group (cli.progress)
+    res = S.run_montecarlo(a, n, seed, **kw)
     doc = res.to_dict()
     files = []
     if outdir is not None or save_draws:

@@ -172,14 +172,15 @@ class Model:
         self.by_key[key] = r
         return r
 
-    def _layout(self, sheet, kind, en="", zh="") -> Row:
-        r = Row(self, sheet, f"_{kind[0]}{len(self.rows)}_{len(self.sheets[sheet])}", "text", en, zh, kind=kind,
+    def _layout(self, sheet, kind, en="", zh="", key=None) -> Row:
+        r = Row(self, sheet, key or f"_{kind[0]}{len(self.rows)}_{len(self.sheets[sheet])}", "text", en, zh, kind=kind,
                 style=kind, role="calc")
         self.sheets[sheet].append(r)
         return r
 
-    def heading(self, sheet, en, zh) -> Row:
-        return self._layout(sheet, "heading", en, zh)
+    def heading(self, sheet, en, zh, key=None) -> Row:
+        """A section heading; ``key`` names a standard table (``table_<key>``: finmodel table --statement)."""
+        return self._layout(sheet, "heading", en, zh, key=f"table_{key}" if key else None)
 
     def note(self, sheet, en, zh) -> Row:
         """A line of text under a row (what a reader must know about it), no values."""

@@ -187,7 +187,7 @@ def _lines(m: Model, prefix: str, specs) -> list:
 
 def _project_table(m: Model) -> None:
     L = lambda *a, **k: _line(m, *a, **k)  # noqa: E731
-    m.heading(S, "Project cash flow statement (unlevered)", "项目投资现金流量表")
+    m.heading(S, "Project cash flow statement (unlevered)", "项目投资现金流量表", key="project")
     p_in = L("p_in", "Cash inflows", "现金流入", SUM(*_lines(m, "p_in", REVENUE_LINES)), total_style=True)
     co = [_mirror(m, "p_out_capex", "capex", en="Capital spending (net of creditable VAT)", zh="建设及更新改造投资"),
           _mirror(m, "p_out_wc", "wc_change", en="Increase in working capital", zh="营运资金增加")]
@@ -207,7 +207,7 @@ def _project_table(m: Model) -> None:
 
 def _equity_table(m: Model) -> None:
     L = lambda *a, **k: _line(m, *a, **k)  # noqa: E731
-    m.heading(S, "Equity cash flow statement", "项目资本金现金流量表")
+    m.heading(S, "Equity cash flow statement", "项目资本金现金流量表", key="equity")
     ei = _lines(m, "e_in", REVENUE_LINES) + [_mirror(m, "e_in_loan", "loan_draw")]
     e_in = L("e_in", "Cash inflows", "现金流入", SUM(*ei), total_style=True)
     eo = [_mirror(m, "e_out_capex", "capex", en="Capital spending (net of creditable VAT)", zh="建设及更新改造投资"),
@@ -223,7 +223,7 @@ def _equity_table(m: Model) -> None:
 
 def _income_statement(m: Model) -> None:
     L = lambda *a, **k: _line(m, *a, **k)  # noqa: E731
-    m.heading(S, "Income statement (profit and its distribution)", "利润与利润分配表")
+    m.heading(S, "Income statement (profit and its distribution)", "利润与利润分配表", key="income")
     rv = [_mirror(m, f"i_{k}", f"rev_{src}") for k, src in
           (("rent", "rent"), ("parking", "parking"), ("fees", "property_fees"), ("other", "other"))]
     i_rev = L("i_revenue", "Operating revenue (net of VAT)", "营业收入(不含税)", SUM(*rv), total_style=True)
@@ -254,7 +254,7 @@ def _income_statement(m: Model) -> None:
 
 def _financial_plan(m: Model) -> None:
     L = lambda *a, **k: _line(m, *a, **k)  # noqa: E731
-    m.heading(S, "Financial plan cash flow", "财务计划现金流量表")
+    m.heading(S, "Financial plan cash flow", "财务计划现金流量表", key="plan")
     f_op = _mirror(m, "f_operating", "plan_operating", total_style=True)
     f_inv = _mirror(m, "f_investing", "plan_investing", total_style=True)
     fin_in = [_mirror(m, "f_equity", "equity_injection"), _mirror(m, "f_loan", "loan_draw")]
@@ -269,7 +269,7 @@ def _financial_plan(m: Model) -> None:
 
 def _balance_sheet(m: Model) -> None:
     L = lambda *a, **k: _line(m, *a, **k)  # noqa: E731
-    m.heading(S, "Balance sheet (end of year)", "资产负债表(年末)")
+    m.heading(S, "Balance sheet (end of year)", "资产负债表(年末)", key="balance")
     assets = [_mirror(m, "b_cash", "balance_cash", en="Cash", zh="货币资金", total=False),
               _mirror(m, "b_reserve", "reserve_balance", en="Maintenance reserve account", zh="维修储备金专户", total=False),
               _mirror(m, "b_receivables", "wc_fees_in_arrears", en="Fees receivable", zh="应收账款(物业费)", total=False),
@@ -294,7 +294,7 @@ def _balance_sheet(m: Model) -> None:
 
 def _loan_schedule(m: Model) -> None:
     L = lambda *a, **k: _line(m, *a, **k)  # noqa: E731
-    m.heading(S, "Loan repayment schedule", "借款还本付息计划表")
+    m.heading(S, "Loan repayment schedule", "借款还本付息计划表", key="loan")
     L("l_open", "Opening balance", "期初借款余额", m["loan_balance"].prev, total=False)
     _mirror(m, "l_draw", "loan_draw", en="Drawn", zh="当期借款")
     _mirror(m, "l_service", "debt_service", en="Debt service", zh="当期还本付息", total_style=True)
@@ -310,7 +310,7 @@ def _loan_schedule(m: Model) -> None:
 
 def _sources_and_uses(m: Model) -> None:
     L = lambda *a, **k: _line(m, *a, **k)  # noqa: E731
-    m.heading(S, "Sources and uses of funds", "资金来源与运用表")
+    m.heading(S, "Sources and uses of funds", "资金来源与运用表", key="sources")
     src = [_mirror(m, "s_ebitda", "ebitda"), _mirror(m, "s_loan", "loan_draw"),
            _mirror(m, "s_grant", "capital_grant_investing", en="Capital grant", zh="资本金补助"),
            _mirror(m, "s_equity", "equity_injection"), _mirror(m, "s_reserve_draw", "reserve_draw")]

@@ -12,7 +12,7 @@ import re
 
 from .layout import (BREAKEVEN_DRIVERS_ZH, COLORS, SMALL_PT, is_money, is_pct, auto_number_format,
                      metric_label, metric_unit, money_per_year, money_text, target_label)
-from ..breakeven.targets import solved_metric
+from ..registry import solved_metric
 from .studies import finite
 
 #: The statuses of a break-even solve (finmodel.breakeven.BreakEven.status) in Chinese.

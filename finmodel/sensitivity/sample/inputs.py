@@ -22,7 +22,7 @@ def check_metric(name: str, param: str = "metric") -> str:
     """A metric name of ``finmodel run --json``, or a one-line error listing them (naming ``param``)."""
     known = registry.metric_names()
     if name not in known:
-        raise UsageError(f"unknown metric '{name}'; choose one of: {', '.join(known)}", param=param)
+        raise UsageError(f"unknown metric '{name}'{registry.suggest(name, known)}", param=param)
     return name
 
 
