@@ -277,11 +277,12 @@ def _about(path) -> dict:
 
 def test_about_names_the_scenario_as_the_user_did(tmp_path, monkeypatch):
     """A packaged scenario by its name (not site-packages/.../data/j_community.yaml); a file by the path typed."""
-    monkeypatch.chdir(ROOT)
-    CliRunner().invoke(main, ["run", "j_community", "-o", str(tmp_path / "a"), "--no-corridor"], catch_exceptions=False)
-    assert _about(tmp_path / "a" / "j_community.xlsx")["情景文件"] == "j_community(finmodel 自带的情景)"
-    CliRunner().invoke(main, ["run", "-o", str(tmp_path / "b"), "--no-corridor", "--lang", "en"], catch_exceptions=False)
+    monkeypatch.chdir(tmp_path)                    # no assumptions/ here: the name is the packaged scenario
+    CliRunner().invoke(main, ["run", "j_community_loan", "-o", "a", "--no-corridor"], catch_exceptions=False)
+    assert _about(tmp_path / "a" / "j_community_loan.xlsx")["情景文件"] == "j_community_loan(finmodel 自带的情景)"
+    CliRunner().invoke(main, ["run", "-o", "b", "--no-corridor", "--lang", "en"], catch_exceptions=False)
     assert _about(tmp_path / "b" / "j_community.xlsx")["Scenario file"] == "j_community (shipped with finmodel)"
+    monkeypatch.chdir(ROOT)
     CliRunner().invoke(main, ["run", "assumptions/j_community.yaml", "-o", str(tmp_path / "c"), "--no-corridor"],
                        catch_exceptions=False)
     assert _about(tmp_path / "c" / "j_community.xlsx")["情景文件"] == "assumptions/j_community.yaml"
