@@ -402,6 +402,8 @@ class Report(Strict):
                                                "'PATH=LO:HI:N', e.g. [[support.subsidy_annual_cny=0:3e6:7]].")
     montecarlo_draws: int = F(0, 0, 1_000_000, "Add the Monte Carlo sheet with this many draws of the uncertainty section; 0 = none. [draws]")
     montecarlo_seed: int = F(0, 0, 2**63 - 1, "Seed of the Monte Carlo draws. [-]")
+    english_sources: bool = Field(False, description="Keep the source notes in English in a Chinese report (by default "
+                                                     "it shows the Chinese of the packaged scenario's notes).")
 
 
 # --------------------------------------------------------------------------- government

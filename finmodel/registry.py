@@ -209,6 +209,21 @@ def _sections() -> dict[str, tuple[str, str]]:
         return {row["section"]: (row["zh"], row["en"]) for row in csv.DictReader(f)}
 
 
+@lru_cache(maxsize=1)
+def _source_notes_zh() -> dict[str, str]:
+    with open(DATA / "source_notes_zh.csv", encoding="utf-8", newline="") as f:
+        return {row["en"]: row["zh"] for row in csv.DictReader(f)}
+
+
+def source_note(text: str, zh: bool) -> str:
+    """A source note as a reader of that language sees it: in Chinese, the translation of a packaged
+    scenario's English note (``data/source_notes_zh.csv``, keyed by the English text, so a note
+    the user rewrote is shown as written); otherwise the note as written."""
+    if not zh or not text:
+        return text
+    return _source_notes_zh().get(text, text)
+
+
 def generic(path: str) -> str:
     """A path with its list indices as ``*``: ``space.tiers.2.share`` -> ``space.tiers.*.share``."""
     return re.sub(r"\.\d+(?=\.|$)", ".*", path)

@@ -76,6 +76,48 @@ SCHEMA_UNITS = {
 }
 
 
+def yes_no_format(zh: bool) -> str:
+    """The number format of a yes/no input held as 1/0 (so formulas read it as a number): '是'/'否'
+    ('yes'/'no' in English); any non-zero number reads as yes."""
+    yes, no = ("是", "否") if zh else ("yes", "no")
+    return f'"{yes}";"{yes}";"{no}"'
+
+
+def _sections(num_format: str) -> list[str]:
+    """The sections of an Excel number format (';' outside quotes)."""
+    out, cur, quoted = [], "", False
+    for ch in num_format:
+        if ch == '"':
+            quoted = not quoted
+        if ch == ";" and not quoted:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return out + [cur]
+
+
+def noise_threshold(num_format: str) -> float | None:
+    """Below this magnitude a value of this format shows as zero: half its last digit (0.005 for
+    '#,##0.00', 0.00005 for '0.00%'). None for a format with no red negative section: rounding
+    noise there prints as '-0.00' but not in red, and only red formats get the zero rule."""
+    secs = _sections(num_format)
+    if len(secs) < 2 or "[Red]" not in secs[1]:
+        return None
+    first = secs[0].split('"')[0]
+    digits = len(first.split(".")[1].rstrip("%")) if "." in first else 0
+    return 0.5 * 10.0 ** -digits * (0.01 if "%" in first else 1.0)
+
+
+def zero_format(num_format: str) -> str:
+    """The number format a value under :func:`noise_threshold` takes: this format's zero section for
+    positive, negative and zero alike, so that float noise prints as an exact zero does ('-'), never
+    as a red '-0.00'."""
+    secs = _sections(num_format)
+    zero = secs[2] if len(secs) > 2 else secs[0].replace("[Red]", "")
+    return ";".join([zero] * 3)
+
+
 def schema_unit_label(text: str, zh: bool) -> str:
     """An input's unit as the schema writes it, for a reader (unknown units as written)."""
     pair = SCHEMA_UNITS.get(text)

@@ -132,7 +132,7 @@ def test_every_engine_line_item_is_a_row_with_the_engine_values(base_book):
 
 def test_workbook_sheets_names_and_inputs(base_book):
     wb = load_workbook(base_book)
-    assert wb.sheetnames == ["摘要", "假设", "时间轴", "计算", "报表", "政府视角", "校验", "说明"]
+    assert wb.sheetnames == ["摘要", "报表", "政府视角", "假设", "时间轴", "计算", "校验", "说明"]
     names = set(wb.defined_names.keys())
     for n in ("out_npv", "out_project_irr", "out_equity_irr", "out_payback_years", "out_min_cumulative_cash",
               "out_master_check", "out_verdict", "in_support_subsidy_annual_cny", "in_space_tiers_2_rent_cny_per_m2_day",
@@ -209,6 +209,90 @@ def test_only_excel_2010_functions_and_no_numbers_in_calcs(base_book):
 
 
 # ------------------------------------------------------------------ safe text, languages, reproducibility
+def _summary_text(path) -> str:
+    ws = load_workbook(path)["摘要"]
+    return " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_summary_compares_with_the_paper_only_for_the_paper_case(base_book, tmp_path):
+    """The 46/19/26/9 mix and the paper's words are the case study's: a new community gets its own mix only."""
+    assert "论文" in _summary_text(base_book)
+    other = _write(tmp_path, sets=["scenario.paper_case=false"], name="other.xlsx")
+    assert "论文" not in _summary_text(other)
+    en = _write(tmp_path, sets=["scenario.paper_case=false"], name="other_en.xlsx", opts=ReportOptions(language="en"))
+    ws = load_workbook(en)["Summary"]
+    assert not any("paper" in str(c.value).lower() for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_summary_helper_rows_are_hidden(base_book):
+    """A row with values but no label (the payback point the chart marks) is hidden."""
+    ws = load_workbook(base_book)["摘要"]
+    for row in ws.iter_rows():
+        if row[0].value is None and any(c.value is not None for c in row[1:]):
+            assert ws.row_dimensions[row[0].row].hidden, row[0].row
+
+
+def test_yes_no_inputs_print_as_shi_fou(base_book):
+    """A yes/no input is a live 1/0 shown as 是/否 (a number format), typed as 1 or 0 (data validation)."""
+    from finmodel.report.inputs import input_rows
+    wb = load_workbook(base_book)
+    bools = [ir for ir in input_rows(load(BASE_YAML).assumptions) if ir.kind == "bool"]
+    assert bools
+    for ir in bools:
+        (title, ref), = list(wb.defined_names[ir.name].destinations)
+        cell = wb[title][ref.replace("$", "")]
+        assert cell.value == (1 if ir.value else 0) and cell.number_format == units.yes_no_format(True), ir.path
+        assert any(cell.coordinate in dv.sqref and dv.type == "whole" for dv in wb[title].data_validations.dataValidation)
+
+
+def _source_cell(path, name="in_scenario_households"):
+    wb = load_workbook(path)
+    (title, ref), = list(wb.defined_names[name].destinations)
+    row = int(re.sub(r"[^0-9]", "", ref))
+    heads = [c.value for c in wb[title][2]]
+    return wb[title].cell(row, heads.index("来源" if "来源" in heads else "Source") + 1).value
+
+
+def test_source_notes_in_the_report_language(base_book, tmp_path):
+    """The zh report shows the Chinese of the packaged notes (data/source_notes_zh.csv); English on
+    request (report.english_sources) and in the en report; a note the user wrote stays as written."""
+    from finmodel.registry import _source_notes_zh
+
+    assert _source_cell(base_book) == "论文: 改造1-2区的户数"
+    assert _source_cell(_write(tmp_path, name="en.xlsx", opts=ReportOptions(language="en"))) == \
+        "paper: households in renovated zones 1-2"
+    kept = _write(tmp_path, sets=["report.english_sources=true"], name="kept.xlsx")
+    assert _source_cell(kept) == "paper: households in renovated zones 1-2"
+    # every note of the packaged scenarios has its Chinese
+    notes = set(load(BASE_YAML).assumptions.sources.values()) | set(load(LOAN_YAML).assumptions.sources.values())
+    a = load(BASE_YAML).assumptions
+    notes |= {d.source for d in a.sensitivity.drivers if d.source} | {d.source for d in a.uncertainty.inputs if d.source}
+    assert notes <= set(_source_notes_zh()), sorted(notes - set(_source_notes_zh()))
+    own = tmp_path / "own.yaml"
+    own.write_text(BASE_YAML.read_text(encoding="utf-8").replace(
+        'source: "paper: households in renovated zones 1-2"', 'source: "街道统计 2024"'), encoding="utf-8")
+    assert _source_cell(_write(tmp_path, own, name="own.xlsx")) == "街道统计 2024"
+
+
+def _about(path) -> dict:
+    wb = load_workbook(path)
+    ws = wb["说明"] if "说明" in wb.sheetnames else wb["About"]
+    return {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, 20)}
+
+
+def test_about_names_the_scenario_as_the_user_did(tmp_path, monkeypatch):
+    """A packaged scenario by its name (not site-packages/.../data/j_community.yaml); a file by the path typed."""
+    monkeypatch.chdir(tmp_path)                    # no assumptions/ here: the name is the packaged scenario
+    CliRunner().invoke(main, ["run", "j_community_loan", "-o", "a", "--no-corridor"], catch_exceptions=False)
+    assert _about(tmp_path / "a" / "j_community_loan.xlsx")["情景文件"] == "j_community_loan(finmodel 自带的情景)"
+    CliRunner().invoke(main, ["run", "-o", "b", "--no-corridor", "--lang", "en"], catch_exceptions=False)
+    assert _about(tmp_path / "b" / "j_community.xlsx")["Scenario file"] == "j_community (shipped with finmodel)"
+    monkeypatch.chdir(ROOT)
+    CliRunner().invoke(main, ["run", "assumptions/j_community.yaml", "-o", str(tmp_path / "c"), "--no-corridor"],
+                       catch_exceptions=False)
+    assert _about(tmp_path / "c" / "j_community.xlsx")["情景文件"] == "assumptions/j_community.yaml"
+
+
 def test_text_from_yaml_stays_text(tmp_path):
     y = tmp_path / "evil.yaml"
     y.write_text(f"extends: {BASE_YAML}\nscenario:\n  name: '=1+1'\n  title: '=HYPERLINK(\"http://x\",\"x\")'\n"
@@ -227,7 +311,7 @@ def test_english_workbook(tmp_path):
     opts = ReportOptions.from_assumptions(ld.assumptions, language="en")
     path = _write(tmp_path, opts=opts)
     wb = load_workbook(path, data_only=True)
-    assert wb.sheetnames[:5] == ["Summary", "Inputs", "Time", "Calcs", "Statements"]
+    assert wb.sheetnames == ["Summary", "Statements", "Government view", "Inputs", "Time", "Calcs", "Checks", "About"]
     units = {wb["Calcs"].cell(r, 2).value for r in range(4, 60)}
     assert "CNY 10,000" in units
 
@@ -250,8 +334,8 @@ def test_report_section_adds_study_sheets(tmp_path):
                                   "--set", 'report.grids=[["support.subsidy_annual_cny=0:2e6:3"]]'], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     wb = load_workbook(tmp_path / "j_community.xlsx")
-    assert wb.sheetnames == ["Summary", "Inputs", "Time", "Calcs", "Statements", "Government view", "Sensitivity", "Monte Carlo",
-                             "Checks", "About"]
+    assert wb.sheetnames == ["Summary", "Statements", "Government view", "Sensitivity", "Monte Carlo", "Inputs", "Time",
+                             "Calcs", "Checks", "About"]
     with zipfile.ZipFile(tmp_path / "j_community.xlsx") as z:
         assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 5   # revenue, cash, government, tornado, histogram
 

@@ -102,9 +102,18 @@ def test_breakeven_infeasible_solve_and_human_output(tmp_path):
     assert value_right_of(ws, "临界值") == "未达到" and value_right_of(ws, "可达") == "否"
 
 
+def test_each_study_has_its_own_file(tmp_path):
+    """A solve, the table and the corridor do not overwrite one another."""
+    books = [run_json("breakeven", *args, "-o", tmp_path)["workbook"]
+             for args in ([], ["--table"], ["--corridor"])]
+    assert [Path(b).name for b in books] == ["j_community_breakeven.xlsx", "j_community_breakeven_table.xlsx",
+                                             "j_community_corridor.xlsx"]
+    assert all(Path(b).exists() for b in books)
+
+
 def test_breakeven_table_and_corridor_in_english(tmp_path):
     d = run_json("breakeven", "--table", "--corridor", "--set", "report.language=en", "-o", tmp_path)
-    assert d["workbook"] == str(tmp_path / "j_community_breakeven.xlsx")
+    assert d["workbook"] == str(tmp_path / "j_community_breakeven_table_corridor.xlsx")
     wb = opened(d["workbook"])
     assert wb.sheetnames == ["Break-even", "About"]
     ws = wb["Break-even"]
@@ -144,7 +153,7 @@ def test_sensitivity_spider(tmp_path):
 
 
 def test_sensitivity_two_way_grid(tmp_path):
-    d = run_json("sensitivity", "--grid", "support.subsidy_annual_cny=0:2e6:5", "--grid",
+    d = run_json("sensitivity", "--grid", "support.subsidy_annual_cny=0:8e6:9", "--grid",
                  "capex.renovation_cny=-20%:+20%:5", "-o", tmp_path)
     ws = opened(tmp_path / "j_community_grid.xlsx")["敏感性"]
     (hr, hc), = find(ws, lambda v: v == "行 \\ 列")
@@ -153,9 +162,26 @@ def test_sensitivity_two_way_grid(tmp_path):
         assert ws.cell(hr + 1 + i, hc).value == approx(d["rows"][i])
         assert [ws.cell(hr + 1 + i, hc + 1 + j).value for j in range(5)] == approx([v / WAN for v in row])
     stated = value_right_of(ws, "行")
-    assert "support.subsidy_annual_cny=0:2e6:5" in stated and "5 个值" in stated
+    assert "support.subsidy_annual_cny=0:8e6:9" in stated and "9 个值" in stated
     base = ws.cell(hr + 1 + d["base_point"]["row_index"], hc + 1 + d["base_point"]["col_index"])
     assert base.font.b and base.value == approx(d["base"] / WAN)      # the base point is marked
+    # a heat map centred at zero: the scale runs -M, 0, +M (the smallest loss is pale red, not green)
+    top = max(abs(v) for row in d["values"] for v in row) / WAN
+    scales = [rule.colorScale for rng in ws.conditional_formatting for rule in rng.rules if rule.colorScale]
+    assert len(scales) == 1
+    assert [(c.type, float(c.val)) for c in scales[0].cfvo] == [("num", pytest.approx(-top)), ("num", 0.0),
+                                                                 ("num", pytest.approx(top))]
+    assert [c.rgb[-6:] for c in scales[0].color] == ["F8696B", "FFFFFF", "63BE7B"]
+    # the zero contour: a thick edge wherever a loss meets a neighbour that is not one
+    vals = [[v / WAN for v in row] for row in d["values"]]
+    assert any(v < 0 for row in vals for v in row) and any(v >= 0 for row in vals for v in row)
+    for i, row in enumerate(vals):
+        for j, v in enumerate(row):
+            b = ws.cell(hr + 1 + i, hc + 1 + j).border
+            for side, (di, dj) in (("top", (-1, 0)), ("bottom", (1, 0)), ("left", (0, -1)), ("right", (0, 1))):
+                ni, nj = i + di, j + dj
+                edge = v < 0 and 0 <= ni < len(vals) and 0 <= nj < len(row) and vals[ni][nj] >= 0
+                assert (getattr(b, side).style == "thick") == edge, (i, j, side)
 
 
 def test_sensitivity_sobol_and_morris(tmp_path):
@@ -186,6 +212,21 @@ def test_montecarlo_writes_json_and_workbook(tmp_path):
     assert value_right_of(ws, "财务净现值小于0的概率") == approx(d["probabilities"]["npv_below_zero"]["p"])
     note = ws.cell(2, 1).value
     assert "400 次抽样" in note and "随机种子 7" in note
+    # the histogram marks zero and the base case: each a series drawn as a vertical line (an error bar
+    # down to the axis) at the bin holding it, the bins widened with empty ones to reach zero
+    (hr, _), = find(ws, lambda v: v == "零值所在区间")
+    rows = range(hr + 1, ws.max_row + 1)
+    centres = [ws.cell(r, 1).value for r in rows if isinstance(ws.cell(r, 1).value, (int, float))]
+    width = centres[1] - centres[0]
+    zero_at = [ws.cell(r, 1).value for r in rows if ws.cell(r, 3).value is not None]
+    base_at = [ws.cell(r, 1).value for r in rows if ws.cell(r, 4).value is not None]
+    base = run_json("run", "--no-report", "--no-corridor")["metrics"]["npv"] / WAN
+    assert len(zero_at) == 1 and abs(zero_at[0]) <= width / 2 + 1e-9
+    assert len(base_at) == 1 and abs(base_at[0] - base) <= width / 2 + 1e-9
+    import zipfile
+    with zipfile.ZipFile(book) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart"))
+    assert xml.count("<c:errBars>") == 2 and "<c:barChart>" in xml and "<c:lineChart>" in xml
 
 
 def test_montecarlo_save_draws_without_o_writes_to_outputs(tmp_path, monkeypatch):

@@ -184,11 +184,17 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
     check_output(outdir)
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
-    check_output(outdir, a.scenario.name, "breakeven")
+    check_output(outdir, a.scenario.name, study_name(table, corridor))
     if table or corridor:
         _table_and_corridor(a, ld, parsed_target, range_, table, corridor, as_json, outdir, _given(scenario, sets))
     else:
         _single(a, ld, vary or DEFAULT_VARY, parsed_target, range_, pick, as_json, outdir, _given(scenario, sets))
+
+
+def study_name(table: bool, corridor: bool) -> str:
+    """The study in the workbook's name, one per kind of result: ``<scenario>_breakeven.xlsx`` (a
+    single solve), ``_breakeven_table``, ``_corridor`` or ``_breakeven_table_corridor``."""
+    return "_".join(["breakeven_table"] * table + ["corridor"] * corridor) or "breakeven"
 
 
 def _given(scenario, sets) -> str:
@@ -246,7 +252,7 @@ def _table_and_corridor(a, ld, target, range_, table: bool, corridor: bool, as_j
         if lines:
             lines.append("")
         lines += _corridor_lines(c, name, given)
-    book = write_workbook(outdir, a, studies, "breakeven", ld) if outdir is not None else None
+    book = write_workbook(outdir, a, studies, study_name(table, corridor), ld) if outdir is not None else None
     if as_json:
         emit_json({**(out["table"] if not corridor else out["corridor"] if not table else out), "workbook": book})
         return

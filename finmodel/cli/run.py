@@ -94,7 +94,9 @@ def aligned(rows: list[tuple[str, str]], width: int = 28) -> list[str]:
 @click.option("--no-report", is_flag=True, help="Do not write the workbook.")
 @click.option("--lang", "lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the workbook (default: report.language in the YAML; the J-community case uses zh).")
-@click.option("--pdf", is_flag=True, help="Also print the workbook to <DIR>/<scenario>.pdf through LibreOffice (soffice).")
+@click.option("--pdf", "pdf", is_flag=False, flag_value="full", default=None, metavar="[summary]",
+              help="Also print the workbook to <DIR>/<scenario>.pdf through LibreOffice (soffice); --pdf summary: "
+                   "only the Summary (the verdict) and the Government view, to <DIR>/<scenario>_summary.pdf.")
 @click.option("--no-corridor", is_flag=True,
               help="Skip the subsidy corridor and the least support to the next tier, for a faster run.")
 @click.option("--breakeven-table", "breakeven_table", is_flag=True,
@@ -111,11 +113,17 @@ def run_cmd(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, 
 
     The YAML's report: section chooses what goes into the workbook; the flags add to it.
 
-    Example: finmodel run assumptions/j_community.yaml --set support.subsidy_annual_cny=1.5e6 --pdf
+    Example: finmodel run assumptions/j_community.yaml --set support.subsidy_annual_cny=1.5e6 --pdf summary
     """
     from ..errors import UsageError
     from ..studies import run_scenario
 
+    if pdf is not None and pdf not in PDF_KINDS:
+        if scenario is None and not pdf.startswith("-"):    # run --pdf SCENARIO: the flag, then the scenario
+            scenario, pdf = pdf, "full"
+        else:
+            raise UsageError(t(f"--pdf takes 'summary' or nothing (the whole workbook), not '{pdf}'",
+                               f"--pdf 只接受 summary 或不带值(整个工作簿),不能是 '{pdf}'"), param="pdf")
     if pdf and no_report:
         raise UsageError("--pdf prints the workbook: it cannot go with --no-report", param="pdf")
     if pdf:
@@ -158,6 +166,11 @@ def run_cmd(scenario, sets, as_json, outdir, no_report, lang, pdf, no_corridor, 
         click.echo(f"{t('Report', '报告')}: {s['report']}")
     if s["pdf"]:
         click.echo(f"PDF: {s['pdf']}")
+
+
+#: What ``--pdf`` prints: the whole workbook, or the Summary and the Government view.
+PDF_KINDS = ("full", "summary")
+SUMMARY_PDF_SHEETS = ("summary", "government")
 
 
 def verdict_rows(v: dict) -> list[tuple[str, str]]:
@@ -220,26 +233,34 @@ def _command(scenario, sets, outdir, lang, pdf, no_corridor, breakeven_table, to
     for item in sets:
         words += ["--set", item]
     words += ["-o", str(outdir)] + (["--lang", lang] if lang else []) + (["--pdf"] if pdf else [])
+    words += ["summary"] if pdf == "summary" else []
     words += (["--no-corridor"] if no_corridor else []) + (["--breakeven-table"] if breakeven_table else [])
     words += (["--tornado"] if tornado else []) + [w for g in grids for w in ("--grid", g)]
     words += (["--montecarlo", str(mc_draws)] if mc_draws else []) + (["--seed", str(seed)] if seed is not None else [])
     return shlex.join(words)
 
 
-def _write(done, ld, opts, outdir: Path, pdf: bool) -> tuple[str, str | None]:
-    """The workbook ``<DIR>/<scenario>.xlsx`` and, with --pdf, its PDF beside it; their paths."""
+def _write(done, ld, opts, outdir: Path, pdf: str | None) -> tuple[str, str | None]:
+    """The workbook ``<DIR>/<scenario>.xlsx`` and, with --pdf, its PDF beside it (--pdf summary:
+    ``<scenario>_summary.pdf``, the Summary and the Government view only); their paths."""
     from ..io import atomic_write, ensure_dir
     from ..report import write_report
 
     folder = ensure_dir(outdir)
-    path = folder / f"{ld.assumptions.scenario.name}.xlsx"
+    name = ld.assumptions.scenario.name
+    path = folder / f"{name}.xlsx"
     atomic_write(path, lambda tmp: write_report(done.projection, done.summary, tmp, ld, options=opts,
                                                 studies=done.studies, verdict=done.verdict))
     if not pdf:
         return str(path), None
     from ..io import check_not_locked
+    from ..report.layout import SHEET_TITLES
     from ..report.recalc import to_pdf
-    pdf_path = path.with_suffix(".pdf")
+    if pdf == "summary":
+        pdf_path = folder / f"{name}_summary.pdf"
+        sheets = [SHEET_TITLES[k][0 if opts.language == "zh" else 1] for k in SUMMARY_PDF_SHEETS]
+    else:
+        pdf_path, sheets = path.with_suffix(".pdf"), None
     check_not_locked(pdf_path)
-    to_pdf(path, pdf_path)
+    to_pdf(path, pdf_path, sheets)
     return str(path), str(pdf_path)

@@ -1,8 +1,8 @@
 """Excel reports: a live, checked, bilingual workbook (see ``docs/report.md``).
 
 ``write_report`` is what ``finmodel run`` calls (inside ``finmodel.io.atomic_write``): it writes
-the scenario's workbook to ``path``: Summary, Inputs, Time, Calcs, Statements, the studies
-asked for, Checks and About, with live formulas that carry their values. The report writes
+the scenario's workbook to ``path``: Summary, Statements, Government view, the studies asked
+for, then Inputs, Time, Calcs, Checks and About, with live formulas that carry their values. The report writes
 results it is given and computes none: :func:`finmodel.studies.run_scenario` computes the
 projection, its summary, the studies and the verdict (:mod:`finmodel.verdict`).
 """

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 import sys
+from pathlib import Path
 
 from .. import __version__
+from .layout import SMALL_PT
 from .writer import assumptions_hash, display_width
 
 
@@ -15,8 +17,8 @@ class AboutMixin:
 
     def write_about(self):
         ws = self.ws["about"]
-        ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 110)
+        self.setcol(ws, 0, 0, 30)
+        self.setcol(ws, 1, 1, 96)
         ws.write_string(0, 0, self.t("说明", "About"), self.f_title)
         rows = self.about_rows()
         if self.studies_only:
@@ -25,11 +27,11 @@ class AboutMixin:
         for k, v in rows:
             ws.write_string(r, 0, k, self.F(bold=True, valign="top"))
             ws.write_string(r, 1, str(v), self.f_wrap)
-            lines = math.ceil(display_width(str(v)) / 105)
+            lines = math.ceil(display_width(str(v)) / 92)
             if lines > 1:
                 ws.set_row(r, 13.5 * lines)
             r += 1
-        ws.print_area(0, 0, r, 1)
+        self.print_rows["about"] = r           # the resolved YAML below is for the screen
         self.write_resolved_yaml(ws, r + 1)
         ws.hide_gridlines(2)
 
@@ -39,7 +41,7 @@ class AboutMixin:
         cmd = self.opts.command or "finmodel " + " ".join(sys.argv[1:])
         return [
             (self.t("finmodel 版本", "finmodel version"), __version__),
-            (self.t("情景文件", "Scenario file"), str(getattr(ld, "path", "")) if ld is not None else ""),
+            (self.t("情景文件", "Scenario file"), self.scenario_file()),
             (self.t("命令行", "Command line"), cmd),
             (self.t("覆盖参数(--set)", "Overrides (--set)"), "; ".join(getattr(ld, "overrides", ()) or ()) or self.t("无", "none")),
             (self.t("生成日期", "Generated"), self.when.strftime("%Y-%m-%d %H:%M:%S")),
@@ -61,6 +63,22 @@ class AboutMixin:
                                                "Yellow: inputs; grey: structural inputs and constants; grey italic rows: intermediate steps; checks: green 0 = ok, red = a problem.")),
         ]
 
+    def scenario_file(self) -> str:
+        """The scenario as the user named it: a file by the path given on the command line, a
+        scenario shipped with finmodel by its name (not the folder it is installed in)."""
+        path = getattr(self.loaded, "path", None)
+        if path is None:
+            return ""
+        from ..scenarios import packaged_dir
+        path = Path(path)
+        try:
+            packaged = path.resolve().parent == packaged_dir().resolve()
+        except OSError:                    # pragma: no cover - an unreadable path
+            packaged = False
+        if packaged:
+            return self.t(f"{path.stem}(finmodel 自带的情景)", f"{path.stem} (shipped with finmodel)")
+        return str(path)
+
     def study_about_rows(self, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """A study workbook holds static results: no formulas to check, no Inputs to colour."""
         a = self.a
@@ -81,7 +99,7 @@ class AboutMixin:
         ws.write_string(r, 0, self.t("已解析的全部假设(YAML)", "Resolved assumptions (YAML)"), self.F(bold=True, font_size=12))
         ws.write_string(r, 1, self.t("(供审阅,不打印)", "(for review on screen; not printed)"), self.f_sub)
         r += 1
-        mono = self.F(font_name="Consolas" if not self.zh else self.font, font_size=9)
+        mono = self.F(font_name="Consolas" if not self.zh else self.font, font_size=SMALL_PT)
         for line in resolved_yaml(self.a).splitlines():
             ws.write_string(r, 1, line, mono)
             r += 1

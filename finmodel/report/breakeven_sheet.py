@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .layout import (BREAKEVEN_DRIVERS_ZH, COLORS, is_money, is_pct, auto_number_format,
+from .layout import (BREAKEVEN_DRIVERS_ZH, COLORS, SMALL_PT, is_money, is_pct, auto_number_format,
                      metric_label, metric_unit, money_per_year, money_text, target_label)
 from ..registry import solved_metric
 from .studies import finite
@@ -18,6 +18,11 @@ from .studies import finite
 #: The statuses of a break-even solve (finmodel.breakeven.BreakEven.status) in Chinese.
 SOLVE_STATUS_ZH = {"solved": "已求解", "jump": "指标在此跳变越过目标", "always": "整个范围内均满足目标",
                    "unreachable": "范围内无法达到", "undefined": "指标无定义"}
+
+#: How a corridor condition's bound was found (finmodel.breakeven.conditions) in Chinese.
+CONDITION_HOW_ZH = {"solved": "已求解", "holds at the bottom of the range": "在搜索范围下限即满足",
+                    "not reached in range": "范围内无法达到", "breached at the bottom of the range": "在搜索范围下限即不满足",
+                    "not breached in range": "范围内始终满足"}
 
 #: The library's notes on a lever (finmodel.breakeven) in Chinese, those without numbers.
 LEVER_NOTES_ZH = {"closes the gap": "消除缺口", "moving it further widens the gap again": "继续调整反而扩大缺口",
@@ -91,8 +96,8 @@ class BreakevenSheetMixin:
         self.put_num(ws, r, 5, (float(x) / 100.0) if finite(x) else None, fmt=self.F(num_format="+0.0%;-0.0%;0.0%"),
                      na="no_irr")
         ws.write_string(r, 6, self.t("是", "yes") if bool(row.get("feasible")) else self.t("否", "no"), self.f_unit)
-        ws.write_string(r, 7, str(row.get("vary", "")), self.F(font_size=8, font_color=COLORS["helper_font"]))
-        ws.write_string(r, 8, self.breakeven_note(row, unit, target), self.F(font_size=8, text_wrap=True))
+        ws.write_string(r, 7, str(row.get("vary", "")), self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
+        ws.write_string(r, 8, self.breakeven_note(row, unit, target), self.F(font_size=SMALL_PT, text_wrap=True))
 
     def breakeven_note(self, row, unit: str, target: str) -> str:
         """The library's note on a row of the table (English), in Chinese for a zh workbook."""
@@ -128,7 +133,8 @@ class BreakevenSheetMixin:
             self.put_num(ws, r, 2, con.get("bound"), *self.money_fmt())
             ws.write_string(r, 3, money_per_year(self.zh), self.f_unit)
             self.condition_metric(ws, r, metric, con.get("metric_at_base"))
-            ws.write_string(r, 5, str(con.get("how", "")), self.F(font_size=8))
+            how = str(con.get("how", ""))
+            ws.write_string(r, 5, CONDITION_HOW_ZH.get(how, how) if self.zh else how, self.F(font_size=SMALL_PT))
             r += 1
         if c.levers:
             r += 1
@@ -166,8 +172,8 @@ class BreakevenSheetMixin:
             closes = bool(lv.get("closes"))
             self.put_num(ws, r, 5, 0.0 if closes else lv.get("gap"), *self.money_fmt())
             ws.write_string(r, 6, self.t("消除缺口", "closes it") if closes else yes_no[bool(lv.get("narrows"))], self.f_unit)
-            ws.write_string(r, 7, str(lv.get("vary", "")), self.F(font_size=8, font_color=COLORS["helper_font"]))
-            ws.write_string(r, 8, self.lever_note(lv), self.F(font_size=8, text_wrap=True))
+            ws.write_string(r, 7, str(lv.get("vary", "")), self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
+            ws.write_string(r, 8, self.lever_note(lv), self.F(font_size=SMALL_PT, text_wrap=True))
             r += 1
         return r
 
@@ -295,7 +301,7 @@ class BreakevenSheetMixin:
                                  self.t("说明", "Note")]):
             ws.write_string(r, col, h, self.f_head_left)
         r += 1
-        note = self.F(font_size=8, font_color=COLORS["helper_font"])
+        note = self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"])
         rows = self.solve_rows(b)
         key_label = rows[2][0]                          # the break-even value, in bold
         for label, value, u, text in rows:

@@ -5,18 +5,19 @@ from __future__ import annotations
 from .. import registry, units
 from .render import NA_TEXT, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, HEADER_ROWS  # noqa: F401  (re-exported)
 
-#: Sheets in their order, by key: (zh, en).
+#: Sheets in their order, by key: (zh, en). Results first, then the studies, then the model in
+#: FAST order (inputs, time, calculations, checks), then About.
 SHEET_TITLES = {
     "summary": ("摘要", "Summary"),
-    "inputs": ("假设", "Inputs"),
-    "time": ("时间轴", "Time"),
-    "calcs": ("计算", "Calcs"),
     "statements": ("报表", "Statements"),
     "government": ("政府视角", "Government view"),
     "breakeven": ("盈亏平衡", "Break-even"),
     "sensitivity": ("敏感性", "Sensitivity"),
     "montecarlo": ("蒙特卡洛", "Monte Carlo"),
     "compare": ("情景比较", "Compare"),
+    "inputs": ("假设", "Inputs"),
+    "time": ("时间轴", "Time"),
+    "calcs": ("计算", "Calcs"),
     "checks": ("校验", "Checks"),
     "about": ("说明", "About"),
 }
@@ -35,6 +36,10 @@ COLORS = {
     "bad_font": "#9C0006",
     "warn_fill": "#FFEB9C",
     "warn_font": "#9C5700",
+    "heat_loss": "#F8696B",      # heat maps: diverging from white at zero
+    "heat_zero": "#FFFFFF",
+    "heat_gain": "#63BE7B",
+    "zero_contour": "#000000",
     "chart": ["#1F4E9E", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47"],
 }
 
@@ -95,6 +100,9 @@ BREAKEVEN_DRIVERS_ZH = {
     "parking_utilisation": "车位利用率(目标)", "capex": "改造投资", "operating_cost": "经营成本(各项同比例)",
     "expanded_area": "新增物业服务面积", "discount_rate": "项目折现率", "concession": "运营期",
 }
+
+#: How a tornado driver's range was set (finmodel.sensitivity: OneWay.how) in Chinese.
+RANGE_HOW_ZH = {"declared": "给定区间", "swing": "基准值±幅度"}
 
 #: Units as the studies print them -> Chinese.
 STUDY_UNIT_ZH = {"CNY": "元", "CNY/year": "元/年", "x base": "倍基准值", "fraction": "%", "fraction/year": "%/年",
@@ -157,3 +165,32 @@ def auto_number_format(v) -> str:
 
 
 NA = NA_TEXT
+
+
+# --------------------------------------------------------------------------- printing
+#: The paper every sheet prints on: A4 (XlsxWriter paper code 9), landscape.
+PAPER = {"code": 9, "width_pt": 841.89, "height_pt": 595.28}
+#: Page margins, inches (the footer sits in the bottom one).
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.6}
+#: The workbook's text: the default size, and the smallest any cell or chart uses (notes, YAML paths, sources).
+FONT_PT = 10
+SMALL_PT = 9
+#: Excel's default column width, characters.
+DEFAULT_COL_W = 8.43
+#: No text prints smaller than this (points, font size x print scale).
+MIN_PRINTED_PT = 8.0
+#: The smallest print scale: SMALL_PT x MIN_SCALE >= MIN_PRINTED_PT.
+MIN_SCALE = 0.9
+#: How wide a character of a column's width prints, points: the widest digit of the default font at
+#: 10 pt where the reader's spreadsheet lacks Microsoft YaHei or Calibri (DejaVu Sans, 0.636 em).
+CHAR_PT = 6.36
+#: The share of the printable width a page is planned to fill (room for a font drawn wider).
+PRINT_SLACK = 0.97
+#: The widest label column of a year sheet, characters: a longer label wraps.
+YEAR_LABEL_W = 36
+#: The width of a year column of a year sheet, characters (up to -999,999.99 万元).
+YEAR_COL_W = 9.5
+#: The height of a row of 10-pt text as LibreOffice and Excel draw it, points.
+ROW_PT = 15.0
+
+assert SMALL_PT * MIN_SCALE >= MIN_PRINTED_PT

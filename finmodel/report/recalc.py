@@ -9,10 +9,13 @@ user has open.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -108,11 +111,46 @@ def convert(files: Sequence[Path], to: str, outdir: Path, *, timeout: float = 18
     return Converted(outs, p.returncode, p.stdout, p.stderr)
 
 
-def to_pdf(xlsx: Path, pdf: Path) -> Path:
-    """Print ``xlsx`` to ``pdf`` through LibreOffice (written to a temporary folder, then moved)."""
+def with_only_sheets(src: Path, dst: Path, titles: Sequence[str]) -> Path:
+    """A copy of workbook ``src`` at ``dst`` that prints only the sheets ``titles``: every other
+    sheet keeps its cells (the printed sheets' formulas read them) but prints a single empty cell,
+    a page that LibreOffice leaves out of a PDF (it skips empty pages; a hidden sheet it prints)."""
+    keep = set(titles)
+    with zipfile.ZipFile(src) as z:
+        items = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in items:
+            if info.filename == "xl/workbook.xml":
+                text = data.decode("utf-8")
+                names = [html.unescape(n) for n in re.findall(r'<sheet name="([^"]*)"', text)]
+                drop = [i for i, n in enumerate(names) if n not in keep]
+                text = re.sub(r'<definedName name="_xlnm\.Print_Area" localSheetId="(\d+)">[^<]*</definedName>',
+                              lambda m: "" if int(m.group(1)) in drop else m.group(0), text)
+                empty = "".join(f'<definedName name="_xlnm.Print_Area" localSheetId="{i}">'
+                                f"{html.escape(quote_sheet(names[i]), quote=False)}!$XFD$1048576</definedName>"
+                                for i in drop)
+                if "<definedNames>" in text:
+                    text = text.replace("<definedNames>", "<definedNames>" + empty, 1)
+                else:
+                    text = text.replace("</sheets>", "</sheets><definedNames>" + empty + "</definedNames>", 1)
+                data = text.encode("utf-8")
+            out.writestr(info, data)
+    return Path(dst)
+
+
+def quote_sheet(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def to_pdf(xlsx: Path, pdf: Path, sheets: Sequence[str] | None = None) -> Path:
+    """Print ``xlsx`` to ``pdf`` through LibreOffice (written to a temporary folder, then moved);
+    ``sheets``: only those (by title), the others hidden in a temporary copy."""
     pdf = Path(pdf)
     with tempfile.TemporaryDirectory(prefix="finmodel-pdf-", dir=pdf.parent) as tmp:
-        res = convert([xlsx], "pdf", Path(tmp))
+        src = Path(xlsx)
+        if sheets is not None:
+            src = with_only_sheets(src, Path(tmp) / (pdf.stem + ".xlsx"), sheets)
+        res = convert([src], "pdf", Path(tmp) / "out")
         out = res.outputs[0]
         if res.returncode != 0 or not out.exists():
             detail = " ".join((res.stderr or res.stdout or "").split())[:200]

@@ -16,9 +16,16 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import units
 from ..model.expr import FormulaError
 from .inputs import SECTION_EN, SECTION_ZH, unit_text
-from .layout import COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, HEADER_ROWS
+from .layout import COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, COLORS, FONT_PT, HEADER_ROWS, ROW_PT, SMALL_PT, YEAR_COL_W, YEAR_LABEL_W
+from .printing import rows_per_page
 from .render import const_formula, display_unit, is_static, year_formula
 from .writer import display_width
+
+
+#: A note row of a year sheet spans the label, unit, constant and pre-model columns and this many years.
+NOTE_YEARS = 5
+#: The width of the Inputs' source column, characters (a note of 9-pt text wraps at about this many).
+SOURCE_W = 50
 
 
 class SheetsMixin:
@@ -45,21 +52,24 @@ class SheetsMixin:
         for (table, fld), rws in tables.items():
             self.define("tbl_" + table.replace(".", "_") + "_" + fld, "inputs", rws[0], 2, rws[-1], 2)
         self.write_model_constants(ws, r + 1)
-        ws.set_column(0, 0, min(48, label_w + 1))
-        ws.set_column(1, 1, 11)
-        ws.set_column(2, 2, 18)
-        ws.set_column(3, 3, 40)
-        ws.set_column(4, 4, 62)
+        self.setcol(ws, 0, 0, min(44, label_w + 1))
+        self.setcol(ws, 1, 1, 11)
+        self.setcol(ws, 2, 2, 18)
+        self.setcol(ws, 3, 3, SOURCE_W)
+        self.setcol(ws, 4, 4, 40)
+        self.print_cols["inputs"] = 3          # the defined names (column E) are for the screen
         ws.freeze_panes(2, 1)
 
     def inputs_heading(self, ws):
         ws.write_string(0, 0, self.t("假设(输入)", "Inputs"), self.f_title)
-        ws.write_string(0, 2, self.t("黄色单元格为输入项,可直接修改,全表随之重算;灰色为结构性输入(需修改YAML后重新运行)。金额单位为元(与YAML一致)。",
-                                     "Yellow cells are inputs: change one and the whole workbook recalculates. Grey cells "
-                                     "are structural (change the YAML and run again). Amounts in CNY, as in the YAML."),
-                        self.f_sub)
-        heads = [self.t("项目", "Assumption"), self.t("单位", "Unit"), self.t("数值", "Value"),
-                 self.t("名称(in_ + YAML 路径)", "Name (in_ + YAML path)"), self.t("来源", "Source")]
+        # across the value and source columns (the printed page's width), wrapped
+        ws.merge_range(0, 2, 0, 3, self.t("黄色单元格为输入项,可直接修改,全表随之重算;灰色为结构性输入(需修改YAML后重新运行)。金额单位为元(与YAML一致)。",
+                                          "Yellow cells are inputs: change one and the whole workbook recalculates. Grey cells "
+                                          "are structural (change the YAML and run again). Amounts in CNY, as in the YAML."),
+                       self.F(italic=True, font_color=COLORS["helper_font"], text_wrap=True, valign="top"))
+        ws.set_row(0, 2 * ROW_PT)
+        heads = [self.t("项目", "Assumption"), self.t("单位", "Unit"), self.t("数值", "Value"), self.t("来源", "Source"),
+                 self.t("名称(in_ + YAML 路径)", "Name (in_ + YAML path)")]
         for c, h in enumerate(heads):
             ws.write_string(1, c, h, self.f_head_left)
 
@@ -75,11 +85,12 @@ class SheetsMixin:
         ws.write_string(r, 1, unit_text(ir.unit, self.zh), self.F(font_color=COLORS["helper_font"], align="center",
                                                                    valign="top"))
         self.write_input_value(ws, r, ir)
-        ws.write_string(r, 3, ir.name, self.F(font_color=COLORS["helper_font"], font_size=8, valign="top"))
+        ws.write_string(r, 4, ir.name, self.F(font_color=COLORS["helper_font"], font_size=SMALL_PT, valign="top"))
         lines = 1
         if ir.source:
-            ws.write_string(r, 4, ir.source, self.F(font_size=8, text_wrap=True, valign="top"))
-            lines = max(lines, math.ceil(len(ir.source) / 95))
+            source = self.note(ir.source)
+            ws.write_string(r, 3, source, self.F(font_size=SMALL_PT, text_wrap=True, valign="top"))
+            lines = max(lines, math.ceil(display_width(source) / SOURCE_W))
         if ir.kind == "text":
             lines = max(lines, math.ceil(display_width(str(ir.value)) / 17))
         if lines > 1:
@@ -97,8 +108,11 @@ class SheetsMixin:
             ws.write_string(r, 1, units.label(k.unit, self.zh), self.f_unit)
             ws.write_number(r, 2, k.value, self.F(num_format="0.00000" if k.value >= 1e-6 else "0.0E+00",
                                                   bg_color=COLORS["structural_fill"], border=1, border_color="#BFBFBF"))
-            ws.write_string(r, 3, k.name, self.F(font_color=COLORS["helper_font"], font_size=9))
-            ws.write_string(r, 4, self.t(k.note_zh, k.note_en), self.F(font_size=9))
+            ws.write_string(r, 4, k.name, self.F(font_color=COLORS["helper_font"], font_size=SMALL_PT))
+            note = self.t(k.note_zh, k.note_en)
+            ws.write_string(r, 3, note, self.F(font_size=SMALL_PT, text_wrap=True, valign="top"))
+            if display_width(note) > SOURCE_W:
+                ws.set_row(r, ROW_PT * math.ceil(display_width(note) / SOURCE_W))
             self.define(k.name, "inputs", r, 2)
             r += 1
 
@@ -106,8 +120,13 @@ class SheetsMixin:
         fmt_props = {"bg_color": COLORS["structural_fill"] if ir.structural else COLORS["input_fill"],
                      "font_color": COLORS["input_font"], "border": 1, "border_color": "#BFBFBF", "valign": "top"}
         v = ir.value
-        if ir.kind == "bool":
-            ws.write_boolean(r, 2, bool(v), self.F(align="center", **fmt_props))
+        if ir.kind == "bool":             # 1/0 shown as 是/否: live in formulas, typed as 1 or 0
+            ws.write_number(r, 2, 1 if v else 0, self.F(align="center", num_format=units.yes_no_format(self.zh),
+                                                        **fmt_props))
+            ws.data_validation(r, 2, r, 2, {
+                "validate": "integer", "criteria": "between", "minimum": 0, "maximum": 1,
+                "input_title": self.t("是/否", "yes/no"), "input_message": self.t("1 = 是,0 = 否", "1 = yes, 0 = no"),
+                "error_title": self.t("是/否", "yes/no"), "error_message": self.t("请输入 1(是)或 0(否)", "Type 1 (yes) or 0 (no)")})
         elif ir.kind in ("choice", "text"):
             wrap = {"text_wrap": True} if ir.kind == "text" else {"align": "center"}
             ws.write_string(r, 2, str(v), self.F(**wrap, **fmt_props))
@@ -133,7 +152,8 @@ class SheetsMixin:
                  "government": self.t("政府视角", "Government view"),
                  "checks": self.t("校验", "Checks")}[key]
         ws.write_string(0, 0, title, self.f_title)
-        ws.write_string(0, 2, self.t("金额单位: 万元", "Amounts in CNY 10,000"), self.f_sub)
+        # in the unit column: repeated on every page across with the labels
+        ws.write_string(0, COL_UNIT, self.t("金额单位: 万元", "Amounts in CNY 10,000"), self.f_sub)
         ws.write_string(1, COL_LABEL, self.t("项目", "Line item"), self.f_head_left)
         ws.write_string(1, COL_UNIT, self.t("单位", "Unit"), self.f_head)
         ws.write_string(1, COL_CONST, third, self.f_head)
@@ -160,12 +180,11 @@ class SheetsMixin:
         last = self.last_col
         for row in self.model.sheets[key]:
             label_w = max(label_w, self.write_sheet_row(key, ws, row))
-        self.page_breaks(ws, self.model.sheets[key], label_w)
-        ws.set_column(COL_LABEL, COL_LABEL, min(62, label_w + 1))
-        ws.set_column(COL_UNIT, COL_UNIT, 11 if self.zh else 17)
-        ws.set_column(COL_CONST, COL_CONST, 11)
-        ws.set_column(COL_PRE, COL_PRE, 1.5)
-        ws.set_column(COL_Y0, last, 10.5)
+        self.setcol(ws, COL_LABEL, COL_LABEL, min(YEAR_LABEL_W, label_w + 1))
+        self.setcol(ws, COL_UNIT, COL_UNIT, 11 if self.zh else 13)
+        self.setcol(ws, COL_CONST, COL_CONST, 11)
+        self.setcol(ws, COL_PRE, COL_PRE, 1.5)
+        self.setcol(ws, COL_Y0, last, YEAR_COL_W)
         ws.freeze_panes(HEADER_ROWS, COL_Y0)
         if key == "checks":
             red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"])
@@ -185,15 +204,22 @@ class SheetsMixin:
             return 0.0
         if row.kind == "blank":
             return 0.0
-        if row.kind == "note":
-            ws.write_string(r, COL_LABEL, row.label(self.zh), self.F(italic=True, font_color=COLORS["helper_font"],
-                                                                  font_size=9))
+        if row.kind == "note":             # wrapped across the first printed page's columns
+            text = row.label(self.zh)
+            lines = self.row_lines(row)
+            ws.merge_range(r, COL_LABEL, r, COL_Y0 + NOTE_YEARS - 1, text,
+                           self.F(italic=True, font_color=COLORS["helper_font"], font_size=SMALL_PT, text_wrap=True,
+                                  valign="top"))
+            if lines > 1:
+                ws.set_row(r, ROW_PT * lines)
             return 0.0
         label = row.label(self.zh)
         helper = row.role != "item" and key == "calcs"
         total = row.style == "total"
-        lf = self.f_label_total if total else (self.f_label_helper if helper else self.f_label)
-        ws.write_string(r, COL_LABEL, label, lf)
+        lines = self.row_lines(row)
+        if lines > 1:                      # a long label wraps in the label column, its row taller
+            ws.set_row(r, ROW_PT * lines)
+        ws.write_string(r, COL_LABEL, label, self.label_fmt(total, helper, wrap=lines > 1))
         code = display_unit(row)
         ws.write_string(r, COL_UNIT, units.label(code, self.zh), self.f_unit)
         nf = self.num(code, total=total, helper=helper)
@@ -220,27 +246,44 @@ class SheetsMixin:
             ws.write_formula(r, COL_Y0 + j, text, nf, self.cached(row, j))
         return display_width(label)
 
-    def page_breaks(self, ws, rows, label_w: float):
-        """Start a printed page at a section heading rather than in the middle of a table.
+    def row_lines(self, row) -> int:
+        """The lines a row of a year sheet takes: a long label wraps in the label column, a note
+        across the first page's columns."""
+        if row.kind == "row":
+            return max(1, math.ceil(display_width(row.label(self.zh)) / (YEAR_LABEL_W - 1)))
+        if row.kind == "note":
+            span = YEAR_LABEL_W + 11 + 11 + 1.5 + NOTE_YEARS * YEAR_COL_W
+            return max(1, math.ceil(display_width(row.label(self.zh)) * SMALL_PT / FONT_PT / (span - 4)))
+        return 1
 
-        The rows a landscape A4 page holds follow from the fit-to-width scale (the sheet's width
-        in character units against the page's); sections are packed greedily.
+    def page_breaks(self, ws, rows, scale: int):
+        """Where the printed pages of a year sheet break down the rows, at its print ``scale``.
+
+        A section (a heading and its rows) that fits the rest of a page stays on it; one that fits
+        a page but not the rest of this one starts the next page, unless more than half of this
+        one would be left empty; a longer one runs on, broken where each page is full.
         """
-        width_chars = min(62, label_w + 1) + 11 + 11 + 1.5 + 10.5 * self.T
-        scale = min(1.0, 760.0 / (width_chars * 6.2))          # about 6.2 pt per character unit at 10 pt
-        capacity = int(500.0 / (15.0 * scale)) - HEADER_ROWS - 2
-        breaks, used = [], 0
-        sections: list[tuple[int, int]] = []                   # (first row, size)
-        for row in rows:
+        capacity = rows_per_page(scale, ROW_PT, HEADER_ROWS + 1)
+        sections: list[list[tuple[int, int]]] = []             # per section: (sheet row, lines)
+        for i, row in enumerate(rows):
             if row.kind == "heading" or not sections:
-                sections.append((HEADER_ROWS + rows.index(row), 0))
-            first, size = sections[-1]
-            sections[-1] = (first, size + 1)
-        for first, size in sections:
-            if used and used + size > capacity:
-                breaks.append(first)
-                used = 0
-            used += size
+                sections.append([])
+            sections[-1].append((HEADER_ROWS + i, self.row_lines(row)))
+        breaks, used = [], 0
+        for sec in sections:
+            size = sum(n for _, n in sec)
+            if used + size <= capacity:
+                used += size
+                continue
+            if size <= capacity and capacity - used < capacity / 2:
+                breaks.append(sec[0][0])
+                used = size
+                continue
+            for r, n in sec:                                   # runs on: break where the page is full
+                if used + n > capacity:
+                    breaks.append(r)
+                    used = 0
+                used += n
         if breaks:
             ws.set_h_pagebreaks(breaks)
 

@@ -23,6 +23,7 @@ class ReportOptions:
     montecarlo_draws: int = 0
     montecarlo_seed: int = 0
     metric: str = "npv"
+    english_sources: bool = False       # source notes as written (English) in a zh report
     command: str | None = None          # the command line that produced the file (About)
 
     @classmethod
@@ -30,7 +31,7 @@ class ReportOptions:
         r = a.report
         opts = cls(language=r.language, corridor=r.corridor, breakeven_table=r.breakeven_table,
                    tornado=r.tornado, grids=[list(g) for g in r.grids], montecarlo_draws=r.montecarlo_draws,
-                   montecarlo_seed=r.montecarlo_seed)
+                   montecarlo_seed=r.montecarlo_seed, english_sources=r.english_sources)
         for k, v in over.items():
             if v is None:
                 continue

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import math
 
-from .layout import (COLORS, is_money, is_pct, auto_number_format, metric_label, metric_unit, metric_with_unit,
+from .layout import (COLORS, RANGE_HOW_ZH, SMALL_PT, is_money, is_pct, auto_number_format, metric_label, metric_unit, metric_with_unit,
                      money_text)
+from .. import registry
 from .studies import finite
 from .writer import display_width
 
 
-def dist_text(d) -> str:
-    """A declared distribution in a line: 'triangular: min 5.5, mode 7.5, max 10'."""
+def dist_text(d, note=str) -> str:
+    """A declared distribution in a line: 'triangular: min 5.5, mode 7.5, max 10'; ``note`` renders
+    its source note."""
     if not isinstance(d, dict):
         return "" if d is None else str(d)
     parts = []
@@ -30,7 +32,7 @@ def dist_text(d) -> str:
             v = f"{v:g}"
         parts.append(f"{k} {v}")
     text = f"{d.get('dist', '')}: " + ", ".join(parts)
-    return text + (f"  ({d['source']})" if d.get("source") else "")
+    return text + (f"  ({note(d['source'])})" if d.get("source") else "")
 
 
 class StudySheetsMixin:
@@ -90,7 +92,7 @@ class StudySheetsMixin:
         if heat and metric:
             mfmt = self.F(num_format="0.00%;-0.00%" if is_pct(metric) else
                           ("#,##0.00;-#,##0.00" if is_money(metric) else "0.00;-0.00"))
-        small = self.F(font_size=8, font_color=COLORS["helper_font"])
+        small = self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"])
         for key, row in frame.iterrows():
             key_s = str(key)
             ws.write_string(r, 0, self.table_label(key_s, index, labels), self.F(bold=bool(labels and key_s in labels)))
@@ -131,7 +133,7 @@ class StudySheetsMixin:
         elif kind == "index":
             self.put_num(ws, r, col, x, 1.0, self.F(num_format="0.000"))
         elif x is not None and not (isinstance(x, float) and math.isnan(x)) and str(x) != "":
-            ws.write_string(r, col, str(x), self.F(font_size=8, text_wrap=False))
+            ws.write_string(r, col, str(x), self.F(font_size=SMALL_PT, text_wrap=False))
 
     def write_sensitivity(self):
         ws = self.ws["sensitivity"]
@@ -140,9 +142,12 @@ class StudySheetsMixin:
         r = self.static_note(ws, 1, self.t("静态值: finmodel 运行时计算;修改输入后请重新运行。金额单位: 万元。",
                                             "Static values computed by finmodel; run again after changing inputs. Amounts in CNY 10,000."))
         self.setcol(ws, 0, 0, 36)
-        self.setcol(ws, 1, 30, 13)
+        self.setcol(ws, 1, 30, 11)
         if st.tornado is not None:
             self.setcol(ws, 9, 9, 70)
+        # printed: the driver column on every page, the tornado's numbers (and its chart) on the first
+        self.print_repeat["sensitivity"] = 1
+        self.print_keep["sensitivity"] = 9
         r += 1
         if st.tornado is not None:
             r = self.write_tornado(ws, r, st.tornado)
@@ -183,8 +188,10 @@ class StudySheetsMixin:
             for col, k in ((6, "metric_low"), (7, "metric_high")):
                 x = d[k]
                 self.put_num(ws, r, col, (float(x) - tr.base) if finite(x) and finite(tr.base) else None, sc, mfmt)
-            ws.write_string(r, 9, d["path"] + "  " + d.get("range", "") + (f" ({d['source']})" if d.get("source") else ""),
-                            self.F(font_size=8, font_color=COLORS["helper_font"]))
+            how = d.get("range", "")
+            how = RANGE_HOW_ZH.get(how, how) if self.zh else how
+            ws.write_string(r, 9, d["path"] + "  " + how + (f" ({self.note(d['source'])})" if d.get("source") else ""),
+                            self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
             r += 1
         if tr.drivers:
             r += self.tornado_chart(ws, r + 1, tr, first, r - 1)
@@ -199,7 +206,7 @@ class StudySheetsMixin:
                        "values": [title, first, 6, last, 6], "fill": {"color": COLORS["chart"][1]}, "overlap": 100, "gap": 40})
         ch.add_series({"name": self.t("高值", "High"), "categories": [title, first, 0, last, 0],
                        "values": [title, first, 7, last, 7], "fill": {"color": COLORS["chart"][0]}})
-        font = {"name": self.font, "size": 8}
+        font = {"name": self.font, "size": SMALL_PT}
         unit = self.t("(万元)", ", CNY 10,000") if money else ""
         ch.set_title({"name": self.t(f"龙卷风图: {metric_label(tr.metric, True)}相对基准的变化{unit}",
                                      f"Tornado: change of {metric_label(tr.metric, False)} from base{unit}"),
@@ -208,9 +215,8 @@ class StudySheetsMixin:
         ch.set_x_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         ch.set_legend({"position": "bottom", "font": font})
         height = max(300, 24 * len(tr.drivers) + 100)
-        ch.set_size({"width": 820, "height": height})
-        ws.insert_chart(at, 0, ch)
-        return int(height / 20) + 3
+        # in column B: column A is repeated on the pages across, a chart in it would be too
+        return self.place_chart(ws, at, 1, ch, min(820, self.page_one_px(ws, "sensitivity", 1)), height) + 3
 
     def write_spider(self, ws, r, sp) -> int:
         """The spider: the metric at relative steps of each driver, a table and a line chart."""
@@ -239,8 +245,8 @@ class StudySheetsMixin:
         r, first, last, where = self.write_results_table(ws, r, frame, cols, metric=m, tail=tail, heat=True)
         c1, c2 = where[steps[0]], where[steps[-1]]
         if last >= first:
-            ws.conditional_format(first, c1, last, c2, {"type": "3_color_scale", "min_color": "#F8696B",
-                                                        "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+            self.diverging_scale(ws, first, c1, last, c2, [float(v) / sc for d in sp.drivers for v in d["metric"]
+                                                           if finite(v)], m)
             # the chart: the drivers with the widest spread (all of them up to eight)
             spread = []
             for i, d in enumerate(sp.drivers):
@@ -254,18 +260,16 @@ class StudySheetsMixin:
                                "values": [title, first + i, c1, first + i, c2],
                                "line": {"color": COLORS["chart"][k % len(COLORS["chart"])] if k < 6 else None, "width": 1.75},
                                "marker": {"type": "circle", "size": 4}})
-            font = {"name": self.font, "size": 8}
+            font = {"name": self.font, "size": SMALL_PT}
             extra = self.t(f"(影响最大的 {len(show)} 项)", f" (the {len(show)} widest)") if len(show) < len(sp.drivers) else ""
             ch.set_title({"name": self.t(f"蜘蛛图: {metric_with_unit(m, True)}{extra}", f"Spider: {metric_with_unit(m, False)}{extra}"),
                           "name_font": {"name": self.font, "size": 11, "bold": True}})
             ch.set_x_axis({"num_font": font, "label_position": "low", "name": self.t("相对基准值的变动", "change from the base value"),
-                           "name_font": {"name": self.font, "size": 9, "bold": False}})
+                           "name_font": {"name": self.font, "size": SMALL_PT, "bold": False}})
             ch.set_y_axis({"num_font": font, "num_format": "#,##0" if is_money(m) else ("0%" if is_pct(m) else "0.0"),
                            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
             ch.set_legend({"position": "right", "font": font})
-            ch.set_size({"width": 900, "height": 360})
-            ws.insert_chart(r + 1, 0, ch)
-            r += 20
+            r += self.place_chart(ws, r + 1, 1, ch, min(900, self.page_one_px(ws, "sensitivity", 1)), 360) + 2
         return r + 1
 
     def write_global(self, ws, r, g) -> int:
@@ -313,7 +317,7 @@ class StudySheetsMixin:
         frame = g.to_frame()
         dists = {row["path"]: row.get("input") for row in g.rows}
         r, first, last, where = self.write_results_table(
-            ws, r, frame, cols, metric=metric, tail=lambda path, row: f"{path}  {dist_text(dists.get(path))}",
+            ws, r, frame, cols, metric=metric, tail=lambda path, row: f"{path}  {dist_text(dists.get(path), self.note)}",
             tail_head=self.t("YAML 路径 / 分布", "YAML path / distribution"), index_head=self.t("不确定输入", "Uncertain input"))
         if last >= first:
             ws.conditional_format(first, where[bar], last, where[bar], {"type": "data_bar", "bar_color": "#5B9BD5"})
@@ -330,10 +334,11 @@ class StudySheetsMixin:
         n = len(names)
         # scenario names head the columns: wide enough for the longest (with "(reference)") on one line
         wide = max([display_width(x) for x in names] + [0.0]) + display_width(self.t("(基准)", " (reference)")) + 2
-        self.setcol(ws, 0, 0, 40)
+        self.setcol(ws, 0, 0, 34)
         self.setcol(ws, 1, 1, 11)
         self.setcol(ws, 2, 1 + n, min(32.0, max(15.0, wide)))
-        self.setcol(ws, 2 + n, 2 + n, 50)
+        self.setcol(ws, 2 + n, 2 + n, 36)
+        self.print_repeat["compare"] = 1          # the indicators' names on every page across
         r += 1
         ws.write_string(r, 0, self.t("情景", "Scenarios"), self.h2())
         r += 1
@@ -350,7 +355,7 @@ class StudySheetsMixin:
             ws.write_string(r, 0, str(sc["name"]), self.F(bold=ref))
             ws.write_string(r, 1, self.t("是", "yes") if ref else "", self.f_unit)
             ws.write_string(r, 2, str(sc.get("title") or ""))
-            ws.write_string(r, 2 + n, str(sc.get("source") or ""), self.F(font_size=8, font_color=COLORS["helper_font"]))
+            ws.write_string(r, 2 + n, self.note(sc.get("source")), self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"]))
             r += 1
         r += 1
         ws.write_string(r, 0, self.t("主要指标对比", "Key indicators side by side"), self.h2())
@@ -419,6 +424,7 @@ class StudySheetsMixin:
         sc, _ = self.metric_fmt(m)
         axes = g.axes
         ws.write_string(r, 0, self.t(f"网格: {metric_with_unit(m, True)}", f"Grid: {metric_with_unit(m, False)}"), self.h2())
+        self.row_breaks.setdefault(ws.name, []).append(r)          # a heat map starts a printed page
         r += 1
         stated = [(self.t("指标", "Metric"), metric_with_unit(m, self.zh)),
                   (self.t("基准情景的指标值", "Metric at base"), g.base / sc if finite(g.base) else g.base,
@@ -428,13 +434,12 @@ class StudySheetsMixin:
         else:
             stated.append((self.t("行", "Rows"), self.axis_text(axes[0])))
             stated.append((self.t("列", "Columns"), self.axis_text(axes[1])))
+        stated.append((self.t("读图", "Reading"), self.t("颜色以0为中心: 负值红、正值绿,越深离0越远;粗黑线为零值分界;加粗框为基准情景",
+                                                        "colours centred at zero: negative red, positive green, deeper "
+                                                        "further from zero; the thick black line is the zero contour; "
+                                                        "the boxed cell is the base case")))
         r = self.write_stated(ws, r, stated)
         vals = g.values
-        # a heat map reads by its colours: no red font on a red fill
-        plain = '0.00%;-0.00%' if is_pct(m) else ('#,##0.00;-#,##0.00' if is_money(m) else '0.00;-0.00')
-        nf = self.F(num_format=plain)
-        nf_base = self.F(num_format=plain, bold=True, border=2)
-        scale = {"min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B", "type": "3_color_scale"}
         na = self.metric_na(m)
 
         def axis_fmt(ax, **extra):
@@ -447,25 +452,58 @@ class StudySheetsMixin:
             ws.write_string(r, 0, self.t("输入取值", "Input value") + (self.t(f"({u})", f" ({u})") if u else ""), self.f_head_left)
             ws.write_string(r, 1, metric_label(m, self.zh), self.f_head)
             r += 1
-            first = r
-            for i, (x, y) in enumerate(zip(ax.values, vals)):
-                ws.write_number(r, 0, float(x), axis_fmt(ax, align="left"))
-                self.put_num(ws, r, 1, y, sc, nf_base if i == ax.base_index else nf, na=na)
-                r += 1
-            ws.conditional_format(first, 1, r - 1, 1, scale)
-            return r + 1
+            for i, x in enumerate(ax.values):
+                ws.write_number(r + i, 0, float(x), axis_fmt(ax, align="left"))
+            self.heat_map(ws, r, 1, [[y] for y in vals], m, {(ax.base_index, 0)}, na)
+            return r + len(ax.values) + 1
         rax, cax = axes
         ws.write_string(r, 0, self.t("行 \\ 列", "rows \\ columns"), self.F(bold=True, bg_color=COLORS["heading_fill"], border=1,
-                                                                          align="right", font_size=8))
+                                                                          align="right", font_size=SMALL_PT))
         for j, x in enumerate(cax.values):
             ws.write_number(r, 1 + j, float(x), axis_fmt(cax, align="center"))
         r += 1
-        first = r
         for i, x in enumerate(rax.values):
-            ws.write_number(r, 0, float(x), axis_fmt(rax, align="left"))
-            for j in range(len(cax.values)):
-                on_base = i == rax.base_index and j == cax.base_index
-                self.put_num(ws, r, 1 + j, vals[i][j], sc, nf_base if on_base else nf, na=na)
-            r += 1
-        ws.conditional_format(first, 1, r - 1, len(cax.values), scale)
-        return r + 1
+            ws.write_number(r + i, 0, float(x), axis_fmt(rax, align="left"))
+        self.heat_map(ws, r, 1, [list(row) for row in vals], m, {(rax.base_index, cax.base_index)}, na)
+        return r + len(rax.values) + 1
+
+    def heat_map(self, ws, r0: int, c0: int, values, metric: str, base: set, na: str) -> None:
+        """Values of ``metric`` as a heat map at (r0, c0): colours diverging from zero (losses red,
+        gains green, white at zero; the scale symmetric, so the smallest loss is pale red, never
+        green), a thick line along the zero contour (between a negative cell and its non-negative
+        neighbour), the base point boxed. A metric better when lower swaps the colours."""
+        sc, _ = self.metric_fmt(metric)
+        shown = [[float(v) / sc if finite(v) else None for v in row] for row in values]
+        # a heat map reads by its colours: no red font on a red fill
+        plain = "0.00%;-0.00%" if is_pct(metric) else ("#,##0.00;-#,##0.00" if is_money(metric) else "0.00;-0.00")
+        n, k = len(shown), max((len(row) for row in shown), default=0)
+
+        def loss(i, j):
+            return 0 <= i < n and 0 <= j < len(shown[i]) and shown[i][j] is not None and shown[i][j] < 0
+
+        def gain(i, j):
+            return 0 <= i < n and 0 <= j < len(shown[i]) and shown[i][j] is not None and shown[i][j] >= 0
+
+        for i, row in enumerate(shown):
+            for j, v in enumerate(row):
+                props = {"num_format": plain}
+                if (i, j) in base:
+                    props.update(bold=True, border=2)
+                if loss(i, j):
+                    for side, (di, dj) in (("top", (-1, 0)), ("bottom", (1, 0)), ("left", (0, -1)), ("right", (0, 1))):
+                        if gain(i + di, j + dj):
+                            props.update({side: 5, f"{side}_color": COLORS["zero_contour"]})
+                self.put_num(ws, r0 + i, c0 + j, values[i][j], sc, self.F(**props), na=na)
+        self.diverging_scale(ws, r0, c0, r0 + n - 1, c0 + k - 1, [v for row in shown for v in row if v is not None], metric)
+
+    def diverging_scale(self, ws, r1: int, c1: int, r2: int, c2: int, shown: list[float], metric: str) -> None:
+        """A colour scale centred at zero and symmetric (-M, 0, +M) over a range of shown values."""
+        top = max((abs(v) for v in shown), default=0.0)
+        if top <= 0 or r2 < r1 or c2 < c1:
+            return
+        low, high = COLORS["heat_loss"], COLORS["heat_gain"]
+        if registry.metrics().get(metric) is not None and registry.metrics()[metric].better == "lower":
+            low, high = high, low
+        ws.conditional_format(r1, c1, r2, c2, {"type": "3_color_scale", "min_type": "num", "min_value": -top,
+                                               "mid_type": "num", "mid_value": 0, "max_type": "num", "max_value": top,
+                                               "min_color": low, "mid_color": COLORS["heat_zero"], "max_color": high})

@@ -1,5 +1,5 @@
 """The Summary sheet: the verdict box and its rule, the key indicators, the subsidy corridor, the
-revenue mix against the paper, the master check and two charts.
+revenue mix (against the paper's for the case study's community), the master check and two charts.
 
 The verdict is given (:func:`finmodel.verdict.verdict`, computed by the caller); its live formula
 and rule text come from :mod:`finmodel.verdict`, so the workbook, the terminal and ``--json``
@@ -15,7 +15,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import __version__
 from .. import units
 from .. import verdict as V
-from .layout import COL_Y0, COLORS, money_per_year, money_text, target_label
+from . import printing
+from .layout import COL_Y0, COLORS, SMALL_PT, money_per_year, money_text, target_label
 from .render import display_unit
 from .studies import finite
 from .writer import assumptions_hash, display_width
@@ -37,25 +38,30 @@ class SummaryMixin:
 
     def write_summary(self):
         ws = self.ws["summary"]
-        ws.set_column(0, 0, 34 if self.zh else 40)
-        ws.set_column(1, 1, 16)
-        ws.set_column(2, 2, 12)
-        ws.set_column(3, 3, 62)
+        self.setcol(ws, 0, 0, 34 if self.zh else 40)
+        self.setcol(ws, 1, 1, 16)
+        self.setcol(ws, 2, 2, 12)
+        self.setcol(ws, 3, 3, 62)
         r = self.summary_heading(ws)
         vr = r + 1                                   # the verdict box; its formula once the names exist
         tier_row, r = self.verdict_inputs(ws, vr)
-        r = self.summary_kpis(ws, r + 2)
+        kpis = r + 2
+        r = self.summary_kpis(ws, kpis)
         r = self.payback_point(ws, r)
         self.verdict_box(ws, vr, tier_row)
         r = self.write_corridor(ws, r + 2)
-        r = self.revenue_mix(ws, r + 1)
+        mix = r + 1
+        r = self.revenue_mix(ws, mix)
         r = self.master_check(ws, r + 2)
-        self.summary_footnote(ws, r + 2)
-        self.summary_charts(ws)
+        r = self.summary_footnote(ws, r + 2)
+        self.summary_charts(ws, r + 2)
+        # printed: the verdict; the indicators and the corridor; the mix, the check and the charts
+        self.print_cols["summary"] = 3
+        self.row_breaks[ws.name] = [kpis, mix]
         ws.hide_gridlines(2)
 
     def summary_note(self):
-        return self.F(font_size=9, font_color=COLORS["helper_font"], text_wrap=True, valign="top")
+        return self.F(font_size=SMALL_PT, font_color=COLORS["helper_font"], text_wrap=True, valign="top")
 
     def summary_h2(self):
         return self.F(bold=True, font_size=13, font_color=COLORS["title_font"])
@@ -99,10 +105,12 @@ class SummaryMixin:
         for key in self.VERDICT_TESTS:
             row = self.model[key]
             u = display_unit(row)
+            # a yes/no test (the flag 1 = yes) reads 是/否 here, not 1/0
+            flag = units.unit(u).kind == "flag"
+            nf = units.yes_no_format(self.zh) if flag else units.excel_format(u)
             ws.write_string(r, 0, row.label(self.zh))
-            ws.write_formula(r, 1, "=" + ctx.const_cell(row), self.F(num_format=units.excel_format(u), align="right"),
-                             self.vals.const(row))
-            ws.write_string(r, 2, units.label(u, self.zh), self.f_unit)
+            ws.write_formula(r, 1, "=" + ctx.const_cell(row), self.F(num_format=nf, align="right"), self.vals.const(row))
+            ws.write_string(r, 2, self.t("是/否", "yes/no") if flag else units.label(u, self.zh), self.f_unit)
             if key == "verdict_hurdle_rate":
                 ws.write_string(r, 3, self.t("判定检验(随「假设」表实时重算)", "the tests of the tier (live)"), note)
             r += 1
@@ -125,7 +133,7 @@ class SummaryMixin:
         if v.get("paper"):
             r += 1
             ws.merge_range(r, 0, r, 3, v["paper"]["zh" if self.zh else "en"], self.F(text_wrap=True, valign="top",
-                                                                                      font_size=9, italic=True))
+                                                                                      font_size=SMALL_PT, italic=True))
             ws.set_row(r, 40)
         return self.r("verdict_tier"), r
 
@@ -137,7 +145,7 @@ class SummaryMixin:
         ws.merge_range(vr, 1, vr, 2, "", big)
         ws.write_formula(vr, 1, V.excel_text(tier_cell, zh), big, V.label(v["tier"], zh))
         self.define("out_verdict", "summary", vr, 1)
-        ws.write_string(vr, 3, V.rule_text(zh), self.F(font_size=8, text_wrap=True, valign="vcenter",
+        ws.write_string(vr, 3, V.rule_text(zh), self.F(font_size=SMALL_PT, text_wrap=True, valign="vcenter",
                                                         font_color=COLORS["helper_font"]))
         ws.set_row(vr, 96 if zh else 110)
         for tier, (bg, fg) in VERDICT_FILLS.items():
@@ -224,14 +232,17 @@ class SummaryMixin:
 
     # ------------------------------------------------------------------ revenue mix, master check
     def revenue_mix(self, ws, r) -> int:
-        """The revenue mix of the calibration year against the paper's; the row of its total."""
-        s = self.s
-        ws.write_string(r, 0, self.t(f"收入结构({s['revenue_mix_year']}年,不含税)与论文对比",
-                                     f"Revenue mix in {s['revenue_mix_year']} (net of VAT) against the paper"),
+        """The revenue mix of the calibration year; against the paper's 46/19/26/9 only for the case
+        study's own community (``scenario.paper_case``). The row of its total."""
+        s, paper = self.s, self.a.scenario.paper_case
+        year = s["revenue_mix_year"]
+        ws.write_string(r, 0, self.t(f"收入结构({year}年,不含税)" + ("与论文对比" if paper else ""),
+                                     f"Revenue mix in {year} (net of VAT)" + (" against the paper" if paper else "")),
                         self.summary_h2())
         r += 1
-        for col, h in enumerate([self.t("收入", "Stream"), self.t("模型", "Model"), self.t("论文", "Paper"),
-                                 self.t("差(百分点)", "Difference (points)")]):
+        heads = [self.t("收入", "Stream"), self.t("模型", "Model") if paper else self.t("占比", "Share")]
+        heads += [self.t("论文", "Paper"), self.t("差(百分点)", "Difference (points)")] if paper else []
+        for col, h in enumerate(heads):
             ws.write_string(r, col, h, self.f_head_left)
         r += 1
         names = {"rent": self.t("租金", "Rent"), "parking": self.t("停车费", "Parking"),
@@ -239,19 +250,21 @@ class SummaryMixin:
         first = r
         for k in MIX_STREAMS:
             ws.write_string(r, 0, names[k])
-            self.mix_row(ws, r, k)
+            self.mix_row(ws, r, k, paper)
             r += 1
         ws.write_string(r, 0, self.t("合计", "Total"), self.f_label_total)
         tot = sum(x for x in s["revenue_mix"].values() if x is not None)
         ws.write_formula(r, 1, f"=SUM({xl_rowcol_to_cell(first, 1)}:{xl_rowcol_to_cell(r - 1, 1)})",
                          self.F(num_format="0.00%", bold=True, top=1), tot)
-        ws.write_formula(r, 2, f"=SUM({xl_rowcol_to_cell(first, 2)}:{xl_rowcol_to_cell(r - 1, 2)})",
-                         self.F(num_format="0.00%", bold=True, top=1), sum(s["revenue_mix_reference"].values()))
-        ws.write_blank(r, 3, None, self.F(top=1))
+        if paper:
+            ws.write_formula(r, 2, f"=SUM({xl_rowcol_to_cell(first, 2)}:{xl_rowcol_to_cell(r - 1, 2)})",
+                             self.F(num_format="0.00%", bold=True, top=1), sum(s["revenue_mix_reference"].values()))
+            ws.write_blank(r, 3, None, self.F(top=1))
         return r
 
-    def mix_row(self, ws, r, k: str):
-        """One stream's share: the model's (its mix row, else revenue over total), the paper's, the difference."""
+    def mix_row(self, ws, r, k: str, paper: bool):
+        """One stream's share: the model's (its mix row, else revenue over total); for the paper's
+        case, the paper's share and the difference."""
         c, ctx, na = self.model.by_key, self.ctx("summary"), self.na("na")
         row = c.get(f"mix_{k}")
         val = self.s["revenue_mix"].get(k)
@@ -262,6 +275,8 @@ class SummaryMixin:
             formula = (f"=INDEX({ctx.range(c['rev_' + k])},in_scenario_calibration_year+1)/"
                        f"INDEX({ctx.range(c['revenue'])},in_scenario_calibration_year+1)")
         ws.write_formula(r, 1, formula, self.F(num_format="0.00%"), val if val is not None else na)
+        if not paper:
+            return
         ws.write_formula(r, 2, f"=in_mix_reference_{k}", self.F(num_format="0.00%"), ref)
         diff = (val - ref) * 100 if val is not None else na
         ws.write_formula(r, 3, f'=IFERROR(({xl_rowcol_to_cell(r, 1)}-{xl_rowcol_to_cell(r, 2)})*100,"{na}")',
@@ -284,8 +299,9 @@ class SummaryMixin:
                                           "This workbook is a live model: change a yellow cell on Inputs and Calcs, Statements, "
                                           "the indicators and the verdict recalculate; the corridor, break-even, sensitivity and "
                                           "Monte Carlo results are static values from the run."),
-                       self.F(italic=True, font_size=9, font_color=COLORS["helper_font"], text_wrap=True, valign="top"))
+                       self.F(italic=True, font_size=SMALL_PT, font_color=COLORS["helper_font"], text_wrap=True, valign="top"))
         ws.set_row(r, 26)
+        return r
 
     # ------------------------------------------------------------------ the corridor
     def corridor_message_zh(self, c) -> str:
@@ -360,21 +376,29 @@ class SummaryMixin:
     def corridor_text(self, ws, r, label: str, text: str, last_col: int, text_width: float):
         """A labelled paragraph of the corridor box, merged across to ``last_col``, rows tall enough."""
         ws.write_string(r, 0, label, self.F(valign="top"))
-        ws.merge_range(r, 1, r, last_col, text, self.F(font_size=9, text_wrap=True, valign="top"))
+        ws.merge_range(r, 1, r, last_col, text, self.F(font_size=SMALL_PT, text_wrap=True, valign="top"))
         ws.set_row(r, 13 * max(2, math.ceil(display_width(text) / text_width)))
 
     # ------------------------------------------------------------------ charts
-    def summary_charts(self, ws):
-        self.revenue_chart(ws)
-        self.cash_chart(ws)
+    #: The Summary's charts: height in pixels, and the gap between the two side by side.
+    CHART_H = 300
+    CHART_GAP = 12
+
+    def summary_charts(self, ws, r: int):
+        """The two charts side by side below the tables, together as wide as them (the Summary
+        prints its columns A:D)."""
+        w = sum(printing.col_pixels(self.colw[ws.name][c]) for c in range(4))
+        half = (w - self.CHART_GAP) // 2
+        self.revenue_chart(ws, r, half, 0)
+        self.cash_chart(ws, r, half, half + self.CHART_GAP)
 
     def chart_title(self, zh_text: str, en_text: str) -> dict:
         return {"name": self.t(zh_text, en_text), "name_font": {"name": self.font, "size": 11, "bold": True}}
 
-    def revenue_chart(self, ws):
+    def revenue_chart(self, ws, at: int, width: int, x: int):
         """Revenue by stream and the subsidy, stacked by operating year."""
         calc, timet, cal = self.titles["calcs"], self.titles["time"], self.r("calendar_year")
-        font = {"name": self.font, "size": 9}
+        font = {"name": self.font, "size": SMALL_PT}
         ch = self.wb.add_chart({"type": "column", "subtype": "stacked"})
         series = [("rev_rent", self.t("租金", "Rent")), ("rev_parking", self.t("停车费", "Parking")),
                   ("rev_property_fees", self.t("物业费", "Property fees")), ("rev_other", self.t("其他", "Other")),
@@ -387,13 +411,12 @@ class SummaryMixin:
         ch.set_x_axis({"num_font": {**font, "rotation": -45}})
         ch.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         ch.set_legend({"position": "bottom", "font": font})
-        ch.set_size({"width": 640, "height": 320})
-        ws.insert_chart(2, 5, ch)
+        self.place_chart(ws, at, 0, ch, width, self.CHART_H, x, page_at=None)
 
-    def cash_chart(self, ws):
+    def cash_chart(self, ws, at: int, width: int, x: int):
         """Cumulative cash flows (project; equity with a loan) and the payback point."""
         calc, timet, cal = self.titles["calcs"], self.titles["time"], self.r("calendar_year")
-        font = {"name": self.font, "size": 9}
+        font = {"name": self.font, "size": SMALL_PT}
         sc = self.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
         sc.add_series({"name": self.t("累计净现金流量(项目投资)", "Cumulative project cash flow"),
                        "categories": [timet, cal, COL_Y0, cal, self.last_col],
@@ -423,5 +446,5 @@ class SummaryMixin:
                        "label_position": "low", "major_gridlines": {"visible": False}})
         sc.set_y_axis({"num_font": font, "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         sc.set_legend({"position": "bottom", "font": font})
-        sc.set_size({"width": 640, "height": 320})
-        ws.insert_chart(19, 5, sc)
+        sc.show_hidden_data()          # the payback point's helper row is hidden, its point still plotted
+        self.place_chart(ws, at, 0, sc, width, self.CHART_H, x, page_at=None)

@@ -1,7 +1,8 @@
 """Write the workbook: live formulas with cached values, defined names, charts, print set-up.
 
-Sheets, in order: Summary, Inputs, Time, Calcs, Statements, Government view, [Break-even],
-[Sensitivity], [Monte Carlo], [Compare], Checks, About. :class:`Writer` is the writer's core
+Sheets, in order: Summary, Statements, Government view, [Break-even], [Sensitivity], [Monte Carlo],
+[Compare], Inputs, Time, Calcs, Checks, About: the results first, as a reader prints and reads
+them, then the model in FAST order (inputs, time, calculations and their checks). :class:`Writer` is the writer's core
 (:mod:`.writer`) with a mixin per group of sheets:
 
 * :mod:`.sheets`: Inputs and the time-based sheets (Time, Calcs, Statements, Government view, Checks);

@@ -25,15 +25,18 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import __version__
 from .. import model as model_pkg
-from .. import units
+from .. import registry, units
 from .inputs import input_rows, unit_text
-from .layout import (COL_UNIT, COL_Y0, COLORS, FONT_EN, FONT_ZH, HEADER_ROWS, MONEY, NA,
-                     SHEET_TITLES, STUDY_UNIT_ZH, T, auto_number_format, metric_unit_of)
+from . import printing
+from .layout import (COL_UNIT, COL_Y0, COLORS, DEFAULT_COL_W, FONT_EN, FONT_PT, FONT_ZH, HEADER_ROWS, MARGINS,
+                     MONEY, NA, PAPER, SHEET_TITLES, STUDY_UNIT_ZH, T, auto_number_format, metric_unit_of)
 from .render import Values, XlCtx
 from .studies import ReportOptions, Studies, finite
 
-#: The sheets of the live report that come before the studies, and after them.
-REPORT_HEAD = ["summary", "inputs", "time", "calcs", "statements", "government"]
+#: The live report's sheets: the results first (what a reader prints and reads), the study sheets,
+#: then the model in FAST order (inputs, time, calculations) with its checks, then About.
+REPORT_HEAD = ["summary", "statements", "government"]
+REPORT_MODEL = ["inputs", "time", "calcs", "checks"]
 TIME_SHEETS = ("time", "calcs", "statements", "government", "checks")
 
 
@@ -64,6 +67,23 @@ def fast_formulas(ws) -> None:
         ws._prepare_formula = prepare
 
 
+def watch_numbers(ws, red_formats: dict, seen: dict) -> None:
+    """Note every number or formula written to ``ws`` in one of ``red_formats`` (a format object's
+    id -> its number format): ``seen[number format][row]`` -> columns. The rounding-noise rule
+    (:meth:`WriterBase.zero_noise`) covers those cells."""
+    for name in ("_write_number", "_write_formula"):
+        write = getattr(ws, name, None)
+        if write is None:                     # pragma: no cover - an XlsxWriter without these
+            continue
+
+        def watched(row, col, value, cell_format=None, *rest, _write=write):
+            nf = red_formats.get(id(cell_format)) if cell_format is not None else None
+            if nf is not None:
+                seen.setdefault(nf, {}).setdefault(row, []).append(col)
+            return _write(row, col, value, cell_format, *rest)
+        setattr(ws, name, watched)
+
+
 class WriterBase:
     """What every sheet shares. ``pj``, ``summary`` and ``verdict`` are the live report's (the
     projection, :func:`finmodel.summary.summarise` of it and :func:`finmodel.verdict.verdict`);
@@ -88,7 +108,18 @@ class WriterBase:
         self.pos: dict[str, tuple[str, int]] = {}
         self.titles = {k: (v[0] if self.zh else v[1]) for k, v in SHEET_TITLES.items()}
         self.fmts: dict = {}
+        self.red_formats: dict[int, str] = {}                    # id of a format with a [Red] section -> its number format
+        self.noise_cells: dict[str, dict[str, dict[int, list[int]]]] = {}   # sheet -> number format -> row -> columns
         self.colw: dict[str, dict[int, float]] = {}
+        # printing: the last printed column and row of a sheet (default: all written), its label
+        # columns repeated on every page across, and the plan made of them (print_setup)
+        self.print_cols: dict[str, int] = {}
+        self.print_rows: dict[str, int] = {}
+        self.print_repeat: dict[str, int] = {}
+        self.print_keep: dict[str, int] = {}
+        self.plans: dict[str, printing.PagePlan] = {}
+        self.chart_rows: dict[str, int] = {}
+        self.row_breaks: dict[str, list[int]] = {}
         self.names: dict[str, str] = {}
         self.input_rows = input_rows(a)
         self.path_labels = {ir.path: (ir.zh if self.zh else ir.en) for ir in self.input_rows}
@@ -98,6 +129,11 @@ class WriterBase:
     # ------------------------------------------------------------------ helpers
     def na(self, key: str) -> str:
         return NA[key][0] if self.zh else NA[key][1]
+
+    def note(self, text) -> str:
+        """A source note from the YAML in the report's language (:func:`finmodel.registry.source_note`;
+        as written with ``report.english_sources``)."""
+        return registry.source_note(str(text or ""), self.zh and not self.opts.english_sources)
 
     def path_label(self, path: str) -> str:
         return self.path_labels.get(path, path)
@@ -111,7 +147,34 @@ class WriterBase:
         if f is None:
             f = self.wb.add_format(props)
             self.fmts[key] = f
+            if units.noise_threshold(props.get("num_format", "")) is not None:
+                self.red_formats[id(f)] = props["num_format"]
         return f
+
+    def zero_noise(self, ws) -> None:
+        """Rounding noise shows as zero, never in red: every cell written in a format with a red
+        negative section gets a conditional format that, below half its last digit
+        (:func:`finmodel.units.noise_threshold`: |x| < 0.005 万元), shows the format's zero ('-')."""
+        for nf, rows in sorted(self.noise_cells.get(ws.name, {}).items()):
+            ranges = []
+            for r in sorted(rows):
+                cols = sorted(set(rows[r]))
+                start = prev = cols[0]
+                for c in cols[1:] + [None]:
+                    if c is not None and c == prev + 1:
+                        prev = c
+                        continue
+                    ranges.append((r, start, prev))
+                    if c is not None:
+                        start = prev = c
+            t = units.noise_threshold(nf) * (1 - 1e-9)
+            key = ("zero", nf)
+            if key not in self.fmts:
+                self.fmts[key] = self.wb.add_format({"num_format": units.zero_format(nf)})
+            r0, c0, c1 = ranges[0]
+            multi = " ".join(xl_rowcol_to_cell(r, a) + (":" + xl_rowcol_to_cell(r, b) if b > a else "") for r, a, b in ranges)
+            ws.conditional_format(r0, c0, r0, c1, {"type": "cell", "criteria": "between", "minimum": -t, "maximum": t,
+                                                   "format": self.fmts[key], "multi_range": multi})
 
     def qs(self, sheet_key: str) -> str:
         return "'" + self.titles[sheet_key].replace("'", "''") + "'"
@@ -151,13 +214,21 @@ class WriterBase:
         self.f_year = F(bold=True, bg_color=COLORS["heading_fill"], border=1, align="center", num_format="0")
         self.f_yearno = F(italic=True, font_color=COLORS["helper_font"], align="center", num_format="0", bottom=1)
         self.f_section = F(bold=True, bg_color="#EDEDED", font_color=COLORS["title_font"])
-        self.f_label = F()
-        self.f_label_helper = F(font_color=COLORS["helper_font"], italic=True)
-        self.f_label_total = F(bold=True, top=1)
+        self.f_label = self.label_fmt()
+        self.f_label_helper = self.label_fmt(helper=True)
+        self.f_label_total = self.label_fmt(total=True)
         self.f_unit = F(font_color=COLORS["helper_font"], align="center")
         self.f_text = F(text_wrap=True, valign="top")
         self.f_wrap = F(text_wrap=True, valign="top")
         self.f_bold = F(bold=True)
+
+    def label_fmt(self, total: bool = False, helper: bool = False, wrap: bool = False):
+        """A row label of a year sheet: bold with a rule above for a total, grey italic for a helper."""
+        props = {"bold": True, "top": 1} if total else (
+            {"font_color": COLORS["helper_font"], "italic": True} if helper else {})
+        if wrap:
+            props.update(text_wrap=True, valign="top")
+        return self.F(**props)
 
     def num(self, unit_code: str, *, total=False, helper=False, inp=False, structural=False, big=False):
         """The number format of a :mod:`finmodel.units` code, with the row's emphasis."""
@@ -183,13 +254,32 @@ class WriterBase:
         for c in range(first, last + 1):
             w[c] = width
 
+    def page_one_px(self, ws, key: str, start: int = 0) -> int:
+        """The width in pixels of the columns from ``start`` that the first printed page always holds
+        (``print_keep``): room for a chart there."""
+        w = self.colw.get(ws.name, {})
+        return sum(printing.col_pixels(w.get(c, DEFAULT_COL_W)) for c in range(start, self.print_keep[key]))
+
+    def place_chart(self, ws, row: int, col: int, chart, width: int, height: int, x_offset: int = 0,
+                    page_at: int | None = -1) -> int:
+        """Insert ``chart`` (``width`` x ``height`` pixels) at a cell and extend the sheet's printed
+        rows over it; a printed page starts at row ``page_at`` (default: the chart's; None: no break)
+        so that no page cuts the chart. The rows it covers (at the default 20 pixels a row)."""
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(row, col, chart, {"x_offset": x_offset})
+        rows = math.ceil(height / 20)
+        self.chart_rows[ws.name] = max(self.chart_rows.get(ws.name, 0), row + rows)
+        if page_at is not None:
+            self.row_breaks.setdefault(ws.name, []).append(row if page_at == -1 else page_at)
+        return rows
+
     def head_row(self, ws, r, heads) -> None:
         """A heading row of a study table: as tall as its most wrapped heading."""
         w = self.colw.get(ws.name, {})
         lines = 1
         for col, h in enumerate(heads):
             ws.write_string(r, col, h, self.f_head_left)
-            lines = max(lines, math.ceil(display_width(h) / max(1.0, w.get(col, 8.43) - 1)))
+            lines = max(lines, math.ceil(display_width(h) / max(1.0, w.get(col, DEFAULT_COL_W) - 1)))
         if lines > 1:
             ws.set_row(r, 13.5 * min(lines, 4))
 
@@ -251,13 +341,13 @@ class WriterBase:
             order.append("montecarlo")
         if st.compare is not None:
             order.append("compare")
-        return order + (["about"] if studies_only else ["checks", "about"])
+        return order + (["about"] if studies_only else REPORT_MODEL + ["about"])
 
     # ------------------------------------------------------------------ write
     def open_workbook(self):
         opts = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                 "nan_inf_to_errors": True,
-                "default_format_properties": {"font_name": FONT_ZH if self.zh else FONT_EN, "font_size": 10}}
+                "default_format_properties": {"font_name": FONT_ZH if self.zh else FONT_EN, "font_size": FONT_PT}}
         self.wb = wb = xlsxwriter.Workbook(str(self.path), opts)
         self.when = report_date()
         wb.set_properties({"title": f"finmodel: {self.a.scenario.name}", "subject": self.a.scenario.title,
@@ -279,6 +369,7 @@ class WriterBase:
         self.ws = {k: self.wb.add_worksheet(self.titles[k]) for k in order}
         for ws in self.ws.values():
             fast_formulas(ws)
+            watch_numbers(ws, self.red_formats, self.noise_cells.setdefault(ws.name, {}))
         if not studies_only:
             self.write_model_sheets()
         self.write_study_sheets()
@@ -286,6 +377,7 @@ class WriterBase:
             self.write_summary()
         self.write_about()
         for key, ws in self.ws.items():
+            self.zero_noise(ws)
             self.print_setup(key, ws)
         self.ws[order[0]].activate()
         if "inputs" in self.ws:
@@ -307,15 +399,31 @@ class WriterBase:
                 write()
 
     def print_setup(self, key, ws):
+        """A4 landscape at the scale of the sheet's page plan (:mod:`.printing`): its printed columns
+        (``print_cols``, else every column written), cut into pages across with the label columns
+        repeated, printed across then down; the footer names the scenario, the sheet and the page."""
         ws.set_landscape()
-        ws.set_paper(9)                    # A4
-        ws.fit_to_pages(1, 0)              # fit to width
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        ws.set_paper(PAPER["code"])
+        ws.set_margins(**MARGINS)
         name = self.a.scenario.name.replace("&", "&&")
         page = self.t("第 &P 页 / 共 &N 页", "Page &P of &N")
         ws.set_footer(f"&L{name}  {self.titles[key]}&R{page}")
+        last = self.print_cols.get(key, ws.dim_colmax or 0)
+        w = self.colw.get(ws.name, {})
+        repeat = COL_UNIT + 1 if key in TIME_SHEETS else self.print_repeat.get(key, 0)
+        p = printing.plan([w.get(c, DEFAULT_COL_W) for c in range(last + 1)], repeat, self.print_keep.get(key, 0))
+        self.plans[key] = p
+        ws.set_print_scale(p.scale)
+        ws.print_area(0, 0, self.print_rows.get(key, max(ws.dim_rowmax or 0, self.chart_rows.get(ws.name, 0))), last)
+        if p.breaks:
+            ws.set_v_pagebreaks(p.breaks)
+            ws.print_across()
+            if repeat:
+                ws.repeat_columns(0, repeat - 1)
         if key in TIME_SHEETS:
             ws.repeat_rows(0, HEADER_ROWS - 1)
-            ws.repeat_columns(0, COL_UNIT)
-        elif key == "inputs":
+            self.page_breaks(ws, self.model.sheets[key], p.scale)
+        elif self.row_breaks.get(ws.name):
+            ws.set_h_pagebreaks(sorted(set(b for b in self.row_breaks[ws.name] if b > 0)))
+        if key == "inputs":
             ws.repeat_rows(0, 1)

@@ -360,6 +360,7 @@ class MonteCarloResult:
     achieved_rank_correlation: dict | None = None
     values: dict[str, np.ndarray] | None = field(default=None, repr=False)
     draws: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    base: dict[str, float] | None = None          # each metric in the base case (no draw)
 
     @property
     def truncated(self) -> int:

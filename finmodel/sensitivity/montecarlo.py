@@ -138,8 +138,10 @@ def run_montecarlo(a: Assumptions, n: int, seed: int = DEFAULT_SEED, *, metrics:
     design = sample.montecarlo(a, n, seed, method)
     if payback_years is None:
         payback_years = float(a.scenario.concession_years)
+    # the base case (no draw): the default cash limit, and where the histogram marks the base
+    base = _evaluate(a, {}, tuple(dict.fromkeys(metrics + ("min_cumulative_cash",))), chunk_size)
     if cash_limit is None:
-        cash_limit = float(_evaluate(a, {}, ("min_cumulative_cash",), chunk_size)["min_cumulative_cash"][0])
+        cash_limit = float(base["min_cumulative_cash"][0])
     totals = _Totals(design, n, metrics, keep_draws, progress)
     _run_blocks(a, design, chunk_size, metrics, keep_draws, workers, totals)
     res = analyze.montecarlo(totals.values, scenario=a.scenario.name, n=n, seed=seed, method=design.method,
@@ -147,4 +149,5 @@ def run_montecarlo(a: Assumptions, n: int, seed: int = DEFAULT_SEED, *, metrics:
                              bins=bins, achieved=totals.achieved(design, n))
     res.values = totals.values
     res.draws = totals.draws
+    res.base = {m: float(v[0]) for m, v in base.items() if m in metrics and np.asarray(v).dtype != bool}
     return res
