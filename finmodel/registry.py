@@ -114,9 +114,11 @@ def suggest(name: str, known, *, listing: bool = True) -> str:
     known = list(known)
     lower = {k.lower(): k for k in known}
     close = [lower[name.lower()]] if name.lower() in lower else difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    from .i18n import t
+
     if close:
-        return f" (did you mean '{close[0]}'?)"
-    return f"; known: {', '.join(known)}" if listing else ""
+        return t(f" (did you mean '{close[0]}'?)", f"(是否想输入 '{close[0]}'?)")
+    return t(f"; known: {', '.join(known)}", f";可用: {', '.join(known)}") if listing else ""
 
 
 def unit(key: str, a=None) -> str:
