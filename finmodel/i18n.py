@@ -64,6 +64,14 @@ def set_language(explicit: str | None = None, scenario: str | None = None) -> st
     return lang
 
 
+def begin(explicit: str | None = None) -> str:
+    """A new command: forget the choice of an earlier one in this process (a test invokes many in
+    turn; an earlier ``--lang`` must not hold for the next), then choose as :func:`set_language`."""
+    _EXPLICIT.set(explicit if explicit in LANGS else None)
+    _LANG.set(None)
+    return set_language(explicit)
+
+
 @contextmanager
 def use(lang: str) -> Iterator[None]:
     """Say things in ``lang`` inside the block (the library's callers)."""

@@ -18,6 +18,7 @@ import traceback
 import click
 
 from .. import __version__
+from ..i18n import t
 from . import options, progress
 from .breakeven import breakeven_cmd
 from .errors import describe_all, one_line
@@ -50,7 +51,7 @@ def _take_lang(argv: list[str]) -> list[str]:
             continue
         out.append(a)
         i += 1
-    i18n.set_language(explicit)
+    i18n.begin(explicit)
     return out
 
 
@@ -87,7 +88,7 @@ class FinmodelGroup(click.Group):
             if has_trace and DEBUG["on"]:
                 traceback.print_exc()
             for line in lines:
-                click.echo(f"error: {one_line(line)}", err=True)
+                click.echo(f"{t('error', '错误')}: {one_line(line)}", err=True)
             sys.exit(code)
         if isinstance(rv, int) and rv:
             sys.exit(rv)
