@@ -13,15 +13,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
-def english_terminal(monkeypatch):
+def english_terminal():
     """The tests read the terminal in English (FINMODEL_LANG=en, as the README's examples do); a zh
-    scenario prints Chinese by default, which tests/test_i18n.py checks with FINMODEL_LANG unset."""
-    monkeypatch.setenv("FINMODEL_LANG", "en")
+    scenario prints Chinese by default, which tests/test_i18n.py checks with FINMODEL_LANG unset.
+
+    Its own MonkeyPatch, not the test's: a test that calls ``monkeypatch.undo()`` half-way keeps
+    the English terminal."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FINMODEL_LANG", "en")
     from finmodel import i18n
     tokens = i18n._EXPLICIT.set(None), i18n._LANG.set(None)
     yield
     i18n._EXPLICIT.reset(tokens[0])
     i18n._LANG.reset(tokens[1])
+    mp.undo()
 BASE_YAML = ROOT / "assumptions" / "j_community.yaml"
 
 # A Monte Carlo spread over the inputs that move the whole projection: the same ranges as RANGES

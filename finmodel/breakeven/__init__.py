@@ -52,8 +52,8 @@ from __future__ import annotations
 
 from .conditions import SUBSIDY, corridor_range
 from .corridor import Corridor, subsidy_corridor
-from .drivers import (MAX_WHOLE, OPERATING_COST_PATHS, TABLE_DRIVERS, Driver, commercial_tier, default_range,
-                      resolve_driver, table_drivers)
+from ..key_drivers import OPERATING_COST_PATHS, TABLE_DRIVERS, driver_label
+from .drivers import MAX_WHOLE, Driver, commercial_tier, default_range, resolve_driver, table_drivers
 from .levers import LEVER_ROUNDS, LEVER_RTOL, LEVER_STEP, LEVER_XTOL
 from .problem import MAX_BRACKETS, Pick
 from .results import BreakEven, fmt_metric, fmt_value
@@ -64,8 +64,8 @@ from .targets import NEVER_IS_INFINITE, Op, Target, metric_unit, parse_range, pa
 
 __all__ = [
     "BreakEven", "Corridor", "Driver", "Target", "breakeven_table", "commercial_tier", "default_range",
-    "corridor_range", "parse_range", "parse_target", "resolve_driver", "solve", "solve_many", "subsidy_corridor",
-    "table_drivers",
+    "corridor_range", "driver_label", "parse_range", "parse_target", "resolve_driver", "solve", "solve_many",
+    "subsidy_corridor", "table_drivers",
     # constants and formatting that other modules use
     "ACCEPT", "FTOL", "LEVER_ROUNDS", "LEVER_RTOL", "LEVER_STEP", "LEVER_XTOL", "MAX_BRACKETS", "MAX_ITER",
     "MAX_WHOLE", "metric_unit", "NEVER_IS_INFINITE", "OPERATING_COST_PATHS", "Op", "Pick", "SUBSIDY",

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 
 from ..assumptions import Assumptions
+from ..i18n import t
+from ..key_drivers import driver_label
 from .conditions import (SUBSIDY, _corridor_assumptions, _corridor_bounds, _corridor_problems,
                          _gap_state, corridor_range)
 from .drivers import resolve_driver
@@ -129,18 +131,27 @@ def _constraint_rows(probs, outs, nf: int, fl, ce) -> list[dict]:
 def _corridor_message(state: str, least: float, most: float, lb, mb, lo: float, hi: float,
                       years: tuple[int, int], unit: str) -> str:
     if state == "overshoot":
-        viable = "is viable" if math.isfinite(least) and least <= lo else "is not yet viable"
-        return (f"no corridor: even at {fmt_value(lo, unit)} the operator earns more than a micro profit ({mb} "
-                f"fails there) and {viable}; no subsidy is due on the micro-profit test")
+        viable = math.isfinite(least) and least <= lo
+        at = fmt_value(lo, unit)
+        return t(f"no corridor: even at {at} the operator earns more than a micro profit ({mb} fails there) and "
+                 f"{'is viable' if viable else 'is not yet viable'}; no subsidy is due on the micro-profit test",
+                 f"无补贴区间: 即使补贴为 {at},企业收益也已超过微利上限({mb} 不满足),"
+                 f"{'且已可持续' if viable else '但尚不可持续'};按微利标准无需补贴")
     if state == "unviable":
-        return (f"no subsidy up to {fmt_value(hi, unit)} makes the operator viable ({lb} not reached); "
-                f"widen the range or see the break-even table")
+        at = fmt_value(hi, unit)
+        return t(f"no subsidy up to {at} makes the operator viable ({lb} not reached); "
+                 f"widen the range or see the break-even table",
+                 f"补贴直至 {at} 都不能使企业可持续({lb} 无法达到);请扩大搜索范围或查看盈亏平衡表")
+    lv, mv = fmt_value(least, unit), fmt_value(most, unit)
     if state == "closed":
-        return (f"corridor: pay at least {fmt_value(least, unit)} ({lb}) and at most "
-                f"{fmt_value(most, unit)} ({mb}), flat, in operating years {years[0]}-{years[1]}")
-    return (f"no corridor: the deal cannot be both viable and micro-profit at these assumptions; the least "
-            f"viable subsidy {fmt_value(least, unit)} ({lb}) is above the most {fmt_value(most, unit)} "
-            f"({mb}) by {fmt_value(least - most, unit)}")
+        return t(f"corridor: pay at least {lv} ({lb}) and at most {mv} ({mb}), flat, in operating years "
+                 f"{years[0]}-{years[1]}",
+                 f"补贴区间: 每年至少 {lv}({lb})、至多 {mv}({mb}),运营第{years[0]}-{years[1]}年按固定金额支付")
+    gap = fmt_value(least - most, unit)
+    return t(f"no corridor: the deal cannot be both viable and micro-profit at these assumptions; the least "
+             f"viable subsidy {lv} ({lb}) is above the most {mv} ({mb}) by {gap}",
+             f"无补贴区间: 在当前假设下项目不能同时做到可持续与微利;使企业可持续的最低补贴 {lv}({lb})"
+             f"高于微利上限补贴 {mv}({mb}),相差 {gap}")
 
 
 def _levers_message(lever_rows: list[dict], unit: str) -> str:
@@ -148,12 +159,16 @@ def _levers_message(lever_rows: list[dict], unit: str) -> str:
     closing = [r for r in lever_rows if r["closes"]]
     if closing:
         best = closing[0]
-        return (f"; the lever that closes the gap fastest: {best['label']} {best['change_pct']:+.1f} % "
-                f"({fmt_value(best['base'], best['unit'])} -> {fmt_value(best['value'], best['unit'])})")
+        name, pct = driver_label(best["driver"], default=best["label"]), f"{best['change_pct']:+.1f} %"
+        move = f"{fmt_value(best['base'], best['unit'])} -> {fmt_value(best['value'], best['unit'])}"
+        return t(f"; the lever that closes the gap fastest: {name} {pct} ({move})",
+                 f";最快消除缺口的杠杆: {name} {pct}({move})")
     if lever_rows and lever_rows[0]["narrows"]:
         best = lever_rows[0]
-        return (f"; no single lever closes it: {best['label']} narrows it most ({best['change_pct']:+.1f} % "
-                f"leaves {fmt_value(best['gap'], unit)}; {best['note']})")
+        name, pct = driver_label(best["driver"], default=best["label"]), f"{best['change_pct']:+.1f} %"
+        left = fmt_value(best["gap"], unit)
+        return t(f"; no single lever closes it: {name} narrows it most ({pct} leaves {left}; {best['note']})",
+                 f";没有单项杠杆能消除缺口: {name} 缩小得最多(变动 {pct} 后仍差 {left};{best['note']})")
     if lever_rows:
-        return "; no single lever of the break-even table narrows it"
+        return t("; no single lever of the break-even table narrows it", ";盈亏平衡表中没有单项杠杆能缩小缺口")
     return ""

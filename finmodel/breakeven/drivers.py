@@ -13,6 +13,7 @@ from .. import engine
 from .. import paths as dotted
 from ..assumptions import Assumptions
 from ..errors import UsageError
+from ..i18n import t
 from ..scenarios import did_you_mean, field_bounds, field_info, is_numeric_path, schema_node
 
 #: Whole-number drivers score every whole value: at most this many.
@@ -21,38 +22,14 @@ MAX_WHOLE = 400
 
 def _base_number(v, path: str) -> float:
     if v is None:
-        raise UsageError("has no value in this scenario (null): give it one before varying it",
-                         param="vary", key=path)
+        raise UsageError(t("has no value in this scenario (null): give it one before varying it",
+                           "在本情景中没有值(null): 先给它一个值再求解"), param="vary", key=path)
     return float(v)
 
 
-#: Operating-cost lines the ``operating_cost`` driver scales together (the own-services cost is
-#: a ratio of that revenue, so it is left out; capex and refits are the ``capex`` driver).
-OPERATING_COST_PATHS = (
-    "property_service.fixed_team_cny_per_year",
-    "property_service.variable_cost_cny_per_m2_year",
-    "property_service.materials_cny_per_m2_year",
-    "space.opex_cny_per_m2_year",
-    "parking.opex_cny_per_space_year",
-    "overheads.management_cny_per_year",
-    "overheads.other_cny_per_year",
-)
-
-#: The break-even table's drivers: key, label, path spec ("{c}" is the commercial tier's index).
-TABLE_DRIVERS = (
-    ("subsidy", "Annual subsidy (first year)", "support.subsidy_annual_cny"),
-    ("commercial_rent", "Commercial rent", "space.tiers.{c}.rent_cny_per_m2_day"),
-    ("commercial_occupancy", "Commercial occupancy (target)", "space.tiers.{c}.occupancy.target"),
-    ("property_fee", "Property fee (every step, scaled)", "property_service.fee_steps.*.fee_cny_per_m2_month"),
-    ("collection", "Fee collection rate (target)", "property_service.collection.target"),
-    ("parking_fee", "Parking fee", "parking.fee_cny_per_space_month"),
-    ("parking_utilisation", "Parking utilisation (target)", "parking.utilisation.target"),
-    ("capex", "Renovation capex", "capex.renovation_cny"),
-    ("operating_cost", "Operating cost (all lines, scaled)", ",".join(OPERATING_COST_PATHS)),
-    ("expanded_area", "Expanded service area", "property_service.expanded_area_m2"),
-    ("discount_rate", "Discount rate (project)", "discount.project_rate"),
-    ("concession", "Concession length", "scenario.concession_years"),
-)
+# The break-even table's drivers (key, English and Chinese label, path spec) and the operating-cost
+# lines live in finmodel.key_drivers, data the workbook reads too (it may not import the solver).
+from ..key_drivers import TABLE_DRIVERS
 
 _UNIT_RE = re.compile(r"\[([^\]]+)\]\s*$")
 
@@ -66,8 +43,8 @@ def _unit_of(path: str) -> str:
 def commercial_tier(a: Assumptions) -> int:
     """Index of the tier named 'commercial' (else the tier with the highest rent)."""
     tiers = a.space.tiers
-    for i, t in enumerate(tiers):
-        if t.name == "commercial":
+    for i, tier in enumerate(tiers):
+        if tier.name == "commercial":
             return i
     return int(np.argmax([t.rent_cny_per_m2_day for t in tiers]))
 
@@ -116,10 +93,11 @@ def _expand(data: dict, path: str) -> list[str]:
                 try:
                     node = dotted.get(data, pre)
                 except dotted.PathError:
-                    raise UsageError("not present in this scenario", param="vary", key=".".join(pre)) from None
+                    raise UsageError(t("not present in this scenario", "本情景中没有这一项"), param="vary",
+                                     key=".".join(pre)) from None
                 if not isinstance(node, list):
-                    raise UsageError("'*' stands for list items, and this is not a list", param="vary",
-                                     key=".".join(pre))
+                    raise UsageError(t("'*' stands for list items, and this is not a list",
+                                       "'*' 代表列表中的各项,而这里不是列表"), param="vary", key=".".join(pre))
                 nxt.extend(pre + [str(i)] for i in range(len(node)))
             else:
                 nxt.append(pre + [part])
@@ -138,9 +116,12 @@ def _leaf_paths(data: dict, spec_path: str) -> list[str]:
         hint = did_you_mean(probe[: pos + 1])
         if not hint and len(parts) == 1:        # a short name of the break-even table: subsidy, capex, ...
             from .. import registry
-            hint = registry.suggest(spec_path, [k for k, _, _ in TABLE_DRIVERS], listing=False)
-            hint = hint or f"; short names: {', '.join(k for k, _, _ in TABLE_DRIVERS)}, or a dotted path"
-        raise UsageError(f"no such assumption '{parts[pos]}'{hint}", param="vary", key=spec_path) from None
+            names = [k for k, *_ in TABLE_DRIVERS]
+            hint = registry.suggest(spec_path, names, listing=False)
+            hint = hint or t(f"; short names: {', '.join(names)}, or a dotted path",
+                             f";可用简称: {', '.join(names)},或带点的 YAML 路径")
+        raise UsageError(t(f"no such assumption '{parts[pos]}'{hint}", f"没有假设项 '{parts[pos]}'{hint}"),
+                         param="vary", key=spec_path) from None
     import typing
 
     from pydantic import BaseModel
@@ -151,23 +132,26 @@ def _leaf_paths(data: dict, spec_path: str) -> list[str]:
             if len(floats) == 1:
                 return _leaf_paths(data, f"{spec_path}.*.{floats[0]}")
             example = f"{spec_path}.*.{floats[0] if floats else 'FIELD'}"
-            raise UsageError(f"a list of several numbers; name one, e.g. {example}", param="vary", key=spec_path)
-        raise UsageError("is a list; name an item by index or use '*'", param="vary", key=spec_path)
+            raise UsageError(t(f"a list of several numbers; name one, e.g. {example}",
+                               f"这是含多个数值的列表;请指明其中一个,例如 {example}"), param="vary", key=spec_path)
+        raise UsageError(t("is a list; name an item by index or use '*'", "这是列表;请用序号指明一项,或用 '*'"),
+                         param="vary", key=spec_path)
     if isinstance(node, type) and issubclass(node, BaseModel):
         nums = [n for n in node.model_fields if is_numeric_path(f"{'.'.join(probe)}.{n}")]
-        raise UsageError(f"is a section, not a number; name a field ({', '.join(nums)})", param="vary",
-                         key=spec_path)
+        raise UsageError(t(f"is a section, not a number; name a field ({', '.join(nums)})",
+                           f"这是一个部分,不是数值;请指明其中一项({', '.join(nums)})"), param="vary", key=spec_path)
     if node not in (int, float):
-        raise UsageError("is not a numeric assumption", param="vary", key=spec_path)
+        raise UsageError(t("is not a numeric assumption", "不是数值型假设"), param="vary", key=spec_path)
     paths = _expand(data, spec_path)
     for p in paths:
         try:
             v = dotted.get(data, p)
         except dotted.PathError:
-            raise UsageError("not present in this scenario (list index out of range?)", param="vary",
-                             key=p) from None
+            raise UsageError(t("not present in this scenario (list index out of range?)",
+                               "本情景中没有这一项(列表序号超出范围?)"), param="vary", key=p) from None
         if v is None:
-            raise UsageError("is empty (null) in this scenario; give it a value first", param="vary", key=p)
+            raise UsageError(t("is empty (null) in this scenario; give it a value first",
+                               "在本情景中为空(null);请先给它一个值"), param="vary", key=p)
     return paths
 
 
@@ -175,9 +159,9 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
     """A :class:`Driver` from a path, a comma list of paths, a wildcard, a list, or a table name."""
     spec = (spec or "").strip()
     if not spec:
-        raise UsageError("empty path", param="vary")
+        raise UsageError(t("empty path", "路径为空"), param="vary")
     label = spec
-    names = {k: (lbl, p) for k, lbl, p in TABLE_DRIVERS}
+    names = {k: (lbl, p) for k, lbl, _, p in TABLE_DRIVERS}
     if spec in names:
         label, spec = names[spec][0], names[spec][1].replace("{c}", str(commercial_tier(a)))
     data = a.model_dump()
@@ -186,7 +170,7 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
     for item in items:
         paths.extend(_leaf_paths(data, item))
     if len(set(paths)) != len(paths):
-        raise UsageError("a path is named twice", param="vary", key=spec)
+        raise UsageError(t("a path is named twice", "同一路径出现了两次"), param="vary", key=spec)
     bases = tuple(_base_number(dotted.get(data, p), p) for p in paths)
     structural = any(engine.STRUCTURAL.match(p) for p in paths)
     is_int = [schema_node(p.split(".")) is int for p in paths]
@@ -198,11 +182,11 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
         return Driver(spec, label, (path,), bases, kind, lo, hi, _unit_of(path), structural)
     if structural or any(is_int):
         bad = next(p for p, i in zip(paths, is_int) if i or engine.STRUCTURAL.match(p))
-        raise UsageError("whole-number or time-axis inputs cannot be scaled together with others", param="vary",
-                         key=bad)
+        raise UsageError(t("whole-number or time-axis inputs cannot be scaled together with others",
+                           "整数或影响时间轴的输入不能与其他输入一起同比例缩放"), param="vary", key=bad)
     if not any(b != 0 for b in bases):
-        raise UsageError("every value is 0 in this scenario: scaling cannot move them; vary one path instead",
-                         param="vary", key=spec)
+        raise UsageError(t("every value is 0 in this scenario: scaling cannot move them; vary one path instead",
+                           "本情景中这些值全为 0: 同比例缩放无法改变它们;请改为求解单个路径"), param="vary", key=spec)
     flo, fhi = 0.0, math.inf
     leaf_bounds = []
     for p, b in zip(paths, bases):
@@ -213,7 +197,8 @@ def resolve_driver(a: Assumptions, spec: str) -> Driver:
         elif b < 0:
             flo, fhi = max(flo, hi / b), min(fhi, lo / b)
     if not flo < fhi:
-        raise UsageError("no factor keeps every value within its valid range", param="vary", key=spec)
+        raise UsageError(t("no factor keeps every value within its valid range", "没有一个系数能让各值都在有效范围内"),
+                         param="vary", key=spec)
     return Driver(spec, label, tuple(paths), bases, "scale", flo, fhi, "x base", False, tuple(leaf_bounds))
 
 
@@ -251,4 +236,4 @@ def default_range(d: Driver) -> tuple[float, float]:
 def table_drivers(a: Assumptions) -> list[tuple[str, str, str]]:
     """(key, label, path spec) of the break-even table's drivers for this scenario."""
     c = str(commercial_tier(a))
-    return [(k, lbl, spec.replace("{c}", c)) for k, lbl, spec in TABLE_DRIVERS]
+    return [(k, lbl, spec.replace("{c}", c)) for k, lbl, _, spec in TABLE_DRIVERS]

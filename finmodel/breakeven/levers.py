@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..assumptions import Assumptions
+from ..i18n import t
 from .conditions import SUBSIDY, _corridor_bounds, _corridor_problems, _gap_state
 from .drivers import Driver, resolve_driver, table_drivers
 from .evaluator import _Evaluator
@@ -95,15 +96,20 @@ class _Lever:
         b = self.d.base_value
         step = self.first_step()
         if closes:
-            return "closes the gap"
+            return t("closes the gap", "消除缺口")
         if not narrows:
-            return (f"does not narrow it: {(step - b) / abs(b) * 100:+.0f} % leaves {fmt_value(self.g10, 'CNY/year')}"
-                    if step != b else "cannot move: at the end of its valid range")
+            if step == b:
+                return t("cannot move: at the end of its valid range", "无法调整: 已在有效范围的端点")
+            pct, left = f"{(step - b) / abs(b) * 100:+.0f} %", fmt_value(self.g10, "CNY/year")
+            return t(f"does not narrow it: {pct} leaves {left}", f"不能缩小缺口: 变动 {pct} 后缺口仍为 {left}")
         if self.st_e == "overshoot":
-            return (f"by {(self.x_e - b) / abs(b) * 100:+.1f} % the operator earns more than a micro profit "
-                    f"even without subsidy")
-        why = self.stop if self.stop is not None else "search ended"
-        return {"the gap widens": "moving it further widens the gap again"}.get(self.stop or "", why)
+            pct = f"{(self.x_e - b) / abs(b) * 100:+.1f} %"
+            return t(f"by {pct} the operator earns more than a micro profit even without subsidy",
+                     f"变动 {pct} 时,即使没有补贴企业收益也超过微利上限")
+        return {"the gap widens": t("moving it further widens the gap again", "继续调整反而扩大缺口"),
+                "it reaches the end of its valid range": t("it reaches the end of its valid range", "已到有效范围的端点"),
+                "it is at the end of its valid range": t("it is at the end of its valid range", "已在有效范围的端点"),
+                }.get(self.stop or "", t("search ended", "搜索结束"))
 
     def row(self, gap0: float) -> dict:
         d, b = self.d, self.d.base_value

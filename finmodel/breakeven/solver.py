@@ -7,6 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .. import i18n
 from ..assumptions import Assumptions
 from ..errors import UsageError
 from .drivers import MAX_WHOLE, Driver, default_range, resolve_driver
@@ -196,32 +197,36 @@ def _problem(a: Assumptions, vary: str | Driver, target: str | Target, lo=None, 
         if v is None:
             return default
         if isinstance(v, str):
-            val, pct = _number(v, "range end", param)
+            val, pct = _number(v, i18n.t("range end", "范围端点"), param)
             if pct:
                 if base == 0:
-                    raise UsageError("a relative range end needs a non-zero base value", param=param)
+                    raise UsageError(i18n.t("a relative range end needs a non-zero base value",
+                                            "相对的范围端点需要非零的基准值"), param=param)
                 return base * (1.0 + val)
             return val
         v = float(v)
         if not math.isfinite(v):
-            raise UsageError(f"range end {v} must be finite", param=param)
+            raise UsageError(i18n.t(f"range end {v} must be finite", f"范围端点 {v} 必须是有限值"), param=param)
         return v
 
     rlo, rhi = end(lo, dlo, "lo"), end(hi, dhi, "hi")
     if not rlo < rhi:
-        raise UsageError(f"LO must be below HI, got {rlo:g}:{rhi:g}", param="lo")
+        raise UsageError(i18n.t(f"LO must be below HI, got {rlo:g}:{rhi:g}", f"LO 必须小于 HI,实为 {rlo:g}:{rhi:g}"),
+                         param="lo")
     clo, chi = max(rlo, d.lo), min(rhi, d.hi)
     if d.kind == "scale":
         clo = max(clo, 0.0)
     if d.kind == "whole":
         clo, chi = math.ceil(clo), math.floor(chi)
         if chi - clo > MAX_WHOLE:
-            raise UsageError(f"range of {chi - clo:g} whole values is too wide (at most {MAX_WHOLE})", param="lo")
+            raise UsageError(i18n.t(f"range of {chi - clo:g} whole values is too wide (at most {MAX_WHOLE})",
+                                    f"范围含 {chi - clo:g} 个整数值,过宽(至多 {MAX_WHOLE} 个)"), param="lo")
     if not clo < chi:
-        raise UsageError(f"range {rlo:g}:{rhi:g} is outside the valid range [{d.lo:g}, {d.hi:g}] of {d.spec}",
-                         param="lo")
+        raise UsageError(i18n.t(f"range {rlo:g}:{rhi:g} is outside the valid range [{d.lo:g}, {d.hi:g}] of {d.spec}",
+                                f"范围 {rlo:g}:{rhi:g} 超出 {d.spec} 的有效范围 [{d.lo:g}, {d.hi:g}]"), param="lo")
     if pick not in ("nearest", "lowest", "highest"):
-        raise UsageError(f"pick must be nearest, lowest or highest, got '{pick}'", param="pick")
+        raise UsageError(i18n.t(f"pick must be nearest, lowest or highest, got '{pick}'",
+                                f"pick 须为 nearest、lowest 或 highest,实为 '{pick}'"), param="pick")
     return _Problem(d, t, float(clo), float(chi), pick, dict(fixed or {}),
                     driver_calibration_year=a.scenario.calibration_year, asked=asked)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..assumptions import Assumptions
 from ..errors import UsageError
+from ..i18n import t
 from .drivers import resolve_driver, table_drivers
 from .problem import Pick, _Problem
 from .results import BreakEven, _result, fmt_metric, fmt_value
@@ -35,51 +36,53 @@ def breakeven_table(a: Assumptions, target: str | Target = "npv=0", drivers: Seq
     """
     import pandas as pd
 
-    t = parse_target(target)
-    keys, problems = _table_problems(a, t, drivers)
+    tg = parse_target(target)
+    keys, problems = _table_problems(a, tg, drivers)
     outcomes, _ = _solve_problems(a, problems)
     results = [_result(p, o) for p, o in zip(problems, outcomes)]
-    out = [_table_row(key, r, p, t) for key, r, p in zip(keys, results, problems)]
+    out = [_table_row(key, r, p, tg) for key, r, p in zip(keys, results, problems)]
     df = pd.DataFrame(out)
     df["_k1"] = ~df["feasible"]
     df["_k2"] = df["change_pct"].isna()
     df["_k3"] = np.where(df["change_pct"].notna(), df["change_pct"].abs(), df["change"].abs())
     df = df.sort_values(["_k1", "_k2", "_k3"], kind="stable").drop(columns=["_k1", "_k2", "_k3"])
     df = df.set_index("driver")
-    df.attrs["target"] = str(t)
+    df.attrs["target"] = str(tg)
     df.attrs["base_metric"] = results[0].base_metric if results else math.nan
-    df.attrs["values_metric"] = solved_metric(t.metric)      # the metric of base_metric and closest_metric
+    df.attrs["values_metric"] = solved_metric(tg.metric)      # the metric of base_metric and closest_metric
     return df
 
 
-def _table_problems(a: Assumptions, t: Target, drivers: Sequence[str] | None) -> tuple[list[str], list[_Problem]]:
+def _table_problems(a: Assumptions, tg: Target, drivers: Sequence[str] | None) -> tuple[list[str], list[_Problem]]:
     """The table's problems: every driver (or those named) at the target; whole years from the shortest."""
     rows = table_drivers(a)
     if drivers is not None:
         unknown = [k for k in drivers if k not in {r[0] for r in rows}]
         if unknown:
-            raise UsageError(f"unknown driver(s) {', '.join(unknown)}; known: {', '.join(r[0] for r in rows)}",
-                             param="drivers")
+            known = ", ".join(r[0] for r in rows)
+            raise UsageError(t(f"unknown driver(s) {', '.join(unknown)}; known: {known}",
+                               f"未知的驱动因素 {', '.join(unknown)};可用: {known}"), param="drivers")
         rows = [r for r in rows if r[0] in drivers]
     problems, keys = [], []
     for key, label, spec in rows:
         d = replace(resolve_driver(a, spec), label=label)
-        tt = t
+        tt = tg
         pick: Pick = "nearest"
         if d.kind == "whole":
             pick = "lowest"
-            if t.op == "=":
+            if tg.op == "=":
                 # whole years cannot hit a value exactly: the shortest length that reaches it
-                tt = Target(t.metric, "<=" if t.metric in NEVER_IS_INFINITE else ">=", t.value)
+                tt = Target(tg.metric, "<=" if tg.metric in NEVER_IS_INFINITE else ">=", tg.value)
         problems.append(_problem(a, d, tt, pick=pick))
         keys.append(key)
     return keys, problems
 
 
-def _table_note(r: BreakEven, p: _Problem, t: Target) -> str:
+def _table_note(r: BreakEven, p: _Problem, tg: Target) -> str:
     """What a row needs said: the shortest whole value, the lines a factor scales, or why it is not reached."""
     if r.kind == "whole" and r.feasible:
-        return f"the shortest with {r.target}" + ("" if r.status != "always" else " (holds at every value)")
+        return (t(f"the shortest with {r.target}", f"满足 {r.target} 的最短值")
+                + ("" if r.status != "always" else t(" (holds at every value)", "(每个值都满足)")))
     if r.feasible:
         note = "" if r.status == "solved" else r.message
         if r.kind == "scale":
@@ -87,22 +90,26 @@ def _table_note(r: BreakEven, p: _Problem, t: Target) -> str:
             short = [(pth.rsplit(".", 1)[0] if len(fields) == 1 else pth) for pth in r.paths]
             parts = [f"{'.'.join(sp.split('.')[-2:])} {b:g} -> {r.leaf_values[pth]:.4g}"
                      for sp, pth, b in zip(short, r.paths, p.driver.bases)]
-            scaled = "; ".join(parts) if len(parts) <= 2 else f"each of {len(parts)} lines x{r.value:.4g}"
-            note = f"{scaled}{'; ' + note if note else ''}"
+            sep = t("; ", ";")
+            scaled = sep.join(parts) if len(parts) <= 2 else t(f"each of {len(parts)} lines x{r.value:.4g}",
+                                                               f"全部 {len(parts)} 项 x{r.value:.4g}")
+            note = f"{scaled}{sep + note if note else ''}"
         return note
     if math.isfinite(r.closest_value):
-        return (f"not reached from {fmt_value(r.lo, r.unit)} to {fmt_value(r.hi, r.unit)}; closest: "
-                f"{fmt_metric(r.values_metric, r.closest_metric)} at {fmt_value(r.closest_value, r.unit)}")
+        lo, hi = fmt_value(r.lo, r.unit), fmt_value(r.hi, r.unit)
+        cm, cx = fmt_metric(r.values_metric, r.closest_metric), fmt_value(r.closest_value, r.unit)
+        return t(f"not reached from {lo} to {hi}; closest: {cm} at {cx}",
+                 f"在 {lo} 至 {hi} 内未达到;最接近: {cx} 时为 {cm}")
     return r.message
 
 
-def _table_row(key: str, r: BreakEven, p: _Problem, t: Target) -> dict:
+def _table_row(key: str, r: BreakEven, p: _Problem, tg: Target) -> dict:
     return {
         "driver": key, "label": r.label, "vary": r.vary, "unit": r.unit, "base": r.base_value,
         "value": r.value if r.feasible else math.nan, "change": r.change if r.feasible else math.nan,
         "change_pct": (r.change_rel * 100 if (r.feasible and r.change_rel is not None) else math.nan),
         "feasible": r.feasible, "achieved": r.achieved, "lo": r.lo, "hi": r.hi,
         "metric_at_lo": r.metric_at_lo, "metric_at_hi": r.metric_at_hi, "closest_value": r.closest_value,
-        "closest_metric": r.closest_metric, "note": _table_note(r, p, t),
+        "closest_metric": r.closest_metric, "note": _table_note(r, p, tg),
         "sets": " ".join(f"--set {x}" for x in r.sets()) if r.feasible else "",
     }

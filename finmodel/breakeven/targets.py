@@ -9,6 +9,7 @@ from typing import Literal
 
 from .. import registry
 from ..errors import UsageError
+from ..i18n import t
 
 # --------------------------------------------------------------------------- metrics
 #: The floor of the tolerance scale by the metric's unit (finmodel.registry): a target of 0 CNY
@@ -54,16 +55,16 @@ _TARGET_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|=|<|>|=<|=>)\
 
 def _number(text: str, what: str, param: str) -> tuple[float, bool]:
     """A float from text; ``x%`` is x / 100. Returns (value, was_percent); errors name ``param``."""
-    t = text.strip().replace("_", "")
-    pct = t.endswith("%")
+    s = text.strip().replace("_", "")
+    pct = s.endswith("%")
     if pct:
-        t = t[:-1].strip()
+        s = s[:-1].strip()
     try:
-        v = float(t)
+        v = float(s)
     except ValueError:
-        raise UsageError(f"{what}: '{text}' is not a number", param=param) from None
+        raise UsageError(t(f"{what}: '{text}' is not a number", f"{what}: '{text}' 不是数字"), param=param) from None
     if not math.isfinite(v):
-        raise UsageError(f"{what}: '{text}' must be finite", param=param)
+        raise UsageError(t(f"{what}: '{text}' must be finite", f"{what}: '{text}' 必须是有限值"), param=param)
     return (v / 100.0 if pct else v), pct
 
 
@@ -81,17 +82,24 @@ def parse_target(text: str | Target) -> Target:
     if not m:
         bare = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*[<>]?\s*", str(text or ""))
         if bare:       # `--target npv>=0` unquoted: the shell took '>' as a redirection
-            raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}': on the command "
-                             f"line quote the target, --target '{bare.group(1)}>=0' (unquoted, the shell reads '>' as "
-                             "a redirection and writes a file named '=0'; delete it)", param="target")
-        raise UsageError(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}'", param="target")
+            q = f"--target '{bare.group(1)}>=0'"
+            raise UsageError(t(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}': on the command "
+                               f"line quote the target, {q} (unquoted, the shell reads '>' as a redirection and "
+                               "writes a file named '=0'; delete it)",
+                               f"应为 METRIC=VALUE、METRIC<=VALUE 或 METRIC>=VALUE,实为 '{text}': 在命令行中请给目标加引号,"
+                               f"{q}(不加引号时 shell 把 '>' 当作重定向,并写出一个名为 '=0' 的文件;请删除它)"),
+                             param="target")
+        raise UsageError(t(f"expected METRIC=VALUE, METRIC<=VALUE or METRIC>=VALUE, got '{text}'",
+                           f"应为 METRIC=VALUE、METRIC<=VALUE 或 METRIC>=VALUE,实为 '{text}'"), param="target")
     metric, op, value = m.group(1), m.group(2), m.group(3)
     known = registry.metric_names()
     if metric not in known:
-        raise UsageError(f"unknown metric '{metric}'{registry.suggest(metric, known)}", param="target")
+        hint = registry.suggest(metric, known)
+        raise UsageError(t(f"unknown metric '{metric}'{hint}", f"未知指标 '{metric}'{hint}"), param="target")
     if op in ("<", ">", "=<", "=>"):
-        raise UsageError(f"use '<=' or '>=' (not '{op}') in '{text}'", param="target")
-    v, _ = _number(value, f"target value of {metric}", "target")
+        raise UsageError(t(f"use '<=' or '>=' (not '{op}') in '{text}'", f"'{text}' 中请用 '<=' 或 '>='(不用 '{op}')"),
+                         param="target")
+    v, _ = _number(value, t(f"target value of {metric}", f"{metric} 的目标值"), "target")
     return Target(metric, "=" if op == "==" else op, v)  # type: ignore[arg-type]
 
 
@@ -108,18 +116,18 @@ def parse_range(text: str, base: float) -> tuple[float, float]:
     """
     parts = str(text).split(":")
     if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-        raise UsageError(f"expected LO:HI (absolute, or relative to the base like -50%:+200%), got '{text}'",
-                         param="range")
+        raise UsageError(t(f"expected LO:HI (absolute, or relative to the base like -50%:+200%), got '{text}'",
+                           f"应为 LO:HI(绝对值,或相对基准值如 -50%:+200%),实为 '{text}'"), param="range")
     ends = []
     for part in parts:
-        v, pct = _number(part, "range end", "range")
+        v, pct = _number(part, t("range end", "范围端点"), "range")
         if pct:
             if base == 0:
-                raise UsageError(f"relative end '{part.strip()}' needs a non-zero base value; give absolute values",
-                                 param="range")
+                raise UsageError(t(f"relative end '{part.strip()}' needs a non-zero base value; give absolute values",
+                                   f"相对端点 '{part.strip()}' 需要非零的基准值;请给出绝对值"), param="range")
             v = base * (1.0 + v)
         ends.append(float(v))
     lo, hi = ends
     if not lo < hi:
-        raise UsageError(f"LO must be below HI, got {lo:g}:{hi:g}", param="range")
+        raise UsageError(t(f"LO must be below HI, got {lo:g}:{hi:g}", f"LO 必须小于 HI,实为 {lo:g}:{hi:g}"), param="range")
     return lo, hi

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from ..i18n import t
 from .options import command_line
 
 
@@ -32,7 +33,8 @@ def check_output(outdir, scenario: str | None = None, study: str | None = None) 
         return
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder}: output path exists and is not a folder", param="outdir")
+        raise UsageError(t(f"{folder}: output path exists and is not a folder", f"{folder}: 输出路径已存在且不是文件夹"),
+                         param="outdir")
     if scenario is not None and study is not None:
         from ..io import check_not_locked
         check_not_locked(workbook_path(outdir, scenario, study))
@@ -50,7 +52,7 @@ def write_workbook(outdir, a, studies, study: str, loaded=None) -> str:
         from dataclasses import replace
 
         from ..breakeven import TABLE_DRIVERS
-        studies = replace(studies, driver_keys={label: key for key, label, _ in TABLE_DRIVERS})
+        studies = replace(studies, driver_keys={label: key for key, label, *_ in TABLE_DRIVERS})
     path = workbook_path(outdir, a.scenario.name, study)
     atomic_write(path, lambda tmp: write_study_workbook(a, tmp, studies, loaded=loaded, command=command_line()))
     return str(path)
@@ -58,4 +60,4 @@ def write_workbook(outdir, a, studies, study: str, loaded=None) -> str:
 
 def echo_workbook(path: str | None) -> None:
     if path:
-        click.echo(f"Workbook: {path}")
+        click.echo(f"{t('Workbook', '工作簿')}: {path}")

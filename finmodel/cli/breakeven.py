@@ -12,19 +12,35 @@ import math
 import click
 
 from ..errors import UsageError
+from ..i18n import is_zh, t
+from ..text import ljust, rjust, width
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
-from .options import emit_json, json_option, load_scenario, scenario_argument, set_option
+from .options import emit_json, json_option, load_scenario, metric_name, scenario_argument, set_option, speak_as
 
 DEFAULT_VARY = "support.subsidy_annual_cny"
 DEFAULT_TARGET = "npv=0"
 
 
 def _money(v) -> str:
-    return "n/a" if v is None or not math.isfinite(v) else f"{v:,.0f}"
+    return t("n/a", "无") if v is None or not math.isfinite(v) else f"{v:,.0f}"
 
 
 def _pct(v) -> str:
-    return "n/a" if v is None or not math.isfinite(v) else f"{v:+.2f} %"
+    return t("n/a", "无") if v is None or not math.isfinite(v) else f"{v:+.2f} %"
+
+
+def _driver(r) -> str:
+    """What a solve varies: its path(s); in Chinese with the label of a break-even table driver before them."""
+    from ..breakeven import TABLE_DRIVERS
+
+    zh = next((z for _, en, z, _ in TABLE_DRIVERS if en == r.label), None)
+    return f"{zh}({r.vary})" if zh and is_zh() else r.vary
+
+
+def _pad(rows: list[tuple[str, str]], indent: str = "  ") -> list[str]:
+    """Label and value lines, the labels padded by display width (Chinese counts two columns)."""
+    w = max(width(k) for k, _ in rows)
+    return [f"{indent}{ljust(k, w)}  {v}".rstrip() for k, v in rows]
 
 
 def _change(r) -> str:
@@ -34,98 +50,132 @@ def _change(r) -> str:
               else ("+" if r.change >= 0 else "-") + fmt_value(abs(r.change), r.unit))
     if r.change_rel is not None:
         return f"{amount} ({r.change_rel * 100:+.2f} %)"
-    return f"{amount} (absolute: the base is 0)"
+    return f"{amount} {t('(absolute: the base is 0)', '(绝对变动: 基准值为 0)')}"
 
 
 def _single_lines(r, scenario: str, prefix: str = "") -> list[str]:
     from ..breakeven import fmt_metric, fmt_value
 
-    t = r.target
-    head = f"Break-even: {r.vary} for {t}  ({scenario})"
+    tg = r.target
+    head = t(f"Break-even: {r.vary} for {tg}  ({scenario})", f"盈亏平衡求解: {_driver(r)} 使 {tg}  ({scenario})")
     rows = []
     if r.feasible:
-        rows.append(("value", fmt_value(r.value, r.unit)))
-        rows.append(("base value", fmt_value(r.base_value, r.unit)))
+        rows.append((t("value", "临界值"), fmt_value(r.value, r.unit)))
+        rows.append((t("base value", "基准值"), fmt_value(r.base_value, r.unit)))
         if math.isfinite(r.change):
-            rows.append(("change", _change(r)))
+            rows.append((t("change", "变动"), _change(r)))
         if r.direction:
-            word = "the target holds at and above it" if r.direction == "floor" else "the target holds at and below it"
-            rows.append(("direction", f"{r.direction}: {word}"))
-        rows.append((f"{t.metric} there", fmt_metric(t.metric, r.achieved)))
+            word = {"floor": t("floor: the target holds at and above it", "下限: 目标在该值及以上成立"),
+                    "ceiling": t("ceiling: the target holds at and below it", "上限: 目标在该值及以下成立")}
+            rows.append((t("direction", "方向"), word[r.direction]))
+        rows.append((t(f"{tg.metric} there", f"临界值处的{metric_name(tg.metric)}"), fmt_metric(tg.metric, r.achieved)))
     else:
-        head += ": not feasible"
+        head += t(": not feasible", ": 无解")
     vm = r.values_metric
     if r.solved_as:
-        rows.append(("solved as", r.solved_as))
-    rows.append((f"{vm} at base", fmt_metric(vm, r.base_metric)))
-    rows.append(("range", f"{fmt_value(r.lo, r.unit)} to {fmt_value(r.hi, r.unit)}"))
-    rows.append((f"{vm} at the ends", f"{fmt_metric(vm, r.metric_at_lo)} / {fmt_metric(vm, r.metric_at_hi)}"))
-    rows.append(("iterations", f"{r.iterations} after the bracketing grid ({r.evaluations} evaluations)"))
-    rows.append(("note", r.message))
+        rows.append((t("solved as", "求解方式"), r.solved_as))
+    rows.append((t(f"{vm} at base", f"基准情景的{metric_name(vm)}"), fmt_metric(vm, r.base_metric)))
+    rows.append((t("range", "搜索范围"), t(f"{fmt_value(r.lo, r.unit)} to {fmt_value(r.hi, r.unit)}",
+                                        f"{fmt_value(r.lo, r.unit)} 至 {fmt_value(r.hi, r.unit)}")))
+    rows.append((t(f"{vm} at the ends", f"两端的{metric_name(vm)}"),
+                 f"{fmt_metric(vm, r.metric_at_lo)} / {fmt_metric(vm, r.metric_at_hi)}"))
+    rows.append((t("iterations", "迭代次数"),
+                 t(f"{r.iterations} after the bracketing grid ({r.evaluations} evaluations)",
+                   f"分段网格之后 {r.iterations} 次(共计算 {r.evaluations} 个情景)")))
+    rows.append((t("note", "说明"), r.message))
     if r.feasible and r.leaf_values:
         sets = " ".join(f"--set {s}" for s in r.sets())
-        rows.append(("check", f"finmodel run {prefix}--no-report {sets}"))
-    w = max(len(k) for k, _ in rows)
-    return [head] + [f"  {k.ljust(w)}  {v}" for k, v in rows]
+        rows.append((t("check", "复核"), f"finmodel run {prefix}--no-report {sets}"))
+    return [head] + _pad(rows)
 
 
 def _table_lines(df, scenario: str) -> list[str]:
-    from ..breakeven import fmt_metric, fmt_value
+    from ..breakeven import driver_label, fmt_metric, fmt_value
 
     target = df.attrs.get("target", "npv=0")
     metric = df.attrs.get("values_metric") or target.split("<")[0].split(">")[0].split("=")[0]
     base = fmt_metric(metric, df.attrs.get("base_metric"))
-    out = [f"Break-even table: {target}  ({scenario}; {metric} at base {base})",
-           "sorted by the change that breaks even, smallest first"]
-    rows = [("driver", "base", "break-even", "change", "")]
+    out = [t(f"Break-even table: {target}  ({scenario}; {metric} at base {base})",
+             f"盈亏平衡表: {target}  ({scenario};基准情景的{metric_name(metric)} {base})"),
+           t("sorted by the change that breaks even, smallest first", "按达到目标所需的变动排序,变动最小的在前")]
+    rows = []
     for key, r in df.iterrows():
+        label = driver_label(str(key), default=r["label"])
         if r["feasible"]:
             change = _pct(r["change_pct"]) if math.isfinite(r["change_pct"]) else f"{r['change']:+,.6g}"
-            rows.append((r["label"], fmt_value(r["base"], r["unit"]), fmt_value(r["value"], r["unit"]), change,
-                         r["note"]))
+            rows.append([label, fmt_value(r["base"], r["unit"]), fmt_value(r["value"], r["unit"]), change, r["note"]])
         else:
-            rows.append((r["label"], fmt_value(r["base"], r["unit"]), "not reached", "", r["note"]))
-    w = [max(len(str(row[i])) for row in rows) for i in range(4)]
+            rows.append([label, fmt_value(r["base"], r["unit"]), t("not reached", "未达到"), "", r["note"]])
+    rows.insert(0, [t("driver", "驱动因素"), t("base", "基准值"), t("break-even", "临界值"), t("change", "变动率"), ""])
+    w = [max(width(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        line = f"  {row[0].ljust(w[0])}  {row[1].rjust(w[1])}  {row[2].rjust(w[2])}  {row[3].rjust(w[3])}"
+        line = f"  {ljust(row[0], w[0])}  {rjust(row[1], w[1])}  {rjust(row[2], w[2])}  {rjust(row[3], w[3])}"
         out.append((line + (f"  {row[4]}" if row[4] else "")).rstrip())
     return out
 
 
+#: How a corridor condition's bound was found (finmodel.breakeven.conditions), for a reader.
+def _how(how: str) -> str:
+    return {"solved": t("solved", "已求解"),
+            "holds at the bottom of the range": t("holds at the bottom of the range", "在范围底端即成立"),
+            "not reached in range": t("not reached in range", "范围内未达到"),
+            "breached at the bottom of the range": t("breached at the bottom of the range", "在范围底端即已超出"),
+            "not breached in range": t("not breached in range", "范围内始终未超出")}.get(how, how)
+
+
 def _corridor_lines(c, scenario: str, prefix: str = "") -> list[str]:
-    from ..breakeven import fmt_metric, fmt_value
+    from ..breakeven import driver_label, fmt_metric, fmt_value
 
     u = "CNY/year"
     y0, y1 = c.years
-    out = [f"Subsidy corridor  ({scenario}; a flat annual subsidy in operating years {y0}-{y1}, tax recomputed)",
-           f"  searched {fmt_value(c.lo, u)} to {fmt_value(c.hi, u)}; base subsidy {fmt_value(c.base_subsidy, u)}"]
-    hurdle = f"hurdle {c.hurdle_rate * 100:.4g} %"
-    least = fmt_value(c.least, u) if math.isfinite(c.least) else "not reached"
-    most = fmt_value(c.most, u) if math.isfinite(c.most) else "none (breached at the bottom)"
-    out.append(f"  least (viable)       {least}   binding: {c.least_binding} ({hurdle})")
-    out.append(f"  most (micro profit)  {most}   binding: {c.most_binding}")
-    out.append("  conditions:")
-    w = max(len(k["target"]) for k in c.constraints)
+    lo, hi = fmt_value(c.lo, u), fmt_value(c.hi, u)
+    out = [t(f"Subsidy corridor  ({scenario}; a flat annual subsidy in operating years {y0}-{y1}, tax recomputed)",
+             f"补贴区间  ({scenario};运营第{y0}-{y1}年每年固定金额补贴,逐值重算税费)"),
+           t(f"  searched {lo} to {hi}; base subsidy {fmt_value(c.base_subsidy, u)}",
+             f"  搜索范围 {lo} 至 {hi};基准补贴 {fmt_value(c.base_subsidy, u)}")]
+    hurdle = t(f"hurdle {c.hurdle_rate * 100:.4g} %", f"基准收益率 {c.hurdle_rate * 100:.4g} %")
+    least = fmt_value(c.least, u) if math.isfinite(c.least) else t("not reached", "未达到")
+    most = fmt_value(c.most, u) if math.isfinite(c.most) else t("none (breached at the bottom)", "无(在范围底端即已超出)")
+    binding = t("binding:", "约束条件:")
+    bounds = [(t("least (viable)", "最低(可持续)"), least, f"{binding} {c.least_binding} ({hurdle})"),
+              (t("most (micro profit)", "最高(微利)"), most, f"{binding} {c.most_binding}")]
+    lw = max(21, *(width(k) + 2 for k, _, _ in bounds))
+    vw = max(width(v) for _, v, _ in bounds)
+    out += [f"  {ljust(k, lw)}{ljust(v, vw)}   {b}" for k, v, b in bounds]
+    out.append(t("  conditions:", "  条件:"))
+    roles = {"viability": t("viability", "可持续"), "micro_profit": t("micro_profit", "微利")}
+    rows = []
     for k in c.constraints:
         b = k["bound"]
-        bound = fmt_value(b, u) if isinstance(b, float) and math.isfinite(b) else k["how"]
+        how = _how(k["how"])
+        bound = fmt_value(b, u) if isinstance(b, float) and math.isfinite(b) else how
         metric = k["target"].split("<")[0].split(">")[0].split("=")[0]
-        out.append(f"    {k['target'].ljust(w)}  {k['role']:<12}  {bound:>20}  ({k['how']}; "
-                   f"{fmt_metric(metric, k['metric_at_lo'])} at {fmt_value(c.lo, u)}, "
-                   f"{fmt_metric(metric, k['metric_at_hi'])} at {fmt_value(c.hi, u)})")
+        m_lo, m_hi = fmt_metric(metric, k["metric_at_lo"]), fmt_metric(metric, k["metric_at_hi"])
+        rows.append([k["target"], roles.get(k["role"], k["role"]), bound,
+                     t(f"({how}; {m_lo} at {lo}, {m_hi} at {hi})", f"({how};补贴 {lo} 时为 {m_lo},{hi} 时为 {m_hi})")])
+    w = max(width(r[0]) for r in rows)
+    out += [f"    {ljust(r[0], w)}  {ljust(r[1], 12)}  {rjust(r[2], 20)}  {r[3]}" for r in rows]
     out.append(f"  => {c.message}")
-    out += [f"  check {which}:{' ' * (5 - len(which))} finmodel run {prefix}--no-report "
-            + " ".join(f"--set {x}" for x in c.sets(which)) for which in ("least", "most") if c.sets(which)]
+    words = {"least": t("check least:", "复核下限:"), "most": t("check most:", "复核上限:")}
+    ww = max(width(w) for w in words.values())
+    out += [f"  {ljust(words[which], ww)} finmodel run {prefix}--no-report " + " ".join(f"--set {x}" for x in c.sets(which))
+            for which in ("least", "most") if c.sets(which)]
     if c.levers:
-        out.append("  levers (each moved the way that lowers the least viable subsidy):")
-        wl = max(len(r["label"]) for r in c.levers)
+        out.append(t("  levers (each moved the way that lowers the least viable subsidy):",
+                     "  杠杆(每项朝降低最低可持续补贴的方向单独调整):"))
+        rows = []
         for r in c.levers:
+            label = driver_label(r["driver"], default=r["label"])
             if r["narrows"]:
-                state = "closes the gap" if r["closes"] else f"gap left {_money(r['gap'])} CNY/year; {r['note']}"
-                out.append(f"    {r['label'].ljust(wl)}  {r['change_pct']:+8.2f} %  "
-                           f"{fmt_value(r['value'], r['unit']):>22}  {state}")
+                state = (t("closes the gap", "消除缺口") if r["closes"] else
+                         t(f"gap left {_money(r['gap'])} CNY/year; {r['note']}",
+                           f"剩余缺口 {_money(r['gap'])} 元/年;{r['note']}"))
+                rows.append([label, f"{r['change_pct']:+8.2f} %", fmt_value(r["value"], r["unit"]), state])
             else:
-                out.append(f"    {r['label'].ljust(wl)}  {'':>10}  {'':>22}  {r['note']}")
+                rows.append([label, "", "", r["note"]])
+        wl = max(width(r[0]) for r in rows)
+        for r in rows:
+            out.append(f"    {ljust(r[0], wl)}  {rjust(r[1], 10)}  {rjust(r[2], 22)}  {r[3]}")
     return out
 
 
@@ -171,15 +221,18 @@ def breakeven_cmd(scenario, vary, target, range_, pick, sets, as_json, table, co
     """
     from .. import breakeven as B
 
+    speak_as(scenario)
     if (table or corridor) and vary is not None:
-        raise UsageError("applies to a single solve, not to --table or --corridor", param="vary")
+        raise UsageError(t("applies to a single solve, not to --table or --corridor",
+                           "只用于单项求解,不能与 --table 或 --corridor 同用"), param="vary")
     if corridor and target is not None and not table:
-        raise UsageError("the corridor's conditions come from the YAML's corridor section, not --target",
-                         param="target")
+        raise UsageError(t("the corridor's conditions come from the YAML's corridor section, not --target",
+                           "补贴区间的条件来自 YAML 的 corridor 部分,而不是 --target"), param="target")
     if table and range_ is not None:
-        raise UsageError("applies to a single solve or to --corridor alone, not to --table", param="range")
+        raise UsageError(t("applies to a single solve or to --corridor alone, not to --table",
+                           "只用于单项求解或单独的 --corridor,不能与 --table 同用"), param="range")
     if table and pick != "nearest":
-        raise UsageError("applies to a single solve only", param="pick")
+        raise UsageError(t("applies to a single solve only", "只用于单项求解"), param="pick")
     parsed_target = B.parse_target(target or DEFAULT_TARGET)   # a bad target fails before loading
     check_output(outdir)
     ld = load_scenario(scenario, sets)
@@ -240,8 +293,9 @@ def _table_and_corridor(a, ld, target, range_, table: bool, corridor: bool, as_j
         out["table"] = {"scenario": name, "target": df.attrs["target"], "base_metric": df.attrs["base_metric"],
                         "rows": rows}
         lines += _table_lines(df, name)
-        lines += [f"  check {r['label']}: finmodel run {given}--no-report {r['sets']}"
-                  for _, r in df.iterrows() if r["feasible"] and r["sets"]]
+        lines += [f"  {t('check', '复核')} {B.driver_label(str(key), default=r['label'])}: "
+                  f"finmodel run {given}--no-report {r['sets']}"
+                  for key, r in df.iterrows() if r["feasible"] and r["sets"]]
     if corridor:
         lo = hi = None
         if range_ is not None:

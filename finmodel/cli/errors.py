@@ -82,10 +82,11 @@ def describe(exc: BaseException) -> tuple[str, int, bool]:
     if isinstance(exc, FinmodelError):
         return (exc.line() if hasattr(exc, "line") else str(exc)), exc.exit_code, True
     if isinstance(exc, MemoryError):
-        return t("out of memory: reduce the number of scenarios or the chunk size", "内存不足: 请减少情景数或分块大小"), 1, False
+        return t("out of memory: reduce the number of scenarios or the chunk size",
+                 "内存不足: 请减少情景数或每批计算的情景数"), 1, False
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return f"{where}{exc.strerror or exc}", 1, True
     # an internal error: one line, the traceback on request
     return t(f"internal error ({type(exc).__name__}): {exc}; run again with --debug for the traceback",
-             f"内部错误({type(exc).__name__}): {exc};加 --debug 重新运行可查看调用栈"), 1, True
+             f"内部错误({type(exc).__name__}): {exc};加 --debug 重新运行可看到调用栈"), 1, True

@@ -18,9 +18,9 @@ import traceback
 import click
 
 from .. import __version__
+from ..i18n import t
 from . import options, progress
 from .breakeven import breakeven_cmd
-from ..i18n import t
 from .errors import describe_all, one_line
 from .init import init_cmd
 from .run import run_cmd

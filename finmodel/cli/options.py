@@ -22,6 +22,8 @@ class Count(click.ParamType):
         self.lo, self.hi = lo, hi
 
     def convert(self, value, param, ctx):
+        from ..i18n import t
+
         if isinstance(value, int):
             n = value
         else:
@@ -29,13 +31,15 @@ class Count(click.ParamType):
             try:
                 x = float(text)
             except ValueError:
-                self.fail(f"'{value}' is not a whole number (1000, 1e6 and 1_000_000 are)", param, ctx)
+                self.fail(t(f"'{value}' is not a whole number (1000, 1e6 and 1_000_000 are)",
+                            f"'{value}' 不是整数(1000、1e6 和 1_000_000 都可以)"), param, ctx)
             if not x.is_integer():
-                self.fail(f"'{value}' is not a whole number", param, ctx)
+                self.fail(t(f"'{value}' is not a whole number", f"'{value}' 不是整数"), param, ctx)
             n = int(x)
         if n < self.lo or (self.hi is not None and n > self.hi):
-            top = f"{self.hi:,}" if self.hi is not None else "any"
-            self.fail(f"{n:,} is out of range ({self.lo:,} to {top})", param, ctx)
+            top = f"{self.hi:,}" if self.hi is not None else t("any", "不限")
+            self.fail(t(f"{n:,} is out of range ({self.lo:,} to {top})", f"{n:,} 超出范围({self.lo:,} 至 {top})"),
+                      param, ctx)
         return n
 
 
@@ -63,18 +67,41 @@ def command_line() -> str:
     return shlex.join(["finmodel"] + ARGV)
 
 
+def speak_as(scenario) -> None:
+    """Speak the language the scenario file asks for (report.language, read without parsing it):
+    the checks of a command's arguments, before the file is loaded, and the errors of the file."""
+    from .. import i18n
+    from ..scenarios import peek_language
+
+    i18n.set_language(scenario=peek_language(scenario))
+
+
 def load_scenario(scenario, sets):
     """Load a scenario; its warnings (implausible values, study paths skipped) go to stderr."""
     from .. import i18n
-    from ..scenarios import load, peek_language
+    from ..scenarios import load
     from .errors import PARAM_FLAGS
 
-    i18n.set_language(scenario=peek_language(scenario))      # errors of the file speak its language
+    speak_as(scenario)                                       # errors of the file speak its language
     ld = load(scenario, sets)
     i18n.set_language(scenario=ld.assumptions.report.language)
     for w in ld.warnings:
         click.echo(f"{i18n.t('warning', '警告')}: {w.line(param_label=PARAM_FLAGS.get(w.param))}", err=True)
     return ld
+
+
+def metric_name(key: str) -> str:
+    """A metric as the terminal names it: its key in English (as typed after --metric or in a
+    target), its short label in Chinese (from its row)."""
+    from .. import registry
+    from ..i18n import is_zh
+
+    if not is_zh():
+        return key
+    try:
+        return registry.label(key, True, short=True)
+    except KeyError:
+        return key
 
 
 def emit_json(obj) -> None:

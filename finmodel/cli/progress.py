@@ -25,9 +25,13 @@ class Status:
         if now - self.start < self.delay or now - self.last < 0.2:
             return
         self.last = now
+        from ..i18n import t
+
         total = STATE["total"]
-        of = f" of {total:,}" if total else ""
-        self.stream.write(f"\r{STATE['label']}: {self.count:,}{of} scenarios scored, {now - self.start:.0f} s ")
+        done, secs = f"{self.count:,}" + (f"/{total:,}" if total else ""), f"{now - self.start:.0f}"
+        line = t(f"{self.count:,}{f' of {total:,}' if total else ''} scenarios scored, {secs} s",
+                 f"已计算 {done} 个情景,{secs} 秒")
+        self.stream.write(f"\r{STATE['label']}: {line} ")
         self.stream.flush()
         self.shown = True
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import emit_json, json_option
+from .options import emit_json, json_option, speak_as
 
 
 @click.command("scenarios")
@@ -15,8 +15,10 @@ def scenarios_cmd(as_json):
 
     Example: finmodel scenarios
     """
+    from ..i18n import t
     from ..scenarios import DEFAULT_SCENARIO, available_scenarios, load
 
+    speak_as(None)                  # the default scenario's language, as a bare `run` speaks
     rows = []
     for name, path in available_scenarios().items():
         a = load(path).assumptions
@@ -26,6 +28,6 @@ def scenarios_cmd(as_json):
         return
     from ..text import table
 
-    body = [[r["name"], r["title"] + (" (default)" if r["default"] else ""), r["file"]] for r in rows]
-    for line in table(["name", "title", "file"], body, left=3):
+    body = [[r["name"], r["title"] + (t(" (default)", "(默认)") if r["default"] else ""), r["file"]] for r in rows]
+    for line in table([t("name", "名称"), t("title", "标题"), t("file", "文件")], body, left=3):
         click.echo(line)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from ..i18n import is_zh, t
 from .options import load_scenario, scenario_argument, set_option
 
 
@@ -33,10 +34,9 @@ def table_cmd(scenario, sets, names, fmt, out, lang):
     from ..tables import statement, statement_names, text_lines
 
     if fmt == "parquet" and not out:
-        raise UsageError("parquet needs a file: -o FILE", param="out")
+        raise UsageError(t("parquet needs a file: -o FILE", "parquet 格式需要输出文件: -o FILE"), param="out")
     ld = load_scenario(scenario, sets)
     a = ld.assumptions
-    from ..i18n import is_zh
 
     zh = is_zh()
     pj = engine.project(a)
@@ -56,17 +56,18 @@ def table_cmd(scenario, sets, names, fmt, out, lang):
         text = tidy.to_csv(float_format="%.6f")
         if out:
             write_bytes_atomic(Path(out), text.encode("utf-8-sig"))
-            click.echo(f"wrote {out}")
+            click.echo(t(f"wrote {out}", f"已写出 {out}"))
         else:
             click.echo(text, nl=False)
         return
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        raise UsageError("Parquet needs pyarrow (pip install pyarrow); or use --format csv", param="fmt") from None
+        raise UsageError(t("Parquet needs pyarrow (pip install pyarrow); or use --format csv",
+                           "Parquet 需要 pyarrow(pip install pyarrow);或改用 --format csv"), param="fmt") from None
     import io
     buf = io.BytesIO()
     tidy.columns = [str(c) for c in tidy.columns]
     tidy.to_parquet(buf)
     write_bytes_atomic(Path(out), buf.getvalue())
-    click.echo(f"wrote {out}")
+    click.echo(t(f"wrote {out}", f"已写出 {out}"))

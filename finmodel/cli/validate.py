@@ -15,7 +15,10 @@ def validate_cmd(file, sets):
 
     Example: finmodel validate assumptions/j_community.yaml
     """
+    from ..i18n import t
+
     ld = load_scenario(file, sets)
     a = ld.assumptions
-    click.echo(f"ok: {ld.path}: scenario '{a.scenario.name}', {a.scenario.concession_years} operating years "
-               f"from {a.scenario.start_year + 1}")
+    s = a.scenario
+    click.echo(t(f"ok: {ld.path}: scenario '{s.name}', {s.concession_years} operating years from {s.start_year + 1}",
+                 f"通过: {ld.path}: 情景 '{s.name}',自 {s.start_year + 1} 年起运营 {s.concession_years} 年"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import registry, units
+from ..key_drivers import TABLE_DRIVERS
 from .render import NA_TEXT, COL_CONST, COL_LABEL, COL_PRE, COL_UNIT, COL_Y0, HEADER_ROWS  # noqa: F401  (re-exported)
 
 #: Sheets in their order, by key: (zh, en). Results first, then the studies, then the model in
@@ -93,13 +94,8 @@ PROBABILITY_LABELS = {
     "min_cash_below": ("资金缺口大于基准情景的概率", "P(funding gap deeper than the base case's)"),
 }
 
-#: Drivers of the break-even table (finmodel.breakeven.TABLE_DRIVERS) in Chinese.
-BREAKEVEN_DRIVERS_ZH = {
-    "subsidy": "年度财政补贴(首年)", "commercial_rent": "商业化业态租金", "commercial_occupancy": "商业化业态出租率(目标)",
-    "property_fee": "物业费(各档同比例)", "collection": "物业费收缴率(目标)", "parking_fee": "停车费",
-    "parking_utilisation": "车位利用率(目标)", "capex": "改造投资", "operating_cost": "经营成本(各项同比例)",
-    "expanded_area": "新增物业服务面积", "discount_rate": "项目折现率", "concession": "运营期",
-}
+#: Drivers of the break-even table in Chinese, by key, from their one table (finmodel.key_drivers).
+BREAKEVEN_DRIVERS_ZH = {key: zh for key, _, zh, _ in TABLE_DRIVERS}
 
 #: How a tornado driver's range was set (finmodel.sensitivity: OneWay.how) in Chinese.
 RANGE_HOW_ZH = {"declared": "给定区间", "swing": "基准值±幅度"}

@@ -21,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..i18n import t
 from .sample import (
     AttributionDesign,
     Diff,
@@ -208,7 +209,8 @@ def attribution_from_rows(design: AttributionDesign, y_rows: np.ndarray, y_struc
     diffs = list(design.numeric) + [d for d, _ in design.structural]
     changes = list(y_rows[1:] - base) + [v - base for v in y_structural]
     notes = [""] * len(design.numeric) + [
-        ("" if not isinstance(x, str) else f"not valid on its own ({x}); in the remainder")
+        ("" if not isinstance(x, str) else t(f"not valid on its own ({x}); in the remainder",
+                                             f"单独变动时无效({x});计入余项"))
         for _, x in design.structural]
     return attribution(diffs, changes, notes, metric, from_name, to_name, base, y_to)
 

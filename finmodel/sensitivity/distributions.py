@@ -25,6 +25,7 @@ import numpy as np
 from scipy import special
 
 from ..errors import InputError
+from ..i18n import t
 
 # u strictly inside (0, 1) so that Q(u) stays finite for unbounded distributions
 _U_EPS = 2.0 ** -53
@@ -64,6 +65,7 @@ class Marginal:
         p = self.params
         k = self.kind
         where = f"uncertainty.inputs[{self.path}]"
+        vr = f"{self.valid_lo:g}, {self.valid_hi:g}"
         if k == "discrete":
             vals = np.asarray(p["values"], dtype=float)
             probs = np.asarray(p.get("probs") or np.full(vals.size, 1.0 / vals.size), dtype=float)
@@ -73,8 +75,8 @@ class Marginal:
             vals, probs = vals[order], probs[order]
             bad = vals[(vals < self.valid_lo) | (vals > self.valid_hi)]
             if bad.size:
-                raise InputError(f"value {bad[0]:g} is outside the valid range [{self.valid_lo:g}, {self.valid_hi:g}]",
-                                 source="uncertainty", key=self.path)
+                raise InputError(t(f"value {bad[0]:g} is outside the valid range [{vr}]",
+                                   f"取值 {bad[0]:g} 超出有效范围 [{vr}]"), source="uncertainty", key=self.path)
             cum = np.cumsum(probs)
             cum[-1] = 1.0
             self.params = {**p, "_values": vals, "_cum": cum}
@@ -90,19 +92,19 @@ class Marginal:
         if self.degenerate:
             c = p["min"]
             if not (self.valid_lo <= c <= self.valid_hi):
-                raise InputError(f"constant {c:g} is outside the valid range [{self.valid_lo:g}, {self.valid_hi:g}]",
+                raise InputError(t(f"constant {c:g} is outside the valid range [{vr}]", f"常数 {c:g} 超出有效范围 [{vr}]"),
                                  source="uncertainty", key=self.path)
             self._lo = self._hi = float(c)
             return
         lo, hi = max(declared_lo, self.valid_lo), min(declared_hi, self.valid_hi)
         if lo > hi:
-            raise InputError(f"the distribution lies outside the valid range [{self.valid_lo:g}, {self.valid_hi:g}]",
+            raise InputError(t(f"the distribution lies outside the valid range [{vr}]", f"该分布位于有效范围 [{vr}] 之外"),
                              source="uncertainty", key=self.path)
         f_dlo, f_dhi = self.cdf(declared_lo), self.cdf(declared_hi)
         f_lo, f_hi = self.cdf(lo), self.cdf(hi)
         if not f_hi - f_lo > 0:
-            raise InputError(f"no probability left inside the valid range [{self.valid_lo:g}, {self.valid_hi:g}] "
-                             f"(check {where})", source="uncertainty", key=self.path)
+            raise InputError(t(f"no probability left inside the valid range [{vr}] (check {where})",
+                               f"有效范围 [{vr}] 内没有概率(请检查 {where})"), source="uncertainty", key=self.path)
         self._lo, self._hi, self._f_lo, self._f_hi = lo, hi, f_lo, f_hi
         span = f_dhi - f_dlo
         self._cut_lo = (f_lo - f_dlo) / span

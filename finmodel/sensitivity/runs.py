@@ -11,6 +11,7 @@ from .. import government
 from ..assumptions import Assumptions
 from ..engine import DEFAULT_CHUNK, METRIC_NAMES
 from ..errors import UsageError
+from ..i18n import t
 from . import analyze, sample
 from .analyze import AttributionResult, CompareResult, GlobalResult, GridResult, SpiderResult, TornadoResult
 from .sample import DEFAULT_SEED, Variant
@@ -68,7 +69,8 @@ def run_compare(variants: Sequence[Variant], reference: str | None = None, metri
     names = [v.name for v in variants]
     ref_name = reference or names[0]
     if ref_name not in names:
-        raise UsageError(f"reference '{ref_name}' is not one of {', '.join(names)}", param="reference")
+        raise UsageError(t(f"reference '{ref_name}' is not one of {', '.join(names)}",
+                           f"参照情景 '{ref_name}' 不在 {', '.join(names)} 之中"), param="reference")
     ref = variants[names.index(ref_name)]
     a = ref.assumptions
     rows: list[dict[str, float]] = [{}]
@@ -112,8 +114,10 @@ def _global_y(a: Assumptions, d, metric: str, chunk_size: int) -> np.ndarray:
     y = _evaluate(a, d.vary, (metric,), chunk_size)[metric]
     bad = int(np.count_nonzero(~np.isfinite(y)))
     if bad:
-        raise UsageError(f"'{metric}' is undefined in {bad:,} of {y.size:,} runs; "
-                         "Sobol and Morris need a metric defined everywhere (npv, min_cumulative_cash, ...)",
+        raise UsageError(t(f"'{metric}' is undefined in {bad:,} of {y.size:,} runs; "
+                           "Sobol and Morris need a metric defined everywhere (npv, min_cumulative_cash, ...)",
+                           f"'{metric}' 在 {y.size:,} 次运行中有 {bad:,} 次无定义;"
+                           "Sobol 和 Morris 需要处处有定义的指标(npv、min_cumulative_cash 等)"),
                          param="metric", key=metric)
     return y
 

@@ -12,6 +12,7 @@ from ... import scenarios as sc
 from ...assumptions import Assumptions
 from ...engine import METRIC_NAMES
 from ...errors import InputError, UsageError
+from ...i18n import t
 from ..distributions import Marginal
 from .inputs import DEFAULT_SEED, check_path, is_integer
 
@@ -115,17 +116,23 @@ def iman_conover(u: np.ndarray, chol: np.ndarray, rng: np.random.Generator) -> n
 def montecarlo(a: Assumptions, n: int, seed: int = DEFAULT_SEED, method: str | None = None) -> MonteCarloDesign:
     """The Monte Carlo design of the scenario's ``uncertainty`` section (checked: paths, ranges, correlations)."""
     if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise UsageError(f"the number of draws must be a positive whole number, got {n}", param="n")
+        raise UsageError(t(f"the number of draws must be a positive whole number, got {n}",
+                           f"抽样次数须为正整数,实为 {n}"), param="n")
     if n > MAX_DRAWS:
-        raise UsageError(f"{n:,} draws is too many: the limit is {MAX_DRAWS:,} (about "
-                         f"{MAX_DRAWS * 8 * len(METRIC_NAMES) // 2**20:,} MiB of metric values kept for the percentiles)",
+        mib = MAX_DRAWS * 8 * len(METRIC_NAMES) // 2**20
+        raise UsageError(t(f"{n:,} draws is too many: the limit is {MAX_DRAWS:,} (about "
+                           f"{mib:,} MiB of metric values kept for the percentiles)",
+                           f"抽样 {n:,} 次过多: 上限为 {MAX_DRAWS:,}(为计算分位数需保存约 {mib:,} MiB 的指标值)"),
                          param="n")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise UsageError(f"the seed must be a whole number >= 0, got {seed}", param="seed")
+        raise UsageError(t(f"the seed must be a whole number >= 0, got {seed}", f"随机种子须为不小于 0 的整数,实为 {seed}"),
+                         param="seed")
     u = a.uncertainty
     if not u.inputs:
-        raise UsageError("the scenario declares no uncertain inputs: add an 'uncertainty: inputs:' section "
-                         "(see docs/sensitivity.md)", source="uncertainty")
+        raise UsageError(t("the scenario declares no uncertain inputs: add an 'uncertainty: inputs:' section "
+                           "(see docs/sensitivity.md)",
+                           "情景中没有声明不确定输入: 请添加 'uncertainty: inputs:' 部分(见 docs/sensitivity.md)"),
+                         source="uncertainty")
     margs = [marginal(a, d, f"uncertainty.inputs.{i}.path") for i, d in enumerate(u.inputs)]
     index = {m.path: i for i, m in enumerate(margs)}
     k = len(margs)
@@ -142,6 +149,8 @@ def montecarlo(a: Assumptions, n: int, seed: int = DEFAULT_SEED, method: str | N
         try:
             chol = linalg.cholesky(pearson, lower=True)
         except linalg.LinAlgError:
-            raise InputError("the rank correlations are inconsistent (the correlation matrix is not positive "
-                             "definite); weaken some of them", source="uncertainty", key="correlations") from None
+            raise InputError(t("the rank correlations are inconsistent (the correlation matrix is not positive "
+                               "definite); weaken some of them",
+                               "秩相关系数相互矛盾(相关矩阵不是正定的);请减弱其中一些"),
+                             source="uncertainty", key="correlations") from None
     return MonteCarloDesign(margs, int(n), int(seed), method or u.correlation_method, involved, target, chol)

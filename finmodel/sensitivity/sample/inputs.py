@@ -13,6 +13,7 @@ from ... import scenarios as sc
 from ...assumptions import Assumptions, numeric_path_problem
 from ...engine import STRUCTURAL
 from ...errors import UsageError
+from ...i18n import t
 from ... import registry
 
 DEFAULT_SEED = 0
@@ -22,7 +23,8 @@ def check_metric(name: str, param: str = "metric") -> str:
     """A metric name of ``finmodel run --json``, or a one-line error listing them (naming ``param``)."""
     known = registry.metric_names()
     if name not in known:
-        raise UsageError(f"unknown metric '{name}'{registry.suggest(name, known)}", param=param)
+        hint = registry.suggest(name, known)
+        raise UsageError(t(f"unknown metric '{name}'{hint}", f"未知指标 '{name}'{hint}"), param=param)
     return name
 
 
@@ -42,8 +44,8 @@ def check_path(a: Assumptions, path: str, param: str | None = "drivers", *, sour
             why += sc.did_you_mean(parts[: exc.args[0] + 1])
         raise UsageError(why, key=path, **where)
     if STRUCTURAL.match(path):
-        raise UsageError("shapes the time axis or the tax tables; it cannot vary across scenarios in one run",
-                         key=path, **where)
+        raise UsageError(t("shapes the time axis or the tax tables; it cannot vary across scenarios in one run",
+                           "它决定时间轴或税率表,不能在一次运行的各情景间变动"), key=path, **where)
     return path
 
 

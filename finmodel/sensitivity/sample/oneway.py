@@ -10,6 +10,7 @@ import numpy as np
 from ... import paths as dotted
 from ...assumptions import Assumptions, numeric_path_problem
 from ...errors import UsageError
+from ...i18n import t
 from .inputs import _clip, check_path, rows_to_vary, value_at
 
 #: Key drivers used when neither the command line nor the scenario's ``sensitivity.drivers``
@@ -70,7 +71,7 @@ def driver_paths(a: Assumptions, paths: Sequence[str] | None = None) -> list[str
         for p in paths:
             check_path(a, p)
             if p in out:
-                raise UsageError("driver given twice", param="drivers", key=p)
+                raise UsageError(t("driver given twice", "驱动因素重复给出"), param="drivers", key=p)
             out.append(p)
         return out
     if a.sensitivity.drivers:
@@ -92,7 +93,8 @@ def swings(a: Assumptions, paths: Sequence[str] | None = None, swing: float | No
     range are clipped to it and flagged; integer inputs are rounded.
     """
     if swing is not None and not (0.0 < swing <= 1.0):
-        raise UsageError(f"swing must be a fraction in (0, 1], e.g. 0.2 for -/+20 %, got {swing:g}", param="swing")
+        raise UsageError(t(f"swing must be a fraction in (0, 1], e.g. 0.2 for -/+20 %, got {swing:g}",
+                           f"swing 须为 (0, 1] 内的小数,例如 0.2 表示 -/+20 %,实为 {swing:g}"), param="swing")
     declared = {d.path: d for d in a.sensitivity.drivers}
     sw = a.sensitivity.swing if swing is None else swing
     out = []
@@ -108,7 +110,8 @@ def swings(a: Assumptions, paths: Sequence[str] | None = None, swing: float | No
         hi_c, ch = _clip(p, hi)
         out.append(Swing(p, base, lo_c, hi_c, how, cl, ch, src))
     if not out:
-        raise UsageError("no drivers: name some, or declare them in the scenario's sensitivity.drivers", param="drivers")
+        raise UsageError(t("no drivers: name some, or declare them in the scenario's sensitivity.drivers",
+                           "没有驱动因素: 请用 --driver 指定,或在情景的 sensitivity.drivers 中声明"), param="drivers")
     return out
 
 
@@ -150,7 +153,8 @@ def spider(a: Assumptions, paths: Sequence[str] | None = None, steps: Sequence[f
     """Each driver moved by each relative step, the others at base (clipped to valid ranges)."""
     st = np.asarray(a.sensitivity.spider_steps if steps is None else steps, dtype=float)
     if st.size < 2 or np.any(np.diff(st) <= 0) or np.any(st <= -1.0):
-        raise UsageError("spider steps must increase and stay above -100 %", param="steps")
+        raise UsageError(t("spider steps must increase and stay above -100 %", "蛛网图步长须递增且大于 -100 %"),
+                         param="steps")
     ps = driver_paths(a, paths)
     base = np.array([value_at(a, p) for p in ps])
     vals = np.empty((len(ps), st.size))

@@ -10,6 +10,7 @@ import numpy as np
 from ... import scenarios as sc
 from ...assumptions import Assumptions
 from ...errors import UsageError
+from ...i18n import t
 from ..distributions import Marginal, uniform
 from .draws import marginal
 from .inputs import DEFAULT_SEED, is_integer
@@ -47,16 +48,19 @@ def global_inputs(a: Assumptions, paths: Sequence[str] | None = None, swing: flo
     independent inputs).
     """
     if inputs not in ("auto", "ranges", "distributions"):
-        raise UsageError(f"inputs must be auto, ranges or distributions, got '{inputs}'", param="inputs")
+        raise UsageError(t(f"inputs must be auto, ranges or distributions, got '{inputs}'",
+                           f"inputs 须为 auto、ranges 或 distributions,实为 '{inputs}'"), param="inputs")
     declared = {d.path: d for d in a.uncertainty.inputs}
     use_dist = inputs == "distributions" or (inputs == "auto" and not paths and declared)
     if use_dist:
         if not declared:
-            raise UsageError("the scenario declares no uncertain inputs (uncertainty.inputs)", param="inputs")
+            raise UsageError(t("the scenario declares no uncertain inputs (uncertainty.inputs)",
+                               "情景中没有声明不确定输入(uncertainty.inputs)"), param="inputs")
         chosen = list(paths) if paths else list(declared)
         missing = [p for p in chosen if p not in declared]
         if missing:
-            raise UsageError("has no distribution in uncertainty.inputs", param="drivers", key=missing[0])
+            raise UsageError(t("has no distribution in uncertainty.inputs", "在 uncertainty.inputs 中没有分布"),
+                             param="drivers", key=missing[0])
         return [marginal(a, declared[p]) for p in chosen], "distributions"
     out = []
     for s in swings(a, paths, swing):
@@ -66,7 +70,8 @@ def global_inputs(a: Assumptions, paths: Sequence[str] | None = None, swing: flo
 
 def _check_runs(runs: int, what: str, param: str) -> None:
     if runs > MAX_GLOBAL_RUNS:
-        raise UsageError(f"{what} needs {runs:,} model runs; the limit is {MAX_GLOBAL_RUNS:,}", param=param)
+        raise UsageError(t(f"{what} needs {runs:,} model runs; the limit is {MAX_GLOBAL_RUNS:,}",
+                           f"{what} 需要运行模型 {runs:,} 次;上限为 {MAX_GLOBAL_RUNS:,}"), param=param)
 
 
 def _problem(margs: list[Marginal]) -> dict:
@@ -93,11 +98,13 @@ def sobol(a: Assumptions, n: int = 1024, seed: int = DEFAULT_SEED, paths: Sequen
     from SALib.sample import sobol as salib_sobol
 
     if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise UsageError(f"N must be a positive power of two, got {n}", param="n")
+        raise UsageError(t(f"N must be a positive power of two, got {n}", f"N 须为 2 的正整数次幂,实为 {n}"), param="n")
     if n < 16 or n & (n - 1):
-        raise UsageError(f"N must be a power of two of at least 16 (Sobol sequences), got {n}", param="n")
+        raise UsageError(t(f"N must be a power of two of at least 16 (Sobol sequences), got {n}",
+                           f"N 须为不小于 16 的 2 的整数次幂(Sobol 序列),实为 {n}"), param="n")
     margs, origin = global_inputs(a, paths, swing, inputs)
-    _check_runs(n * (len(margs) + 2), f"Sobol with N = {n} and {len(margs)} inputs", "n")
+    _check_runs(n * (len(margs) + 2), t(f"Sobol with N = {n} and {len(margs)} inputs",
+                                        f"N = {n}、{len(margs)} 个输入的 Sobol 分析"), "n")
     problem = _problem(margs)
     X = salib_sobol.sample(problem, n, calc_second_order=False, seed=seed)
     return GlobalDesign("sobol", problem, X, margs, origin, n, seed, vary=_to_inputs(margs, X))
@@ -112,11 +119,14 @@ def morris(a: Assumptions, trajectories: int = 20, seed: int = DEFAULT_SEED, lev
     from SALib.sample import morris as salib_morris
 
     if not isinstance(trajectories, (int, np.integer)) or trajectories < 2:
-        raise UsageError(f"Morris needs at least 2 trajectories, got {trajectories}", param="trajectories")
+        raise UsageError(t(f"Morris needs at least 2 trajectories, got {trajectories}",
+                           f"Morris 筛选至少需要 2 条轨迹,实为 {trajectories}"), param="trajectories")
     if levels < 2 or levels % 2:
-        raise UsageError(f"Morris levels must be an even number >= 2, got {levels}", param="levels")
+        raise UsageError(t(f"Morris levels must be an even number >= 2, got {levels}",
+                           f"Morris 水平数须为不小于 2 的偶数,实为 {levels}"), param="levels")
     margs, origin = global_inputs(a, paths, swing, inputs)
-    _check_runs(trajectories * (len(margs) + 1), f"Morris with {trajectories} trajectories and {len(margs)} inputs",
+    _check_runs(trajectories * (len(margs) + 1), t(f"Morris with {trajectories} trajectories and {len(margs)} inputs",
+                                                   f"{trajectories} 条轨迹、{len(margs)} 个输入的 Morris 筛选"),
                 "trajectories")
     problem = _problem(margs)
     X = salib_morris.sample(problem, trajectories, num_levels=levels, seed=seed)

@@ -14,6 +14,7 @@ from ... import scenarios as sc
 from ...assumptions import Assumptions
 from ...engine import STRUCTURAL
 from ...errors import InputError, UsageError
+from ...i18n import t
 from .inputs import rows_to_vary
 
 
@@ -55,7 +56,8 @@ def _unique_names(names: list[str]) -> list[str]:
 def variants_from_files(paths: Sequence[str], sets: Sequence[str] = ()) -> list[Variant]:
     """Each scenario file (with the same overrides ``sets``), named by its ``scenario.name``."""
     if len(paths) < 2:
-        raise UsageError("compare needs at least two scenario files, or a scenario-set file", param="paths")
+        raise UsageError(t("compare needs at least two scenario files, or a scenario-set file",
+                           "compare 需要至少两个情景文件,或一个情景集文件"), param="paths")
     loaded = [sc.load(p, sets) for p in paths]
     names = _unique_names([ld.assumptions.scenario.name for ld in loaded])
     return [Variant(n, ld.assumptions.scenario.title, ld.assumptions, str(ld.path)) for n, ld in zip(names, loaded)]
@@ -77,16 +79,18 @@ def variants_from_set_file(path: str | Path, sets: Sequence[str] = (), base: str
         key = ".".join(str(p) for p in err.get("loc", ()))
         msg = err.get("msg", "invalid")
         if err.get("type") == "extra_forbidden":
-            msg = f"unknown key '{key.split('.')[-1]}' (expected base, reference, scenarios)"
+            msg = t(f"unknown key '{key.split('.')[-1]}' (expected base, reference, scenarios)",
+                    f"未知的键 '{key.split('.')[-1]}'(应为 base、reference、scenarios)")
         raise InputError(msg, source=str(path), key=key or None) from None
     names = [e.name for e in spec.scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise InputError(f"scenario name '{dup[0]}' is used twice", source=str(path), key="scenarios")
+        raise InputError(t(f"scenario name '{dup[0]}' is used twice", f"情景名 '{dup[0]}' 用了两次"), source=str(path),
+                         key="scenarios")
     ref = spec.reference or names[0]
     if ref not in names:
-        raise InputError(f"reference '{ref}' is not one of the scenarios ({', '.join(names)})",
-                         source=str(path), key="reference")
+        raise InputError(t(f"reference '{ref}' is not one of the scenarios ({', '.join(names)})",
+                           f"参照情景 '{ref}' 不在情景之中({', '.join(names)})"), source=str(path), key="reference")
     base_name = base or spec.base
     if base_name is None:
         base_path = sc.default_scenario_path()
@@ -113,7 +117,8 @@ def variants_from_set_file(path: str | Path, sets: Sequence[str] = (), base: str
         try:
             a = sc.validate_data(d, {**origins, **{str(k): str(path) for k in e.set}}, str(base_path))
         except InputError as exc:
-            raise InputError(f"scenario '{e.name}': {exc.message}", source=exc.source, key=exc.key) from None
+            raise InputError(t(f"scenario '{e.name}': {exc.message}", f"情景 '{e.name}': {exc.message}"),
+                             source=exc.source, key=exc.key) from None
         out.append(Variant(e.name, e.title, a, f"{path}#{e.name}"))
     return out, ref
 
