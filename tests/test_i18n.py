@@ -40,8 +40,6 @@ def zh_default(monkeypatch):
     monkeypatch.setenv("LANG", "C.UTF-8")
 
 
-@pytest.mark.xfail(strict=True, reason="until the government lines (issue 12 work) and the corridor message "
-                                        "(study commands' translation) are merged")
 def test_run_speaks_chinese_for_a_zh_scenario(zh_default):
     for args in (["--lang", "zh", "run", "--no-report"], ["run", "--no-report"]):
         r = invoke(*args)
