@@ -157,6 +157,9 @@ class Folder:
         a, b = self(n.a), self(n.b)
         if isinstance(a, K) and isinstance(b, K):
             return K(_cmp(n.op, a.v, b.v))
+        if n.op in ("=", "<>") and any(isinstance(x, K) and not isinstance(x.v, float) for x in (a, b)):
+            # a number that varies across scenarios (finite, never blank) against a text or a blank
+            return K(float(n.op == "<>"))
         return Cmp(n.op, a, b)
 
     def _Fn(self, n):
