@@ -178,7 +178,14 @@ class _Scalar:
         arr = self.g.array(rows[0].key)
         kw = {k: self.num(v) for k, v in n.args.items()}
         if fn in ("irr", "irr_multiple"):
-            r, mult, _ = self.g.figure(f"irr({arr}, {kw['hurdle']}, TB, WS)", 3, status=True)
+            text = f"irr({arr}, {kw['hurdle']}, TB, WS)"
+            earlier = [t for t in self.g.sec.figures if t.startswith("irr(")]
+            if earlier and text not in self.g.sec.figures:     # another row's IRR: shared when the flows are equal
+                a0, h0 = earlier[0][4:].split(", TB, WS)")[0].rsplit(", ", 1)
+                names = ", ".join(self.g.sec.figures[earlier[0]])
+                self.g.sec.figures[text] = self.g.figure(
+                    f"irr_again({arr}, {kw['hurdle']}, TB, WS, {a0}, {h0}, {names})", 3, status=True)
+            r, mult, _ = self.g.figure(text, 3, status=True)
             return r if fn == "irr" else f"({mult} * 1.0)"
         if fn in ("payback", "payback_refit_negative"):
             years, refit = self.g.figure(f"payback({arr})", 2)
@@ -297,7 +304,11 @@ class _Gen:
                     if not row_ok(n.key, 0):
                         return False
                 elif isinstance(n, ConstRef):
-                    if n.row.key not in self.inv_scal:
+                    key = n.row.key
+                    if key not in self.inv_scal and ("C", key) not in memo:
+                        memo[("C", key)] = False
+                        memo[("C", key)] = key in self.consts and go(self.consts[key])
+                    if key not in self.inv_scal and not memo[("C", key)]:
                         return False
                 elif isinstance(n, (Agg, Metric, VintageAmort, Counterfactual)):
                     return False
@@ -309,7 +320,10 @@ class _Gen:
         """A power or growth factor of inputs (and invariant rows) computed by NumPy beforehand, by
         the same call as the NumPy kernel's (its SIMD functions round a last bit differently from
         the C library's): (years, 1) when no varied input reaches it, else (years, scenarios)."""
-        varies = any(isinstance(n, Input) and n.path in self.varied_inputs for n in walk(node))
+        varies = any((isinstance(n, Input) and n.path in self.varied_inputs)
+                     or (isinstance(n, Ref) and n.row.key not in self.inv_rows)
+                     or (isinstance(n, Row) and n.key not in self.inv_rows)
+                     or (isinstance(n, ConstRef) and n.row.key not in self.inv_scal) for n in walk(node))
         pool = self.pre_var if varies else self.pre_inv
         if node not in pool:
             pool.append(node)
@@ -398,15 +412,16 @@ class _Spec:
         self.fixed, self.vary, self.cfs = list(g.fixed), list(g.vary), list(g.cfs)
         self.y_out, self.s_out, self.inv = y_out, s_out, inv
         self.pre_inv, self.pre_var = list(g.pre_inv), list(g.pre_var)
-        self.exprs = g.exprs
+        self.exprs, self.consts = g.exprs, g.consts
 
 
 class _NpSub:
     """Renders a parameter-level node with the NumPy kernel's own renderer (``Node.np``), its
     parameters as (1, S) arrays or numbers and its rows as (years, 1) arrays, as in that kernel."""
 
-    def __init__(self, exprs, inv):
+    def __init__(self, exprs, consts, inv, inv_scal):
         self.mode, self.names, self.env, self.exprs, self.inv = "whole", {}, {}, exprs, inv
+        self.consts, self.inv_scal = consts, inv_scal
 
     def _bind(self, value) -> str:
         name = f"x{len(self.env)}"
@@ -422,7 +437,9 @@ class _NpSub:
         return f"_2d({self.exprs[row.key].np(self)}, T)"     # a parameter-level row, as that kernel computes it
 
     def scalar(self, row):
-        return self._bind(("scalar", row.key)) + "[None, :]"
+        if row.key in self.inv_scal:
+            return self._bind(("scalar", row.key)) + "[None, :]"
+        return f"_1d({self.consts[row.key].np(self)})[None, :]"     # a parameter-level figure
 
     def shared(self, text):  # pragma: no cover - a parameter-level node has no figure
         raise NotCompiled("a figure in a parameter-level node")
@@ -434,7 +451,7 @@ def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int
 
     out = np.empty((max(1, len(nodes)), T, S))
     for j, node in enumerate(nodes):
-        sub = _NpSub(spec.exprs, rows)
+        sub = _NpSub(spec.exprs, spec.consts, rows, scalars)
         text = node.np(sub)
         env = dict(NAMESPACE)
         env["T"] = T
@@ -500,7 +517,7 @@ import numpy as np
 from numba import njit, prange
 from finmodel.model.jit_rt import (_min, _max, _mod, _pow, _growth, _lag, sum_years, sumproduct_years,
     sumabs_years, max_years, min_years, maxabs_years, count_neg_years, count_above_one_years,
-    vintage_amort, payback, discounted_payback, min_cumulative, nanmin, mirr, irr)
+    vintage_amort, payback, discounted_payback, min_cumulative, nanmin, mirr, irr, irr_again)
 
 _NAN = math.nan
 

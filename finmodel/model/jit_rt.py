@@ -515,3 +515,18 @@ def irr(v, hurdle, tb, ws):
     if v[0] == 0.0 or v[v.shape[0] - 1] == 0.0 or tb[0].shape[0] != v.shape[0]:
         return _NAN, False, 1
     return _irr_screened(v, n_sign, hurdle, tb, ws)
+
+
+@njit(**_OPTS)
+def irr_again(v, hurdle, tb, ws, v0, hurdle0, r0, m0, s0):
+    """:func:`irr`, or the result (r0, m0, s0) of flows v0 at hurdle0 when v and hurdle are the same
+    (equity and project flows without a loan): the IRR of a row depends on its values only."""
+    if hurdle == hurdle0:
+        same = True
+        for j in range(v.shape[0]):
+            if v[j] != v0[j]:
+                same = False
+                break
+        if same:
+            return r0, m0, s0
+    return irr(v, hurdle, tb, ws)
