@@ -424,7 +424,7 @@ def prepare(m: Model, data: dict, varied: frozenset, outputs: tuple[str, ...] | 
     key = (folds.key[0], outputs) + folds.key[1:]
     kernel = m.cache.get(key)
     if kernel is None:
-        kernel = compile_kernel(m, folds.folder(), varied, outputs, folds.cf_noop)
+        kernel = _stored(m, key, lambda: compile_kernel(m, folds.folder(), varied, outputs, folds.cf_noop))
         m.cache[key] = kernel
     params = [None if p in varied else float(paths.get(data, p)) for p in kernel.params]
     slots = [(i, p) for i, p in enumerate(kernel.params) if p in varied]
@@ -432,6 +432,35 @@ def prepare(m: Model, data: dict, varied: frozenset, outputs: tuple[str, ...] | 
     for cf in kernel.cfs:
         cfs.append((cf.row.key, prepare(m, _cf_data(data, cf), varied - set(cf.overrides), (cf.row.key,))))
     return Prepared(kernel, params, slots, cfs)
+
+
+def _stored(m: Model, key, build) -> Kernel:
+    """A kernel from the cache folder (:mod:`finmodel._cache`, ``numpy``) when this model structure,
+    these folds and outputs, and the same row definitions made it before; else built and stored.
+    A command line run then skips folding and rendering (about 50 ms a kernel)."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from .. import _cache
+
+    folder = _cache.folder("numpy") if m.structure is not None else None
+    if folder is None:
+        return build()
+    digest = hashlib.sha256(repr((m.structure, key, _cache.sources_hash(Path(__file__).parent))).encode())
+    path = folder / f"k_{digest.hexdigest()[:24]}.json"
+    cfs = _plan(m).cfs
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        ns = dict(NAMESPACE)
+        exec(compile(doc["source"], f"<finmodel kernel {path.name}>", "exec"), ns)  # noqa: S102 - our own
+        return Kernel(ns["kernel"], doc["params"], [cfs[i] for i in doc["cfs"]], doc["source"])
+    except (OSError, ValueError, KeyError, IndexError, SyntaxError):
+        pass
+    kernel = build()
+    _cache.write_atomic(path, json.dumps({"source": kernel.source, "params": kernel.params,
+                                         "cfs": [cfs.index(cf) for cf in kernel.cfs]}))
+    return kernel
 
 
 def _cf_data(data: dict, cf: Counterfactual) -> dict:

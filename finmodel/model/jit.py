@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -609,30 +608,12 @@ def generate(m: Model, folds: Folds, varied: frozenset, outputs):
 
 
 # --------------------------------------------------------------------------- build, cache, run
-def cache_dir() -> Path:
-    """Where generated kernels and numba's machine code for them are kept (outside the repository)."""
-    env = os.environ.get("FINMODEL_CACHE_DIR")
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "finmodel"
-    return base / "kernels"
-
-
-def _writable(path: Path) -> Path:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".probe{os.getpid()}"
-        probe.write_text("")
-        probe.unlink()
-        return path
-    except OSError:
-        alt = Path(tempfile.gettempdir()) / f"finmodel-kernels-{os.getuid() if hasattr(os, 'getuid') else 0}"
-        alt.mkdir(parents=True, exist_ok=True)
-        return alt
-
-
 def _load(source: str):
-    """The kernel function of a generated source: written once under :func:`cache_dir`, imported."""
+    """The kernel function of a generated source: written once under the cache folder
+    (:mod:`finmodel._cache`, ``kernels``), imported; numba keeps its machine code beside it."""
     import numba
 
+    from .. import _cache
     from . import jit_rt
 
     helpers = Path(jit_rt.__file__).read_bytes()
@@ -640,12 +621,12 @@ def _load(source: str):
     name = f"finmodel_kernel_{digest}"
     mod = sys.modules.get(name)
     if mod is None:
-        folder = _writable(cache_dir())
+        folder = _cache.folder("kernels")
+        if folder is None:
+            folder = Path(tempfile.mkdtemp(prefix="finmodel-kernels-"))
         path = folder / f"{name}.py"
-        if not path.exists() or path.read_text() != source:
-            tmp = folder / f".{name}.{os.getpid()}.tmp"
-            tmp.write_text(source)
-            os.replace(tmp, path)
+        if not path.exists() or path.read_text(encoding="utf-8") != source:
+            _cache.write_atomic(path, source)
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
