@@ -419,11 +419,16 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
     for j in range(k):
         big = max(big, max(v[j], -v[j]))
     _, e = math.frexp(big)
+    if e > 1000 or e < -1000:               # (the products below would not be exact)
+        return _NAN, False, 1
+    # ldexp by a product with the power of 2 (both exact here: |v| < 2**e, e within +-1000)
+    down = math.ldexp(1.0, -e)
+    up = math.ldexp(1.0, t_bits)
     c = ws[:k]
     ch = ws[k:2 * k]
     for j in range(k):
-        c[j] = math.ldexp(v[j], -e)
-        ch[j] = np.rint(math.ldexp(c[j], t_bits))
+        c[j] = v[j] * down
+        ch[j] = np.rint(c[j] * up)
     q = ws[2 * k:2 * k + n_cells * k]
     _exact_product(bt, ch, q)
     full = float((3 ** k - 1) // 2)
@@ -442,8 +447,8 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
         code = 0.0
         p3 = 1.0
         for j in range(k):
-            s = min(max(q[base + j], -1.0), 1.0)
-            code += math.trunc(s) * p3
+            x = q[base + j]          # trunc(clip(x, -1, 1)): the proved sign, 0 where unknown
+            code += (1.0 if x >= 1.0 else (-1.0 if x <= -1.0 else 0.0)) * p3
             p3 *= 3.0
         if abs(code) == full:
             continue
