@@ -634,8 +634,15 @@ def _load(source: str):
     return mod.kernel
 
 
+_TABLES: dict = {}
+
+
 def _tables(T: int):
-    """The IRR screen's tables for flows of T years (finmodel._irr: the top cells of degree T - 1)."""
+    """The IRR screen's tables for flows of T years (finmodel._irr, degree T - 1): the six top
+    cells (their exact matrices, geometry, the sign-pattern codes) and each one's eight parts."""
+    hit = _TABLES.get(T)
+    if hit is not None:
+        return hit
     from .. import _irr
 
     d = T - 1 if 2 <= T - 1 <= _irr._SCREEN_MAX_DEGREE else 2
@@ -643,9 +650,19 @@ def _tables(T: int):
     codes = _irr._codes(d)
     half = top.reg.half[top.ids].astype(np.int64)
     high = (half == 0) | (top.reg.za[top.ids] >= _irr._ARTEFACT_Z)
-    return (np.ascontiguousarray(top.b_all_t.T), np.ascontiguousarray(top.beta), top.za.copy(), top.zb.copy(), half,
-            high, int(_irr._t_bits(d)), int(codes.modulus), codes.code.astype(float), codes.n_changes.astype(np.int64),
-            codes.k1.astype(np.int64), codes.k2.astype(np.int64), codes.s0.astype(np.int64))
+    parts = [top.reg.parts_of(int(i)) for i in top.ids]
+    k = d + 1
+    n_parts = len(parts[0].za)
+    tb = (np.ascontiguousarray(top.b_all_t.T), np.ascontiguousarray(top.beta), top.za.copy(), top.zb.copy(), half,
+          high, int(_irr._t_bits(d)), int(codes.modulus), codes.code.astype(float), codes.n_changes.astype(np.int64),
+          codes.k1.astype(np.int64), codes.k2.astype(np.int64), codes.s0.astype(np.int64),
+          np.stack([p.b1 for p in parts]), np.stack([p.b2 for p in parts]),
+          np.stack([np.ldexp(1.0, -p.thr_exp.astype(np.int64)) for p in parts]),
+          np.stack([p.inv_thr2 for p in parts]), np.stack([p.beta for p in parts]),
+          np.stack([p.za for p in parts]), np.stack([p.zb for p in parts]),
+          np.ones(max(len(top.ids), n_parts) * k))
+    _TABLES[T] = tb
+    return tb
 
 
 class Compiled:
@@ -729,7 +746,7 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
             return float(paths.get(c.data, path))
 
         x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S)
-        c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, _tables(T), BLOCK, 16 * (T + 4))
+        c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, _tables(T), BLOCK, 64 * (T + 4))
     finally:
         numba.set_num_threads(before)
     years = {k: oy[j].T for j, k in enumerate(c.y_out)}

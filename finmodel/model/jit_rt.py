@@ -409,12 +409,36 @@ def _exact_product(bt, ch, q):
 
 
 @njit(**_OPTS)
+def _classify(code, modulus, code_t, nch_t, k1_t, k2_t, s0_t):
+    """_irr._classify of one sign-pattern code: (v, k1, k2, s0); v = 2 where undecided."""
+    ic = int(code) % modulus
+    if code_t[ic] == code:
+        return nch_t[ic], k1_t[ic], k2_t[ic], float(s0_t[ic])
+    return 2, 0, 0, 0.0
+
+
+@njit(**_OPTS)
+def _sign_code(q, base, k, scale):
+    """The ternary code of the proved signs of q[base:base+k] * scale (trunc(clip(x, -1, 1)))."""
+    code = 0.0
+    p3 = 1.0
+    for j in range(k):
+        x = q[base + j] * scale[base + j]
+        code += (1.0 if x >= 1.0 else (-1.0 if x <= -1.0 else 0.0)) * p3
+        p3 *= 3.0
+    return code
+
+
+@njit(**_OPTS)
 def _irr_screened(v, n_sign, hurdle, tb, ws):
-    """_irr._irr_screened + _decide for one row of degree len(v) - 1: (rate, multiple, status)."""
-    (bt, beta, cza, czb, chalf, chigh, t_bits, modulus, code_t, nch_t, k1_t, k2_t, s0_t) = tb
+    """_irr._irr_screened, _decide and one level of _bisect_cells for one row of degree len(v) - 1:
+    (rate, multiple, status); status 1 where NumPy's path would cut cells further or use its grid."""
+    (bt, beta, cza, czb, chalf, chigh, t_bits, modulus, code_t, nch_t, k1_t, k2_t, s0_t,
+     pb1, pb2, pscale, pinv, pbeta, pza, pzb, ones) = tb
     k = v.shape[0]
     d = k - 1
     n_cells = cza.shape[0]
+    n_parts = pza.shape[1]
     big = 0.0
     for j in range(k):
         big = max(big, max(v[j], -v[j]))
@@ -429,54 +453,136 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
     for j in range(k):
         c[j] = v[j] * down
         ch[j] = np.rint(c[j] * up)
-    q = ws[2 * k:2 * k + n_cells * k]
-    _exact_product(bt, ch, q)
+    o = 2 * k
+    q = ws[o:o + max(n_cells, n_parts) * k]
+    o += max(n_cells, n_parts) * k
+    # the pairs (cells that may hold a root): za, zb, half, high, v, s0, z0, stuck
+    m_pairs = n_cells * (n_parts + 1)
+    pza_, pzb_, phalf, phigh = ws[o:o + m_pairs], ws[o + m_pairs:o + 2 * m_pairs], \
+        ws[o + 2 * m_pairs:o + 3 * m_pairs], ws[o + 3 * m_pairs:o + 4 * m_pairs]
+    pv, ps0, pz0 = ws[o + 4 * m_pairs:o + 5 * m_pairs], ws[o + 5 * m_pairs:o + 6 * m_pairs], \
+        ws[o + 6 * m_pairs:o + 7 * m_pairs]
+    ptop = ws[o + 7 * m_pairs:o + 8 * m_pairs]          # the top cell of a pair that may be cut, else -1
+    o += 8 * m_pairs
+    _exact_product(bt, ch, q[:n_cells * k])
     full = float((3 ** k - 1) // 2)
-    h1 = 0
-    hu = 0
-    l1 = 0
-    lu = 0
-    n_sel = 0
-    o = 2 * k + n_cells * k
-    sel_cell = ws[o:o + n_cells]           # cell numbers, as floats
-    sel_z0 = ws[o + n_cells:o + 2 * n_cells]
-    sel_s0 = ws[o + 2 * n_cells:o + 3 * n_cells]
-    sel_falls = ws[o + 3 * n_cells:o + 4 * n_cells]
+    n = 0
+    stuck = False
     for cell in range(n_cells):
         base = cell * k
-        code = 0.0
-        p3 = 1.0
-        for j in range(k):
-            x = q[base + j]          # trunc(clip(x, -1, 1)): the proved sign, 0 where unknown
-            code += (1.0 if x >= 1.0 else (-1.0 if x <= -1.0 else 0.0)) * p3
-            p3 *= 3.0
+        code = _sign_code(q, base, k, ones)
         if abs(code) == full:
             continue
-        ic = int(code) % modulus
-        if code_t[ic] == code:
-            nv = nch_t[ic]
-            kk1 = k1_t[ic]
-            kk2 = k2_t[ic]
-            s0 = float(s0_t[ic])
-        else:
-            nv = 2
-            kk1 = 0
-            kk2 = 0
-            s0 = 0.0
-        high = chigh[cell]
-        if nv == 1:
-            if high:
+        nv, kk1, kk2, s0 = _classify(code, modulus, code_t, nch_t, k1_t, k2_t, s0_t)
+        pza_[n], pzb_[n], phalf[n], phigh[n] = cza[cell], czb[cell], chalf[cell], chigh[cell]
+        pv[n], ps0[n], pz0[n], ptop[n] = nv, s0, _NAN, float(cell)
+        if nv == 1 and chigh[cell]:
+            pz0[n] = _guess(q, base, beta, cell, kk1, kk2, cza[cell], czb[cell], d)
+        if nv == 2:
+            x0 = q[base]
+            xd = q[base + d]
+            if not (x0 >= 1.0 or x0 <= -1.0) or not (xd >= 1.0 or xd <= -1.0):
+                stuck = True
+        n += 1
+    rate, mult, status = _decide_row(c, n, pza_, pzb_, phalf, phigh, pv, ps0, pz0, n_sign, hurdle)
+    if status == 0:
+        return rate, mult, 0
+    has_und = False
+    for i in range(n):
+        has_und = has_und or pv[i] == 2
+    if stuck or not has_und:
+        return _NAN, False, 1
+    # one level of _bisect_cells: cut the undecided cells that matter into parts, test them
+    h1, l1 = 0, 0
+    for i in range(n):
+        if pv[i] == 1:
+            if phigh[i] != 0.0:
                 h1 += 1
-                sel_cell[n_sel] = cell
-                sel_s0[n_sel] = s0
-                sel_z0[n_sel] = _guess(q, base, beta, cell, kk1, kk2, cza[cell], czb[cell], d)
-                sel_falls[n_sel] = (s0 < 0) if chalf[cell] == 0 else (s0 > 0)
-                n_sel += 1
             else:
                 l1 += 1
-        else:
-            if high:
+    low_matters = h1 == 0 and n_sign % 2 == 0 and l1 == 0
+    up2 = math.ldexp(1.0, t_bits)
+    c2 = ws[o:o + k]
+    for j in range(k):
+        c2[j] = np.rint((c[j] * up - ch[j]) * up2)
+    n_before = n
+    for i in range(n_before):
+        if not (pv[i] == 2 and (phigh[i] != 0.0 or low_matters)):
+            continue
+        cell = int(ptop[i])
+        pv[i] = 0.0                         # replaced by its parts
+        qq = q[:n_parts * k]
+        _exact_product(pb1[cell], ch, qq)
+        again = False
+        for part in range(n_parts):
+            nv, _, _, _ = _classify(_sign_code(qq, part * k, k, pscale[cell]), modulus, code_t, nch_t, k1_t, k2_t,
+                                    s0_t)
+            again = again or nv == 2
+        inv = pscale[cell]
+        if again:                            # two slices of flows and matrix: four exact products, summed
+            a2 = ws[o + k:o + k + n_parts * k]
+            a3 = ws[o + k + n_parts * k:o + k + 2 * n_parts * k]
+            a4 = ws[o + k + 2 * n_parts * k:o + k + 3 * n_parts * k]
+            _exact_product(pb1[cell], c2, a2)
+            _exact_product(pb2[cell], ch, a3)
+            _exact_product(pb2[cell], c2, a4)
+            f2 = math.ldexp(1.0, -t_bits)
+            f3 = math.ldexp(1.0, -22)
+            f4 = math.ldexp(1.0, -t_bits - 22)
+            for r in range(n_parts * k):
+                x = qq[r]
+                x += a2[r] * f2
+                x += a3[r] * f3
+                x += a4[r] * f4
+                qq[r] = x
+            inv = pinv[cell]
+        for part in range(n_parts):
+            base = part * k
+            nv, kk1, kk2, s0 = _classify(_sign_code(qq, base, k, inv), modulus, code_t, nch_t, k1_t, k2_t, s0_t)
+            if nv == 2:
+                x0 = qq[base] * inv[base]
+                xd = qq[base + d] * inv[base + d]
+                if not (x0 >= 1.0 or x0 <= -1.0) or not (xd >= 1.0 or xd <= -1.0):
+                    return _NAN, False, 1          # stuck: NumPy's grid decides
+            if nv == 0:
+                continue
+            za, zb = pza[cell, part], pzb[cell, part]
+            pza_[n], pzb_[n], phalf[n] = za, zb, chalf[cell]
+            phigh[n] = 1.0 if (chalf[cell] == 0 or za >= 0.5) else 0.0
+            pv[n], ps0[n], pz0[n], ptop[n] = nv, s0, _NAN, -1.0
+            if nv == 1:
+                pz0[n] = _guess(qq, base, pbeta[cell], part, kk1, kk2, za, zb, d)
+            n += 1
+    # a second level would be needed (undecided parts that matter): NumPy's path
+    h1, l1 = 0, 0
+    for i in range(n):
+        if pv[i] == 1:
+            if phigh[i] != 0.0:
+                h1 += 1
+            else:
+                l1 += 1
+    low_matters = h1 == 0 and n_sign % 2 == 0 and l1 == 0
+    for i in range(n):
+        if pv[i] == 2 and (phigh[i] != 0.0 or low_matters):
+            return _NAN, False, 1
+    return _decide_row(c, n, pza_, pzb_, phalf, phigh, pv, ps0, pz0, n_sign, hurdle)
+
+
+@njit(**_OPTS)
+def _decide_row(c, n, pza_, pzb_, phalf, phigh, pv, ps0, pz0, n_sign, hurdle):
+    """_irr._decide for one row from its pairs (v = 0 entries are ignored): (rate, multiple, status)."""
+    h1, hu, l1, lu = 0, 0, 0, 0
+    for i in range(n):
+        if pv[i] == 0:
+            continue
+        if phigh[i] != 0.0:
+            if pv[i] == 1:
+                h1 += 1
+            else:
                 hu += 1
+        else:
+            if pv[i] == 1:
+                l1 += 1
             else:
                 lu += 1
     odd = n_sign % 2 == 1
@@ -486,12 +592,15 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
         return _NAN, False, 1
     best = _NAN
     best_gap = np.inf
-    for i in range(n_sel):
-        if not (h1 == 1 or sel_falls[i] != 0.0):
+    for i in range(n):
+        if pv[i] != 1 or phigh[i] == 0.0:
             continue
-        cell = int(sel_cell[i])
-        za, zb, z0, s0 = cza[cell], czb[cell], sel_z0[i], sel_s0[i]
-        if chalf[cell] == 1:
+        s0 = ps0[i]
+        falls = (s0 < 0) if phalf[i] == 0 else (s0 > 0)
+        if not (h1 == 1 or falls):
+            continue
+        za, zb, z0 = pza_[i], pzb_[i], pz0[i]
+        if phalf[i] == 1:
             x = _newton_in(c, 1.0 / zb, 1.0 / za, -s0, 1.0 / z0)
         else:
             x = _newton_in(c, za, zb, s0, z0)
