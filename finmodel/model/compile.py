@@ -440,6 +440,8 @@ def _stored(m: Model, key, build) -> Kernel:
     A command line run then skips folding and rendering (about 50 ms a kernel)."""
     import hashlib
     import json
+    import marshal
+    import os
     from pathlib import Path
 
     from .. import _cache
@@ -449,17 +451,25 @@ def _stored(m: Model, key, build) -> Kernel:
         return build()
     digest = hashlib.sha256(repr((m.structure, key, _cache.sources_hash(Path(__file__).parent))).encode())
     path = folder / f"k_{digest.hexdigest()[:24]}.json"
+    code_path = path.with_suffix(".marshal")         # the compiled code object (this Python's version: in the hash)
     cfs = _plan(m).cfs
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         ns = dict(NAMESPACE)
-        exec(compile(doc["source"], f"<finmodel kernel {path.name}>", "exec"), ns)  # noqa: S102 - our own
+        exec(marshal.loads(code_path.read_bytes()), ns)  # noqa: S102 - our own rendering, stored by this function
         return Kernel(ns["kernel"], doc["params"], [cfs[i] for i in doc["cfs"]], doc["source"])
-    except (OSError, ValueError, KeyError, IndexError, SyntaxError):
+    except (OSError, ValueError, KeyError, IndexError, EOFError, TypeError):
         pass
     kernel = build()
+    code = compile(kernel.source, f"<finmodel kernel {path.name}>", "exec")
     _cache.write_atomic(path, json.dumps({"source": kernel.source, "params": kernel.params,
                                          "cfs": [cfs.index(cf) for cf in kernel.cfs]}))
+    try:
+        tmp = code_path.with_name(f".{code_path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps(code))
+        os.replace(tmp, code_path)
+    except OSError:
+        pass
     return kernel
 
 
