@@ -44,7 +44,6 @@ def draws(a, n_near: int, n_wide: int, seed: int) -> dict[str, np.ndarray]:
     m = model.build(a)
     data = a.model_dump()
     rng = np.random.default_rng(seed)
-    n = n_near + n_wide
     out = {}
     for p in sorted(p for p, i in m.inputs.items() if not i.fold and not STRUCTURAL.match(p) and is_numeric_path(p)):
         base = paths.get(data, p)

@@ -36,9 +36,8 @@ import numpy as np
 
 from .compile import Folds, _cf_data, _fold_rows, _needed, _same_year_order, _tarjan
 from .core import Model, Row
-from .expr import Bin, Cmp, ConstRef, Fn, FormulaError, Input, Neg, Num, Ref, Str, Table, walk
-from .fold import K
-from .nodes import NA, Agg, Const, Counterfactual, Growth, Metric, VintageAmort
+from .expr import Cmp, ConstRef, FormulaError, Input, Ref, walk
+from .nodes import Agg, Counterfactual, Metric, VintageAmort
 
 
 class NotCompiled(FormulaError):
@@ -714,6 +713,28 @@ def prepare(m: Model, data: dict, varied: frozenset, outputs: tuple[str, ...] | 
     return c
 
 
+def _interruptible(fn) -> None:
+    """Run ``fn`` in a helper thread while this one waits in short joins, so that Ctrl-C is
+    answered at once: the first call of a kernel compiles it (10-30 s, much of it in LLVM, where
+    Python cannot take a signal), and the kernel itself runs without the GIL."""
+    import threading
+
+    box: dict = {}
+
+    def target():
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="finmodel-kernel", daemon=True)
+    t.start()
+    while t.is_alive():
+        t.join(0.05)
+    if "error" in box:
+        raise box["error"]
+
+
 #: Scenarios per block of the parallel loop (one scratch array per block).
 BLOCK = 256
 
@@ -736,19 +757,20 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
     oy = np.empty((len(c.y_out), S, T))
     os_ = np.empty((len(c.s_out), S))
     fb = np.zeros(S, dtype=np.int64)
-    before = numba.get_num_threads()
-    if threads:
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    try:
-        def param(path):
-            if path in vary:
-                return np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,))
-            return float(paths.get(c.data, path))
+    def param(path):
+        if path in vary:
+            return np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,))
+        return float(paths.get(c.data, path))
 
-        x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S)
-        c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, _tables(T), BLOCK, 64 * (T + 4))
-    finally:
-        numba.set_num_threads(before)
+    x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S)
+    tables = _tables(T)
+
+    def run():
+        if threads:
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, tables, BLOCK, 64 * (T + 4))
+
+    _interruptible(run)
     years = {k: oy[j].T for j, k in enumerate(c.y_out)}
     scalars = {k: os_[j] for j, k in enumerate(c.s_out)}
     idx = np.flatnonzero(fb)
