@@ -716,7 +716,8 @@ def prepare(m: Model, data: dict, varied: frozenset, outputs: tuple[str, ...] | 
 def _interruptible(fn) -> None:
     """Run ``fn`` in a helper thread while this one waits in short joins, so that Ctrl-C is
     answered at once: the first call of a kernel compiles it (10-30 s, much of it in LLVM, where
-    Python cannot take a signal), and the kernel itself runs without the GIL."""
+    Python cannot take a signal). The kernel's runs stay in the caller's thread (a block of
+    scenarios at a time: Ctrl-C is answered between blocks)."""
     import threading
 
     box: dict = {}
@@ -765,12 +766,19 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
     x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S)
     tables = _tables(T)
 
-    def run():
-        if threads:
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    if not getattr(c.fn, "signatures", None):
+        # the first call compiles: in a helper thread, so that Ctrl-C is answered meanwhile
+        one = (c.fixed, np.zeros((1, pv.shape[1])), np.zeros((cfv.shape[0], 1, T)), c.iy, c.is_, c.ix,
+               np.zeros((x.shape[0], T, 1)), T, np.empty((oy.shape[0], 1, T)), np.empty((os_.shape[0], 1)),
+               np.zeros(1, dtype=np.int64), tables, BLOCK, 64 * (T + 4))
+        _interruptible(lambda: c.fn(*one))
+    before = numba.get_num_threads()
+    if threads:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
         c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, tables, BLOCK, 64 * (T + 4))
-
-    _interruptible(run)
+    finally:
+        numba.set_num_threads(before)
     years = {k: oy[j].T for j, k in enumerate(c.y_out)}
     scalars = {k: os_[j] for j, k in enumerate(c.s_out)}
     idx = np.flatnonzero(fb)
