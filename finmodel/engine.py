@@ -12,6 +12,8 @@ calendar year start_year + k, flows at period end; arrays have scenarios on axis
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -40,6 +42,37 @@ FLAG_NAMES = ("project_irr_multiple", "equity_irr_multiple", "payback_refit_nega
 _BOOL = set(FLAG_NAMES)
 
 DEFAULT_CHUNK = 8192
+
+#: Below this many scenarios ``evaluate`` stays on the NumPy path in one process: the compiled
+#: kernel (numba import, and its compilation the first time) and worker processes (their start
+#: and the copy of the results) cost more than they save below it.
+COMPILED_MIN = 50_000
+#: Scenarios per call of the compiled kernel (its outputs, 8 bytes x metrics x this, stay small).
+COMPILED_CHUNK = 1 << 18
+BACKENDS = ("auto", "numpy", "compiled")
+
+
+def compiled_available() -> bool:
+    """Whether the compiled kernel can be used: numba is installed (it is not imported here)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def _backend(backend: str, S: int) -> str:
+    """The path that evaluates S scenarios: ``backend``, or for "auto" the environment variable
+    ``FINMODEL_BACKEND`` (numpy | compiled | auto), else compiled from :data:`COMPILED_MIN`
+    scenarios up when numba is installed."""
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r}; one of {', '.join(BACKENDS)}", param="backend")
+    if backend == "auto":
+        backend = os.environ.get("FINMODEL_BACKEND", "auto").strip().lower() or "auto"
+        if backend not in BACKENDS:
+            raise InputError(f"FINMODEL_BACKEND={backend!r}: expected one of {', '.join(BACKENDS)}", param="backend")
+        if backend == "auto":
+            return "compiled" if S >= COMPILED_MIN and compiled_available() else "numpy"
+    if backend == "compiled" and not compiled_available():
+        raise InputError("the compiled backend needs numba: pip install 'finmodel[fast]' (or numba)",
+                         param="backend")
+    return backend
 
 
 # --------------------------------------------------------------------------- inputs that vary
@@ -177,12 +210,18 @@ def _outputs(m, detail: bool) -> tuple[str, ...] | None:
     return tuple(r.key for r in m.items()) + METRIC_NAMES + VERDICT_METRIC_NAMES + FLAG_NAMES
 
 
-def _project(a: Assumptions, checked: dict[str, np.ndarray], S: int, outputs, data: dict | None = None) -> Projection:
+def _project(a: Assumptions, checked: dict[str, np.ndarray], S: int, outputs, data: dict | None = None,
+             backend: str = "numpy") -> Projection:
     m = model_pkg.build(a)
     data = a.model_dump() if data is None else data
     _check_loan(a, data, checked)
     T = a.scenario.concession_years + 1
-    years, scalars = run_model(m, data, checked, T, S, outputs)
+    if backend == "compiled":
+        from .model import jit
+
+        years, scalars = jit.execute(jit.prepare(m, data, frozenset(checked), outputs), checked, T, S)
+    else:
+        years, scalars = run_model(m, data, checked, T, S, outputs)
     items = _Items(S, T, years)
     rate = {p: np.broadcast_to(checked.get(p, np.asarray(paths.get(data, p), dtype=float)), (S,)).copy()
             for p in ("discount.project_rate", "discount.equity_hurdle_rate")}
@@ -192,16 +231,19 @@ def _project(a: Assumptions, checked: dict[str, np.ndarray], S: int, outputs, da
                       assumptions=a, scalars=scalars, model=m)
 
 
-def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bool = True) -> Projection:
+def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bool = True,
+            backend: str = "numpy") -> Projection:
     """Project S scenarios (S = length of the arrays in ``vary``, else 1) in one vectorised pass.
 
     ``vary`` maps dotted assumption paths to scalars or 1-D arrays over scenarios (validated
     against the schema's ranges). ``detail=False`` computes only the line items and the
     metrics (not the statements, the government view or the checks): batch runs use it.
+    ``backend`` "compiled" runs the compiled kernel (:mod:`finmodel.model.jit`, needs numba):
+    the same rows and numbers, one compiled loop per scenario; "auto" chooses as ``evaluate``.
     """
     checked, S = check_vary(a, vary)
     m = model_pkg.build(a)
-    return _project(a, checked, S, _outputs(m, detail))
+    return _project(a, checked, S, _outputs(m, detail), backend=_backend(backend, S))
 
 
 def compute_metrics(pj: Projection, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
@@ -233,6 +275,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(job) -> None:
+    from ._threads import single_threaded_blas
+
+    single_threaded_blas()
     _WORKER["job"] = job
 
 
@@ -253,16 +298,20 @@ def metric_names(a: Assumptions) -> tuple[str, ...]:
 
 
 def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_size: int = DEFAULT_CHUNK,
-             metrics: tuple[str, ...] | None = None, workers: int = 1, tune_memory: bool = False
-             ) -> dict[str, np.ndarray]:
+             metrics: tuple[str, ...] | None = None, workers: int = 1, tune_memory: bool = False,
+             backend: str = "auto") -> dict[str, np.ndarray]:
     """Score S scenarios in chunks: each metric as an (S,) array (flags as booleans).
 
     The same rows as ``project(...)``, computing only what the asked ``metrics`` need (default:
-    the operator's metrics and flags), ``chunk_size`` scenarios at a time so memory stays
-    bounded. ``workers`` > 1 scores the chunks in that many forked processes; every scenario's
-    result is the same bits whatever the chunk size or the number of workers.
-    ``tune_memory`` asks glibc to keep freed memory for the next chunk (process-wide; off unless
-    asked, see :mod:`finmodel._memory`).
+    the operator's metrics and flags). ``backend``: "numpy" evaluates the rows over arrays,
+    ``chunk_size`` scenarios at a time so memory stays bounded, in ``workers`` forked processes
+    when there are at least :data:`COMPILED_MIN` scenarios; "compiled" runs the compiled kernel
+    (:mod:`finmodel.model.jit`: one loop per scenario, the metrics in the same pass) on
+    ``workers`` threads; "auto" (the default) takes the compiled kernel from
+    :data:`COMPILED_MIN` scenarios up when numba is installed. Every scenario's result is the
+    same whatever the chunk size, the number of workers or the batch (the two backends: see
+    ``tests/test_compiled.py``). ``tune_memory`` asks glibc to keep freed memory for the next
+    chunk (process-wide; off unless asked, see :mod:`finmodel._memory`).
     """
     checked, S = check_vary(a, vary)
     if chunk_size < 1:
@@ -279,28 +328,41 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
         keep_heap()
     data = a.model_dump()
     m = model_pkg.build(a)
-    job = (a, checked, names, data, prepare(m, data, frozenset(checked), names), a.scenario.concession_years + 1)
-    bounds = [(lo, min(S, lo + chunk_size)) for lo in range(0, S, chunk_size)]
+    T = a.scenario.concession_years + 1
     out: dict[str, np.ndarray] = {k: np.empty(S, dtype=bool if k in _BOOL else float) for k in names}
 
-    def take(lo_hi, res):
-        lo, hi = lo_hi
-        for k, v in res.items():
+    def take(lo, hi, res):
+        for k in names:
+            v = np.broadcast_to(res[k], (hi - lo,))
             out[k][lo:hi] = v.astype(bool) if k in _BOOL else v
         progress.tick(hi - lo)
 
+    if _backend(backend, S) == "compiled":
+        from .model import jit
+
+        prep = jit.prepare(m, data, frozenset(checked), names)
+        for lo in range(0, S, COMPILED_CHUNK):
+            hi = min(S, lo + COMPILED_CHUNK)
+            part = {k: (v[lo:hi] if v.size > 1 else v) for k, v in checked.items()}
+            _check_loan(a, data, part)
+            take(lo, hi, jit.execute(prep, part, T, hi - lo, threads=workers)[1])
+        return out
+
+    job = (a, checked, names, data, prepare(m, data, frozenset(checked), names), T)
+    bounds = [(lo, min(S, lo + chunk_size)) for lo in range(0, S, chunk_size)]
+
     import multiprocessing as mp
 
-    if workers > 1 and len(bounds) > 1 and "fork" in mp.get_all_start_methods():
+    if workers > 1 and len(bounds) > 1 and S >= COMPILED_MIN and "fork" in mp.get_all_start_methods():
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=min(workers, len(bounds)), mp_context=mp.get_context("fork"),
                                  initializer=_init_worker, initargs=(job,)) as ex:
-            for lo_hi, res in zip(bounds, ex.map(_score_chunk, bounds)):
-                take(lo_hi, res)
+            for (lo, hi), res in zip(bounds, ex.map(_score_chunk, bounds)):
+                take(lo, hi, res)
     else:
-        for lo_hi in bounds:
-            take(lo_hi, _score_chunk(lo_hi, job))
+        for lo, hi in bounds:
+            take(lo, hi, _score_chunk((lo, hi), job))
     return out
 
 

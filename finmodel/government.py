@@ -142,10 +142,10 @@ def government_metrics(pj: Projection, a: Assumptions | None = None, *, names: t
 
 
 def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_size: int = engine.DEFAULT_CHUNK,
-             metrics: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+             metrics: tuple[str, ...] | None = None, workers: int = 1, backend: str = "auto") -> dict[str, np.ndarray]:
     """Engine and government metrics of S scenarios in chunks: ``engine.evaluate`` (default: the government's)."""
     names = GOV_METRIC_NAMES if metrics is None else tuple(dict.fromkeys(metrics))
-    return engine.evaluate(a, vary, chunk_size=chunk_size, metrics=names)
+    return engine.evaluate(a, vary, chunk_size=chunk_size, metrics=names, workers=workers, backend=backend)
 
 
 #: Every metric a study can ask for: the operator's and the government's (all of them are

@@ -77,22 +77,57 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
+class _TooManyAliases(Exception):
+    pass
+
+
+_PARSED: dict[str, Any] = {}
+
+
 def parse_yaml_text(text: str, source: str | None, *, param: str | None = None) -> Any:
     """Parse YAML text safely; refuse alias bombs and unknown tags with one line.
 
     ``source`` is the file the text came from; ``param`` the library argument that carried it instead.
+    A text parsed before in this process is not parsed again (a copy of the result is returned):
+    a command that reads the scenario and the default case reads the same file twice.
     """
+    hit = _PARSED.get(text)
+    if hit is not None:
+        return copy.deepcopy(hit)
+    data = _parse(text, source, param)
+    if len(_PARSED) >= 8:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[text] = copy.deepcopy(data)
+    return data
+
+
+def _parse(text: str, source: str | None, param: str | None) -> Any:
     y = _yaml()
+    count = [0]
+
+    class Counting(y.Composer):
+        """Counts the aliases as the document is composed (one pass over the text: it was parsed twice)."""
+
+        def return_alias(self, node):
+            count[0] += 1
+            if count[0] > MAX_ALIASES:
+                raise _TooManyAliases()
+            return node
+
+    y.Composer = Counting
     try:
-        aliases = sum(1 for ev in y.parse(text) if type(ev).__name__ == "AliasEvent")
+        node = y.compose(text)
+    except _TooManyAliases:
+        raise InputError(t(f"too many YAML aliases (more than {MAX_ALIASES}); refusing a possible alias bomb",
+                           f"YAML 别名过多(超过 {MAX_ALIASES} 个),拒绝读取(可能是别名炸弹)"),
+                         source=source, param=param) from None
     except YAMLError as exc:
-        raise InputError(t(f"YAML syntax error: {_first_line(exc)}", f"YAML 语法错误: {_first_line(exc)}"), source=source, param=param) from None
-    if aliases > MAX_ALIASES:
-        raise InputError(t(f"too many YAML aliases ({aliases} > {MAX_ALIASES}); refusing a possible alias bomb",
-                           f"YAML 别名过多({aliases} > {MAX_ALIASES}),拒绝读取(可能是别名炸弹)"),
-                         source=source, param=param)
+        raise InputError(t(f"YAML syntax error: {_first_line(exc)}", f"YAML 语法错误: {_first_line(exc)}"),
+                         source=source, param=param) from None
+    except RecursionError:
+        raise InputError(t("YAML nesting too deep", "YAML 嵌套层数过多"), source=source, param=param) from None
     try:
-        return y.load(text)
+        return None if node is None else y.constructor.construct_document(node)
     except YAMLError as exc:
         name = type(exc).__name__
         if "Duplicate" in name:

@@ -401,7 +401,8 @@ def _write_outputs(res, folder: Path, save_draws: bool, fmt: str, as_json_doc: d
               help="Rank-correlation method (default: the scenario's uncertainty.correlation_method).")
 @click.option("--bins", type=click.IntRange(1, 1000), default=30, show_default=True, help="Histogram bins.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Processes evaluating blocks of draws in parallel (results unchanged).")
+              help="Cores used (results unchanged): the compiled kernel's threads when numba is installed, "
+                   "else processes evaluating blocks of draws in parallel.")
 @_chunk_option
 @click.option("-o", "--output", "outdir", default=None, metavar="DIR",
               help="Write the summary JSON and the workbook <scenario>_montecarlo.xlsx (and the draws with "

@@ -96,4 +96,6 @@ def build(a, *, cache: bool = True) -> Model:
         if len(_CACHE) >= 64:
             _CACHE.pop(next(iter(_CACHE)))
         m = _CACHE[key] = _build(a)
+        if not BUILDERS:                  # (a plug-in's rows are not in the hash of the sources)
+            m.structure = key             # names the kernels kept on disk (finmodel.model.compile)
     return m

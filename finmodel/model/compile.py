@@ -381,46 +381,103 @@ class Prepared:
         self.kernel, self.params, self.varied, self.cfs = kernel, params, varied, cfs
 
 
-def prepare(m: Model, data: dict, varied: frozenset, outputs: tuple[str, ...] | None = None) -> Prepared:
-    """The kernel for scenarios that differ in the ``varied`` inputs, and every other input's value."""
-    plan = _plan(m)
+class Folds:
+    """What is constant for a kernel of a model, given the scenario's data and the inputs that vary:
+    the cache key, the :class:`Folder` and which counterfactuals are no-ops."""
 
-    def scalar(path):
-        return _number(paths.get(data, path))
+    def __init__(self, m: Model, data: dict, varied: frozenset):
+        plan = _plan(m)
 
-    fold_key = tuple(scalar(p) for p in plan.fold_paths)
-    outcomes = []
-    for c in plan.conditions:
-        if any(isinstance(n, Input) and n.path in varied for n in walk(c)):
-            outcomes.append(None)
-        else:
-            outcomes.append(_truthy(evaluate_constant(c, lambda i: scalar(i.path))))
-    noop = [all(p not in varied and scalar(p) == _number(v) for p, v in cf.overrides.items()) for cf in plan.cfs]
-    zeros = tuple(p for p in plan.param_paths if p not in varied and scalar(p) == 0)
-    # a kernel serves every set of varied inputs with the same folds (the parameters are passed as
-    # numbers or arrays alike, and the order of operations never depends on which inputs vary: a
-    # scenario's bits are the same alone or in any batch)
-    key = (fold_key, outputs, tuple(outcomes), tuple(noop), zeros)
-    kernel = m.cache.get(key)
-    if kernel is None:
-        fold = dict(zip(plan.fold_paths, fold_key))
-        fold.update((p, 0.0) for p in zeros)          # an input that is 0 in every scenario is a constant
+        def scalar(path):
+            return _number(paths.get(data, path))
+
+        fold_key = tuple(scalar(p) for p in plan.fold_paths)
+        outcomes = []
+        for c in plan.conditions:
+            if any(isinstance(n, Input) and n.path in varied for n in walk(c)):
+                outcomes.append(None)
+            else:
+                outcomes.append(_truthy(evaluate_constant(c, lambda i: scalar(i.path))))
+        noop = [all(p not in varied and scalar(p) == _number(v) for p, v in cf.overrides.items())
+                for cf in plan.cfs]
+        zeros = tuple(p for p in plan.param_paths if p not in varied and scalar(p) == 0)
+        # a kernel serves every set of varied inputs with the same folds (the parameters are passed as
+        # numbers or arrays alike, and the order of operations never depends on which inputs vary: a
+        # scenario's bits are the same alone or in any batch)
+        self.key = (fold_key, tuple(outcomes), tuple(noop), zeros)
+        self._plan, self._fold_key, self._outcomes, self._zeros = plan, fold_key, outcomes, zeros
+        self.cf_noop = {id(cf): n for cf, n in zip(plan.cfs, noop)}
+
+    def folder(self) -> Folder:
+        fold = dict(zip(self._plan.fold_paths, self._fold_key))
+        fold.update((p, 0.0) for p in self._zeros)          # an input that is 0 in every scenario is a constant
 
         def fold_value(inp: Input):
             return (True, fold[inp.path]) if inp.path in fold else (False, None)
 
-        folder = Folder(fold_value, {id(c): o for c, o in zip(plan.conditions, outcomes) if o is not None})
-        kernel = compile_kernel(m, folder, varied, outputs, {id(cf): n for cf, n in zip(plan.cfs, noop)})
+        return Folder(fold_value, {id(c): o for c, o in zip(self._plan.conditions, self._outcomes) if o is not None})
+
+
+def prepare(m: Model, data: dict, varied: frozenset, outputs: tuple[str, ...] | None = None) -> Prepared:
+    """The kernel for scenarios that differ in the ``varied`` inputs, and every other input's value."""
+    folds = Folds(m, data, varied)
+    key = (folds.key[0], outputs) + folds.key[1:]
+    kernel = m.cache.get(key)
+    if kernel is None:
+        kernel = _stored(m, key, lambda: compile_kernel(m, folds.folder(), varied, outputs, folds.cf_noop))
         m.cache[key] = kernel
     params = [None if p in varied else float(paths.get(data, p)) for p in kernel.params]
     slots = [(i, p) for i, p in enumerate(kernel.params) if p in varied]
     cfs = []
     for cf in kernel.cfs:
-        data_cf = data
-        for p, v in cf.overrides.items():
-            data_cf = paths.replaced(data_cf, p, v)
-        cfs.append((cf.row.key, prepare(m, data_cf, varied - set(cf.overrides), (cf.row.key,))))
+        cfs.append((cf.row.key, prepare(m, _cf_data(data, cf), varied - set(cf.overrides), (cf.row.key,))))
     return Prepared(kernel, params, slots, cfs)
+
+
+def _stored(m: Model, key, build) -> Kernel:
+    """A kernel from the cache folder (:mod:`finmodel._cache`, ``numpy``) when this model structure,
+    these folds and outputs, and the same row definitions made it before; else built and stored.
+    A command line run then skips folding and rendering (about 50 ms a kernel)."""
+    import hashlib
+    import json
+    import marshal
+    import os
+    from pathlib import Path
+
+    from .. import _cache
+
+    folder = _cache.folder("numpy") if m.structure is not None else None
+    if folder is None:
+        return build()
+    digest = hashlib.sha256(repr((m.structure, key, _cache.sources_hash(Path(__file__).parent))).encode())
+    path = folder / f"k_{digest.hexdigest()[:24]}.json"
+    code_path = path.with_suffix(".marshal")         # the compiled code object (this Python's version: in the hash)
+    cfs = _plan(m).cfs
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        ns = dict(NAMESPACE)
+        exec(marshal.loads(code_path.read_bytes()), ns)  # noqa: S102 - our own rendering, stored by this function
+        return Kernel(ns["kernel"], doc["params"], [cfs[i] for i in doc["cfs"]], doc["source"])
+    except (OSError, ValueError, KeyError, IndexError, EOFError, TypeError):
+        pass
+    kernel = build()
+    code = compile(kernel.source, f"<finmodel kernel {path.name}>", "exec")
+    _cache.write_atomic(path, json.dumps({"source": kernel.source, "params": kernel.params,
+                                         "cfs": [cfs.index(cf) for cf in kernel.cfs]}))
+    try:
+        tmp = code_path.with_name(f".{code_path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps(code))
+        os.replace(tmp, code_path)
+    except OSError:
+        pass
+    return kernel
+
+
+def _cf_data(data: dict, cf: Counterfactual) -> dict:
+    """The scenario's data with a counterfactual's overrides."""
+    for p, v in cf.overrides.items():
+        data = paths.replaced(data, p, v)
+    return data
 
 
 def execute(prep: Prepared, vary: dict[str, np.ndarray], T: int, S: int):

@@ -127,6 +127,7 @@ class Model:
         self.by_key: dict[str, Row] = {}
         self._inputs: dict[str, Input] = {}
         self.cache: dict = {}               # compiled kernels (finmodel.model.compile)
+        self.structure: str | None = None   # the structure key of a shared model (finmodel.model.build)
 
     # ---------------------------------------------------------------- inputs
     def I(self, path: str) -> Input:  # noqa: E743 - the name reads as in the row definitions

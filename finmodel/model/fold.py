@@ -157,10 +157,11 @@ class Folder:
         a, b = self(n.a), self(n.b)
         if isinstance(a, K) and isinstance(b, K):
             return K(_cmp(n.op, a.v, b.v))
-        if n.op in ("=", "<>"):                 # a parameter (a number) is never blank: x = "" is false
+        if n.op in ("=", "<>"):
+            # a parameter that varies across scenarios is a finite number: never blank, never equal to a text
             for x, y in ((a, b), (b, a)):
-                if isinstance(x, Input) and isinstance(y, K) and y.v in (None, ""):
-                    return K(n.op == "<>")
+                if isinstance(x, Input) and isinstance(y, K) and not isinstance(y.v, (int, float)):
+                    return K(float(n.op == "<>"))
         return Cmp(n.op, a, b)
 
     def _Fn(self, n):

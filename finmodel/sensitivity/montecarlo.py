@@ -7,7 +7,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .. import government
+from .. import engine, government
+from .._threads import blas_threads, single_threaded_blas
 from ..assumptions import Assumptions
 from ..engine import DEFAULT_CHUNK, METRIC_NAMES
 from ..errors import UsageError
@@ -19,12 +20,13 @@ from .sample import DEFAULT_SEED
 _WORKER: dict = {}
 
 
-def _block_job(b: int, a=None, design=None, chunk_size=None, metrics=None, keep=None):
+def _block_job(b: int, a=None, design=None, chunk_size=None, metrics=None, keep=None, threads: int = 1):
     """Draw block ``b`` and evaluate it: (start, metrics, truncated, input sums, draws or None, block-0 draws)."""
     if a is None:
         a, design, chunk_size, metrics, keep = (_WORKER[k] for k in ("a", "design", "chunk", "metrics", "keep"))
-    blk = design.block(b)
-    m = government.evaluate(a, blk.vary, chunk_size=chunk_size, metrics=tuple(metrics))
+    with blas_threads(1):       # the correlation step's matrix product: BLAS threads would only wait
+        blk = design.block(b)
+    m = government.evaluate(a, blk.vary, chunk_size=chunk_size, metrics=tuple(metrics), workers=threads)
     sums = {p: (x.size, float(x.mean()), float(np.sum((x - x.mean()) ** 2)), float(x.min()), float(x.max()))
             for p, x in blk.vary.items()}
     first = None
@@ -34,6 +36,7 @@ def _block_job(b: int, a=None, design=None, chunk_size=None, metrics=None, keep=
 
 
 def _init_worker(a, design, chunk, metrics, keep):
+    single_threaded_blas()
     _WORKER.update(a=a, design=design, chunk=chunk, metrics=metrics, keep=keep)
 
 
@@ -95,11 +98,14 @@ class _Totals:
 
 def _run_blocks(a: Assumptions, design, chunk_size: int, metrics: tuple, keep_draws: bool, workers: int,
                 totals: _Totals) -> None:
-    """Every block of draws, in this process or in ``workers`` processes (forked where possible)."""
+    """Every block of draws: in this process, the compiled kernel on ``workers`` threads (numba
+    installed, blocks of at least ``engine.COMPILED_MIN`` draws), else in ``workers`` processes
+    (forked where possible)."""
     blocks = range(design.n_blocks)
-    if workers == 1 or design.n_blocks == 1:
+    compiled = engine._backend("auto", min(design.n, sample.DRAW_BLOCK)) == "compiled"
+    if workers == 1 or design.n_blocks == 1 or compiled:
         for b in blocks:
-            totals.take(_block_job(b, a, design, chunk_size, metrics, keep_draws))
+            totals.take(_block_job(b, a, design, chunk_size, metrics, keep_draws, threads=workers))
         return
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
