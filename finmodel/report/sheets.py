@@ -284,15 +284,15 @@ class SheetsMixin:
                     breaks.append(r)
                     used = 0
                 used += n
+        breaks += [b for b in self.row_breaks.get(ws.name, []) if b > 0]      # a chart below the rows
         if breaks:
-            ws.set_h_pagebreaks(breaks)
+            ws.set_h_pagebreaks(sorted(set(breaks)))
 
     def define_government_names(self):
-        """out_gov_*: the Government view's headline figures (万元, fraction); its chart."""
+        """out_gov_*: the Government view's headline figures (万元, fraction)."""
         for name in ("gov_district_commitment_pv", "gov_net_cost_pv", "gov_vfm", "gov_budget_share_peak",
                      "gov_deal_budget_share_peak"):
             self.define(f"out_{name}", "government", self.r(name), COL_CONST)
-        self.government_chart()
         ws = self.ws["government"]
         red = self.F(bg_color=COLORS["bad_fill"], font_color=COLORS["bad_font"], bold=True)
         green = self.F(bg_color=COLORS["ok_fill"], font_color=COLORS["ok_font"], bold=True)
@@ -301,11 +301,13 @@ class SheetsMixin:
             ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "==", "value": good, "format": green})
             ws.conditional_format(r, COL_CONST, r, COL_CONST, {"type": "cell", "criteria": "!=", "value": good, "format": red})
 
-    def government_chart(self):
-        """Commitments by year and purse (stacked columns, 万元) against the red line (shares, right axis),
-        below the sheet's last row."""
+    def government_chart(self, ws, at: int, width: int) -> int:
+        """Commitments by year and purse (stacked columns, 万元) against the red line (shares, right
+        axis), from the Government view's rows, at row ``at`` of ``ws`` (the Summary: a page of one
+        across, where it prints whole; below the Government view it added a page of empty columns
+        across), starting a printed page. The rows it covers."""
         gov, timet, cal = self.titles["government"], self.titles["time"], self.r("calendar_year")
-        font = {"name": self.font, "size": 9}
+        font = {"name": self.font, "size": SMALL_PT}
         cats = [timet, cal, COL_Y0, cal, self.last_col]
         ch = self.wb.add_chart({"type": "column", "subtype": "stacked"})
         columns = [("gov_support_to_operator", self.t("区级: 支付给运营方", "District: paid to the operator")),
@@ -335,9 +337,7 @@ class SheetsMixin:
         ln.set_y2_axis({"num_font": font, "num_format": "0%", "min": 0, "name": self.t("占预算支出比例", "share of the budget"),
                         "name_font": font})
         ch.set_legend({"position": "bottom", "font": font})
-        ch.set_size({"width": 1400, "height": 420})
-        last = HEADER_ROWS + len(self.model.sheets["government"]) + 1
-        self.ws["government"].insert_chart(last, COL_LABEL, ch)
+        return self.place_chart(ws, at, COL_LABEL, ch, width, 420)
 
     # ------------------------------------------------------------------ Checks: flags and master check
     def write_checks_flags(self):

@@ -57,7 +57,7 @@ class SummaryMixin:
         self.summary_charts(ws, r + 2)
         # printed: the verdict; the indicators and the corridor; the mix, the check and the charts
         self.print_cols["summary"] = 3
-        self.row_breaks[ws.name] = [kpis, mix]
+        self.row_breaks.setdefault(ws.name, []).extend([kpis, mix])
         ws.hide_gridlines(2)
 
     def summary_note(self):
@@ -391,6 +391,8 @@ class SummaryMixin:
         half = (w - self.CHART_GAP) // 2
         self.revenue_chart(ws, r, half, 0)
         self.cash_chart(ws, r, half, half + self.CHART_GAP)
+        if "government" in self.ws:        # the street office's commitments against its red line
+            self.government_chart(ws, r + math.ceil(self.CHART_H / 20) + 2, w)
 
     def chart_title(self, zh_text: str, en_text: str) -> dict:
         return {"name": self.t(zh_text, en_text), "name_font": {"name": self.font, "size": 11, "bold": True}}
