@@ -20,6 +20,7 @@ NumPy one computes, hence LibreOffice over the branch scenarios.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -369,6 +370,15 @@ def test_run_prints_verdict_and_corridor(tmp_path):
     r2 = CliRunner().invoke(main, ["run", "--json", "--no-report", "--no-corridor", "--set",
                                    f"support.subsidy_annual_cny={least!r}"], catch_exceptions=False)
     assert json.loads(r2.stdout)["verdict"]["tier"] == 3
+    # and so does the --set line the terminal prints (whole CNY rounded up: 6,271,650.31 -> 6271651;
+    # rounded to nearest it printed 6271650, which stays at tier 2: equity NPV at the hurdle -0.77 CNY)
+    r3 = CliRunner().invoke(main, ["run", "--no-report"], catch_exceptions=False)
+    line = next(x for x in r3.stdout.splitlines() if x.startswith("To tier 3"))
+    sets = re.findall(r"--set (\S+?)\)?$", line)
+    assert sets == [f"support.subsidy_annual_cny={math.ceil(least)}"], line
+    r4 = CliRunner().invoke(main, ["run", "--json", "--no-report", "--no-corridor", "--set", sets[0]],
+                            catch_exceptions=False)
+    assert json.loads(r4.stdout)["verdict"]["tier"] == 3
 
 
 def test_verdict_keys_and_the_case_of_the_issue():

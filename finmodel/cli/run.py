@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 from pathlib import Path
 
@@ -182,8 +183,9 @@ def verdict_rows(v: dict) -> list[tuple[str, str]]:
         if least == float("inf"):
             rows.append((label, t("no subsidy in the search range is enough", "搜索范围内的补贴均不足")))
         else:
-            rows.append((label, t(f"a first-year subsidy of {least:,.0f} CNY/year", f"首年补贴 {least:,.0f} 元/年")
-                         + f" (--set support.subsidy_annual_cny={least:.0f})"))
+            need = math.ceil(least)       # whole CNY, rounded up: the --set line must reach the tier
+            rows.append((label, t(f"a first-year subsidy of {need:,} CNY/year", f"首年补贴 {need:,} 元/年")
+                         + f" (--set support.subsidy_annual_cny={need})"))
     if v.get("paper"):
         rows.append((t("The paper", "与论文的关系"), v["paper"]["zh" if is_zh() else "en"]))
     return rows
