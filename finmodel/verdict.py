@@ -134,6 +134,13 @@ def least_support_to_next_tier(a, tier: int | None = None) -> float | None:
     return float(least)
 
 
+def least_support_set(least: float) -> tuple[int, str]:
+    """The least support as typed back (whole CNY, rounded up so that it reaches the tier) and its
+    ``--set`` override: ``(6271651, 'support.subsidy_annual_cny=6271651')`` for 6,271,650.31."""
+    need = math.ceil(least)
+    return need, f"{SUPPORT}={need}"
+
+
 def excel_text(tier_ref: str, zh: bool) -> str:
     """The tier's text as an Excel formula of the tier cell: ``=CHOOSE(tier, ...)``."""
     texts = ",".join('"' + label(k, zh).replace('"', '""') + '"' for k in sorted(TIERS))

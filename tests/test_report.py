@@ -379,6 +379,9 @@ def test_run_prints_verdict_and_corridor(tmp_path):
     r4 = CliRunner().invoke(main, ["run", "--json", "--no-report", "--no-corridor", "--set", sets[0]],
                             catch_exceptions=False)
     assert json.loads(r4.stdout)["verdict"]["tier"] == 3
+    # the Summary's note gives the same line
+    texts = [c.value for row in load_workbook(data["report"])["摘要"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(x.endswith(f"--set {sets[0]}") for x in texts), [x for x in texts if "--set" in x]
 
 
 def test_verdict_keys_and_the_case_of_the_issue():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import shlex
 from pathlib import Path
 
 import click
 
 from ..i18n import explicit, is_zh, t
+from ..verdict import least_support_set
 from .options import Count, emit_json, json_option, load_scenario, outdir_option, scenario_argument, set_option
 
 
@@ -183,9 +183,9 @@ def verdict_rows(v: dict) -> list[tuple[str, str]]:
         if least == float("inf"):
             rows.append((label, t("no subsidy in the search range is enough", "搜索范围内的补贴均不足")))
         else:
-            need = math.ceil(least)       # whole CNY, rounded up: the --set line must reach the tier
+            need, override = least_support_set(least)
             rows.append((label, t(f"a first-year subsidy of {need:,} CNY/year", f"首年补贴 {need:,} 元/年")
-                         + f" (--set support.subsidy_annual_cny={need})"))
+                         + f" (--set {override})"))
     if v.get("paper"):
         rows.append((t("The paper", "与论文的关系"), v["paper"]["zh" if is_zh() else "en"]))
     return rows

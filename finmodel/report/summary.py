@@ -125,9 +125,9 @@ class SummaryMixin:
             ws.write_string(r, 1, self.na("none"), self.F(align="right"))
         else:
             ws.write_number(r, 1, least / scale, wanfmt)
-            ws.write_string(r, 3, self.t(f"静态值,由 finmodel 求解;复现: --set support.subsidy_annual_cny={least:.0f}",
-                                         f"static, solved by finmodel; reproduce: --set support.subsidy_annual_cny={least:.0f}"),
-                            note)
+            override = V.least_support_set(least)[1]
+            ws.write_string(r, 3, self.t(f"静态值,由 finmodel 求解;复现: --set {override}",
+                                         f"static, solved by finmodel; reproduce: --set {override}"), note)
         ws.write_string(r, 2, money_per_year(self.zh), self.f_unit)
         self.define("out_least_support_to_next_tier", "summary", r, 1)
         if v.get("paper"):
