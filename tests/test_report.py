@@ -532,3 +532,13 @@ def test_libreoffice_prints_the_workbook_to_pdf(recalculated):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
         for word in ("项目投资现金流量表", "万元", "保本微利", "财务净现值", "资产负债表"):
             assert word in text, word
+
+
+def test_irr_targets_read_as_the_npv_tests_they_are():
+    """A cap or floor on an IRR is solved as an NPV test (MODEL.md section 5) and the workbook says
+    so first: the corridor's micro-profit cap printed '资本金财务内部收益率 ≤ 10.00%' alone."""
+    from finmodel.report.layout import target_label
+
+    assert target_label("equity_irr<=0.1", True) == "资本金财务净现值(按 10.00% 折现)≤ 0(相当于资本金财务内部收益率 ≤ 10.00%)"
+    assert target_label("equity_irr>=0.08", False) == "equity NPV at 8.00% >= 0 (read as equity IRR >= 8.00%)"
+    assert target_label("npv>=0", False) == "NPV >= 0.00"

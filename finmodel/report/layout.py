@@ -145,7 +145,12 @@ def target_label(target: str, zh: bool) -> str:
     except ValueError:
         pass
     ops = {"<=": "≤", ">=": "≥", "=": "="} if zh else {"<=": "<=", ">=": ">=", "=": "="}
-    return f"{metric_label(name, zh)} {ops[op]} {val}"
+    irr = f"{metric_label(name, zh)} {ops[op]} {val}"
+    if name in registry.IRR_AS_NPV and val.endswith("%"):
+        # solved as an NPV test (MODEL.md section 5): say that first, the IRR reading after it
+        npv = metric_label(registry.solved_metric(name), zh)
+        return (f"{npv}(按 {val} 折现){ops[op]} 0(相当于{irr})" if zh else f"{npv} at {val} {ops[op]} 0 (read as {irr})")
+    return irr
 
 
 def auto_number_format(v) -> str:
