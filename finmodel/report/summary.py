@@ -16,7 +16,7 @@ from .. import __version__
 from .. import units
 from .. import verdict as V
 from . import printing
-from .layout import COL_Y0, COLORS, SMALL_PT, money_per_year, money_text, target_label
+from .layout import COL_Y0, COLORS, ROW_PT, SMALL_PT, money_per_year, money_text, target_label
 from .render import display_unit
 from .studies import finite
 from .writer import assumptions_hash, display_width
@@ -199,7 +199,9 @@ class SummaryMixin:
             row = self.model[name]
             u = display_unit(row)
             bold = name in KPIS_BOLD
-            ws.write_string(r, 0, row.label(self.zh), self.F(bold=bold))
+            label = row.label(self.zh)
+            ws.write_string(r, 0, label, self.F(bold=bold, text_wrap=True, valign="top"))
+            lines = math.ceil(display_width(label) / (self.colw[ws.name][0] - 1))
             ws.write_formula(r, 1, "=" + ctx.const_cell(row), self.F(num_format=units.excel_format(u), align="right",
                                                                      bold=bold), self.vals.const(row))
             ws.write_string(r, 2, units.label(u, self.zh), self.f_unit)
@@ -207,7 +209,9 @@ class SummaryMixin:
             if text:
                 ws.write_string(r, 3, text, note)
                 if len(text) > 60:
-                    ws.set_row(r, 24)
+                    lines = max(lines, 2)
+            if lines > 1:                    # a long label wraps in its column (it was cut at the edge)
+                ws.set_row(r, ROW_PT * lines)
             self.define(f"out_{name}", "summary", r, 1)
             r += 1
         return r
