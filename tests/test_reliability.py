@@ -239,6 +239,22 @@ def test_sigint_during_long_montecarlo(tmp_path):
     assert not out.exists() or list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("delay", [0.2, 0.5, 1.0])
+def test_sigint_at_any_moment_exits_130_with_one_line(tmp_path, delay):
+    """Early Ctrl-C (during the imports, or as the command starts): the same one line and 130. It
+    printed a traceback during the imports, and after 'interrupted' the process could still die by
+    SIGINT (exit -2; CPython's flag for a KeyboardInterrupt that passed through PyRun_* code)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen([sys.executable, "-m", "finmodel", "montecarlo", "-n", "3000000", "--seed", "1",
+                          "-o", str(tmp_path / "mc")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env)
+    time.sleep(delay)
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=60)
+    assert p.returncode == 130, (p.returncode, stderr)
+    assert stdout == "" and stderr.strip().splitlines() == ["error: interrupted"], stderr
+
+
 # ------------------------------------------------------------------ reproducibility
 def test_json_byte_identical_across_runs():
     a = invoke(["run", "--json", "--no-report"]).stdout
