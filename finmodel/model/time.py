@@ -19,7 +19,7 @@ VAT_TABLES = {
 def build(m: Model) -> None:
     I = m.I
     m.heading(S, "Time axis", "时间轴")
-    counter = m.row(S, "period", "count", "Period counter", "期数")
+    counter = m.row(S, "period", "period", "Period counter", "期数")
     counter.expr = counter.prev + 1
     t = m.row(S, "t", "year_no", "Year index (0 = renovation year)", "年序(0=改造年)", counter - 1)
     cal = m.row(S, "calendar_year", "year", "Calendar year", "年份", I("scenario.start_year") + t)

@@ -59,6 +59,6 @@ def build(m: Model) -> None:
     # each test passed lifts the tier by one: 1 + recovered + (and) viable + (and) above the cap
     recovered = zero.c.ge(0) * survivable.c
     viable = recovered * at_h.c.ge(0)
-    _scalar(m, "verdict_tier", "count", "Verdict tier (1 not sustainable, 2 capital recovered, 3 micro profit, 4 excess)",
+    _scalar(m, "verdict_tier", "tier", "Verdict tier (1 not sustainable, 2 capital recovered, 3 micro profit, 4 excess)",
             "结论档次(1不可持续,2保本微利,3微利可持续,4超额收益)", 1 + recovered + viable + viable * excess.gt(0),
             ("verdict tier", "结论档次"), "higher")
