@@ -62,7 +62,7 @@ def build(m: Model) -> None:
     ]
     m.blank(K)
     refs = [m.I(f"mix.reference.{k}") for k in ("rent", "parking", "property_fees", "other")]
-    flags.append(m.row(K, "chk_mix_reference", "flag", "The paper's revenue mix sums to 100 %", "论文收入结构合计为100%",
+    flags.append(m.row(K, "chk_mix_reference", "flag", "The reference revenue mix (mix.reference) sums to 100 %", "参照收入结构(mix.reference)合计为100%",
                        None, const=ABS(SUM(*refs) - 1).gt(SHARE_TOLERANCE), role="check", total=False))
     tiers = range(len(m.a.space.tiers))
     nonneg = list(NONNEGATIVE) + [f"tier_{i}_occupancy" for i in tiers] + [f"tier_{i}_let_area" for i in tiers]
