@@ -38,7 +38,8 @@ SOURCE_KEYS = {"value", "source"}
 DEFAULT_SCENARIO = "j_community"
 
 #: The prefix of the source note of every value ``finmodel init`` copies from J community: the
-#: loader counts those left in a warning until they are replaced.
+#: loader counts those left in a warning until they are replaced (:mod:`finmodel.starter` imports
+#: it from here: no import cycle).
 REPLACE = "J community, replace"
 
 
@@ -772,10 +773,6 @@ def plausibility_warnings(a: Assumptions, origins: dict[str, str], source: str) 
                                     where=position_of(positions, path)))
     return out
 
-
-#: The prefix of the source note of every value a J-based starter copies from J community
-#: (``finmodel init``, :mod:`finmodel.starter`, which imports it from here: no import cycle).
-REPLACE = "J community, replace"
 
 
 def _replace_warning(a: Assumptions, source: str) -> list[InputWarning]:
