@@ -1,26 +1,70 @@
-"""Regenerate the references of docs/ from their one definition.
+"""Regenerate the generated parts of docs/ from their one definition.
 
-    python tools/update_docs.py          # rewrite docs/reference/*.md
-    python tools/update_docs.py --check  # exit 1 if a reference is out of date
+    python tools/update_docs.py          # rewrite them in place
+    python tools/update_docs.py --check  # exit 1 if one is out of date
 
-docs/reference/line-items.md and docs/reference/metrics.md come from the row definitions of
-``finmodel.model`` (through ``finmodel.registry``), for the packaged base case.
+- docs/reference/line-items.md and docs/reference/metrics.md, whole: from the row definitions of
+  ``finmodel.model`` (through ``finmodel.registry``), for the packaged base case;
+- docs/reference/yaml.md, between ``<!-- schema:begin -->`` and ``<!-- schema:end -->``: the YAML
+  reference, from the schema (``finmodel.schema_doc.markdown``);
+- docs/performance.md, between ``<!-- bench:begin -->`` and ``<!-- bench:end -->``: the benchmark
+  figures, from ``benchmarks/results.json`` (written by ``python benchmarks/bench_engine.py``), the
+  only place the README and the docs keep timings.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
+import benchdoc  # noqa: E402 - tools/benchdoc.py, beside this script
 from finmodel import registry  # noqa: E402
+from finmodel.schema_doc import markdown as schema_markdown  # noqa: E402
 
-REFERENCES = {
+RESULTS = ROOT / "benchmarks" / "results.json"
+
+#: Whole files: path -> its text.
+WHOLE = {
     "docs/reference/line-items.md": registry.line_item_reference,
     "docs/reference/metrics.md": registry.metric_reference,
 }
+
+
+def _bench() -> str | None:
+    if not RESULTS.exists():
+        return None
+    return benchdoc.markdown(json.loads(RESULTS.read_text(encoding="utf-8")))
+
+
+#: Blocks inside a hand-written page: path -> (marker name, its text or None to leave it).
+BLOCKS = {
+    "docs/reference/yaml.md": ("schema", schema_markdown),
+    "docs/performance.md": ("bench", _bench),
+}
+
+
+def fill(text: str, name: str, body: str) -> str:
+    """``text`` with the block between the ``name`` markers replaced by ``body``."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    if begin not in text or end not in text:
+        raise SystemExit(f"the markers {begin} ... {end} are missing")
+    return re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: f"{begin}\n{body}{end}", text, flags=re.S)
+
+
+def rendered() -> dict[str, str]:
+    """Every generated file's text as it should be, by path relative to the repository."""
+    out = {rel: render() for rel, render in WHOLE.items()}
+    for rel, (name, render) in BLOCKS.items():
+        old = (ROOT / rel).read_text(encoding="utf-8")
+        body = render()
+        out[rel] = old if body is None else fill(old, name, body)
+    return out
 
 
 def main() -> int:
@@ -29,9 +73,8 @@ def main() -> int:
         print(__doc__.strip())
         return 0 if unknown in (["-h"], ["--help"]) else 2
     stale = []
-    for rel, render in REFERENCES.items():
+    for rel, new in rendered().items():
         path = ROOT / rel
-        new = render()
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         if new != old:
             stale.append(rel)
