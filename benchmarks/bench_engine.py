@@ -1,7 +1,8 @@
-"""The benchmark suite behind the README's benchmark section: engine, Monte Carlo, break-even, CLI.
+"""The benchmark suite behind the docs' performance page (docs/performance.md): engine, Monte Carlo, break-even, CLI.
 
-Everything is written to ONE file, ``benchmarks/results.json``; ``python tools/update_readme.py``
-renders the README's "Benchmarks" section from it (nothing else in the README quotes a timing).
+Everything is written to ONE file, ``benchmarks/results.json``; ``python tools/update_docs.py``
+renders docs/performance.md's benchmark section from it (nothing else in the README or the docs quotes
+a timing).
 
 - **Engine plus all metrics** (``engine.evaluate``, the operator's metrics and flags) for 10^4,
   10^5 and 10^6 scenarios, one and two workers (the compiled kernel's threads; the NumPy path's
@@ -18,7 +19,7 @@ renders the README's "Benchmarks" section from it (nothing else in the README qu
 
     python benchmarks/bench_engine.py                  # everything (about 3 minutes), writes results.json
     python benchmarks/bench_engine.py --quick          # smaller and fewer, for a try (not written)
-    python tools/update_readme.py                      # then the README section
+    python tools/update_docs.py                        # then the docs' performance page
 
 The load average (other processes on the machine) is recorded at the start and the end.
 """
@@ -240,7 +241,7 @@ def main() -> None:
     res["machine"]["load_average_end"] = os.getloadavg()[0]
     if not args.quick:
         RESULTS.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {RESULTS.relative_to(ROOT)}; now: python tools/update_readme.py")
+        print(f"wrote {RESULTS.relative_to(ROOT)}; now: python tools/update_docs.py")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ numpy_financial loop on ``--baseline`` series of the same kind; each figure is t
 ``--repeats`` runs. Throughput is series per second; the ratio is irr's throughput over the
 loop's. On the baseline series irr is also checked (within 1e-9, NaN where NaN): against
 numpy_financial.irr where there is one sign change; with several, against the rule of
-MODEL.md section 5 (tests/irr_rule.py) on numpy_financial's own roots, since numpy_financial
+docs/model.md section 5 (tests/irr_rule.py) on numpy_financial's own roots, since numpy_financial
 returns the root nearest 0 and irr the investment root (the count of rows where the two
 differ is printed too).
 

@@ -5,7 +5,7 @@ evaluates every row of S scenarios (S = the length of the arrays in ``vary``, el
 vectorised pass and returns a :class:`Projection`; ``evaluate`` scores many scenarios in
 chunks, computing only the rows its metrics need, in this process or in forked workers.
 
-Conventions (MODEL.md section 5): year 0 is the renovation year, operating year k = 1..N is
+Conventions (docs/model.md section 5): year 0 is the renovation year, operating year k = 1..N is
 calendar year start_year + k, flows at period end; arrays have scenarios on axis 0 and years
 0..N on the last axis; money is CNY (the reports show 万元).
 """
@@ -31,7 +31,7 @@ from .scenarios import field_bounds, is_numeric_path, schema_node
 __all__ = ["project", "evaluate", "compute_metrics", "revenue_mix", "check_vary", "Projection", "METRIC_NAMES",
            "VERDICT_METRIC_NAMES", "FLAG_NAMES", "STRUCTURAL", "DEFAULT_CHUNK"]
 
-#: The operator's metrics (MODEL.md section 5), scalar rows of the model (finmodel.model.indicators).
+#: The operator's metrics (docs/model.md section 5), scalar rows of the model (finmodel.model.indicators).
 METRIC_NAMES = ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years", "discounted_payback_years",
                 "min_cumulative_cash", "min_cumulative_equity_cash", "dscr_min", "dscr_avg", "margin_avg",
                 "subsidy_dependence", "npv_pre_tax", "project_irr_pre_tax", "llcr_min", "payback_years_incl_renovation",
@@ -247,7 +247,7 @@ def project(a: Assumptions, vary: Mapping[str, Any] | None = None, *, detail: bo
 
 
 def compute_metrics(pj: Projection, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
-    """The metrics of MODEL.md section 5, each an (S,) array (NaN where undefined), plus flags.
+    """The metrics of docs/model.md section 5, each an (S,) array (NaN where undefined), plus flags.
 
     They are scalar rows of the model: a projection carries them already.
     """

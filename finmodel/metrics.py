@@ -1,6 +1,6 @@
 """Investment metrics over cash-flow arrays: NPV, IRR, payback, DSCR, ratios of sums.
 
-Conventions (MODEL.md section 5)
+Conventions (docs/model.md section 5)
 --------------------------------
 - Cash flows are arrays of shape ``(years,)`` for one scenario or ``(S, years)`` for ``S``
   scenarios: scenarios on axis 0, years on the **last** axis. Inflows are positive, outflows
@@ -14,7 +14,7 @@ Conventions (MODEL.md section 5)
 - Where a metric is undefined the result is NaN, never a silent 0. Wrong shapes raise
   ``ValueError``.
 
-IRR policy (MODEL.md section 5)
+IRR policy (docs/model.md section 5)
 -------------------------------
 The IRR is a root of ``NPV(rate) = 0`` with ``rate > -1``. Writing ``x = 1 / (1 + rate)`` turns
 NPV into the polynomial ``p(x) = sum_t flows_t * x**t``; its positive real roots are the IRRs.
@@ -49,7 +49,7 @@ without one the investment root nearest 0 is taken. Two at the same distance: th
 one sign change the root is unique and ``numpy_financial.irr`` (1.0.0) is the oracle: the two
 agree to 1e-9. With several, numpy_financial returns the root nearest 0 whatever its kind, so it
 agrees only where that root is also the one chosen here. No decision should rest on an IRR:
-MODEL.md asks every viability, cap or target test to be an NPV test at the stated rate.
+docs/model.md asks every viability, cap or target test to be an NPV test at the stated rate.
 :func:`mirr` (Excel's MIRR) is offered beside it.
 """
 
@@ -711,7 +711,7 @@ def ratio_of_sums(numer, denom, mask=None):
 
     .. math:: R = \frac{\sum_t m_t N_t}{\sum_t m_t D_t}
 
-    Used for the concession ratios (MODEL.md section 5): margin = net income / operating revenue
+    Used for the concession ratios (docs/model.md section 5): margin = net income / operating revenue
     net of VAT over operating years; subsidy dependence = support / (that revenue + support).
 
     Parameters

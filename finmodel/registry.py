@@ -92,7 +92,7 @@ def metric_names(a=None) -> tuple[str, ...]:
     return tuple(metrics(a))
 
 
-#: An IRR target is solved as an NPV test at that rate (MODEL.md section 5: no decision rests on an
+#: An IRR target is solved as an NPV test at that rate (docs/model.md section 5: no decision rests on an
 #: IRR, which can have several roots): the NPV metric and the rate it is discounted at.
 IRR_AS_NPV = {"project_irr": ("npv", "discount.project_rate"),
               "equity_irr": ("equity_npv", "discount.equity_hurdle_rate"),

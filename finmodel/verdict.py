@@ -1,4 +1,4 @@
-"""The verdict the reader sees first: four tiers, each an NPV test (MODEL.md section 5).
+"""The verdict the reader sees first: four tiers, each an NPV test (docs/model.md section 5).
 
 The tests are rows of the model (:mod:`finmodel.model.verdict`: the equity NPV at 0 %, at the
 hurdle and at the micro-profit cap, survivability, and the tier they give), so the engine, the

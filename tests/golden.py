@@ -9,7 +9,7 @@ to rounding), so that a refactoring cannot change a number unnoticed. An issue t
 numbers on purpose writes the files again and says so in its commit.
 
 Written again, on purpose, by issue 11 ("decisions a reviewer can trust"): the IRR is the
-investment root (MODEL.md section 5), the tax rules by calendar year (20 % for a small low-profit
+investment root (docs/model.md section 5), the tax rules by calendar year (20 % for a small low-profit
 enterprise after 2027, pre-operating cost deducted when operation starts, the own-services rule
 dated), the corridor's conditions as NPV tests, the four verdict tiers, the funding rows and the
 standard tables. The numbers of afbd964 checked the one-definition step (issue 10) before that.

@@ -1,4 +1,4 @@
-"""The IRR rule of MODEL.md section 5 written out plainly, as a test oracle.
+"""The IRR rule of docs/model.md section 5 written out plainly, as a test oracle.
 
 Given every distinct real root of a series with several sign changes (found by the caller: the
 companion-matrix eigenvalues of test_irr_oracle.py, numpy_financial's np.roots, or exactly),

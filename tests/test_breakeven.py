@@ -280,7 +280,7 @@ def test_payback_never_at_one_end(j):
 def test_irr_target_is_an_npv_test_even_where_the_irr_is_undefined():
     # a hand-back cost in year 20 gives the project flows a second sign change; past about 12.5
     # million the two IRRs merge and vanish (no real root: NaN). An IRR target is solved as an NPV
-    # test at that rate (MODEL.md section 5), which stays defined over the whole range.
+    # test at that rate (docs/model.md section 5), which stays defined over the whole range.
     a = load(None, ["support.subsidy_annual_cny=6e6"]).assumptions
     x = np.array([0.0, 2e7])
     irr = engine.evaluate(a, {"capex.handback_cost_cny": x}, metrics=("project_irr",))["project_irr"]
@@ -384,7 +384,7 @@ def test_table_rows_sorted_and_reproduce_npv_zero(j, table):
 def test_corridor_bounds_hold(j):
     c = B.subsidy_corridor(j)
     assert c.exists and c.least < c.most and c.years == (1, 5)
-    # NPV tests (MODEL.md section 5): equity NPV at the 8 % hurdle >= 0, equity NPV at the 10 % cap <= 0
+    # NPV tests (docs/model.md section 5): equity NPV at the 8 % hurdle >= 0, equity NPV at the 10 % cap <= 0
     assert c.least_binding == "equity_npv_hurdle>=0" and c.most_binding == "equity_npv_cap<=0"
     flat = {"support.subsidy_step_down": 0.0}
     at_least = metrics_of(j, {**flat, SUBSIDY: c.least})

@@ -1,6 +1,6 @@
 """The engine on small cases whose numbers are derived by hand in each test.
 
-Every expected value is written as the arithmetic that produces it, from MODEL.md section 5
+Every expected value is written as the arithmetic that produces it, from docs/model.md section 5
 (periods, signs, VAT, tax) and the README's conventions.
 """
 
@@ -138,7 +138,7 @@ def _subsidy_in(year, amount):
 
 def test_pre_operating_cost_is_deducted_when_operation_starts():
     # Pre-operating cost 500,000 in year 0, expensed in the accounts then; for income tax it is
-    # deducted in year 1, when operation starts (MODEL.md section 4): no tax loss in year 0, a loss
+    # deducted in year 1, when operation starts (docs/model.md section 4): no tax loss in year 0, a loss
     # of 500,000 in year 1.
     a = case(8, capex={"pre_operating_cost_cny": 500_000, "input_vat_rate": 0})
     pj = engine.project(a)
@@ -418,7 +418,7 @@ def test_npv_and_irr_agree_with_numpy_financial(base):
     pj = engine.project(base)
     m = pj.metrics()
     pf = pj["project_fcf"][0]
-    # MODEL.md: NPV discounts year t by (1+r)^t, year 0 undiscounted = numpy_financial.npv
+    # docs/model.md: NPV discounts year t by (1+r)^t, year 0 undiscounted = numpy_financial.npv
     assert m["npv"][0] == pytest.approx(npf.npv(0.08, pf), rel=1e-12)
     assert m["project_irr"][0] == pytest.approx(npf.irr(pf), abs=1e-9)
 

@@ -3,7 +3,7 @@
 With x = 1/(1+r), NPV(r) = sum_t c_t x**t is a polynomial in x, and its real roots x > 0 are the
 IRRs r = 1/x - 1 > -1. The roots of a polynomial are the eigenvalues of its companion matrix, so
 one call of ``np.linalg.eigvals`` on a stack of companion matrices gives every root of thousands
-of rows. Which root is the IRR when there are several (MODEL.md section 5: artefacts below -50 %
+of rows. Which root is the IRR when there are several (docs/model.md section 5: artefacts below -50 %
 never, else the investment root nearest the hurdle) is decided by tests/irr_rule.py from those
 roots and the sign of NPV between them in exact arithmetic. Nothing of finmodel's solver is
 reused.

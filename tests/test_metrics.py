@@ -3,7 +3,7 @@
 Where each expected number comes from is said next to it: a hand calculation written out in the
 test, a closed form, or numpy_financial 1.0.0 (the oracle for npv, and for irr with one sign
 change). With several sign changes numpy_financial returns the root nearest 0 whatever its kind;
-the IRR rule of MODEL.md section 5 (the investment root, artefacts below -50 % never shown) is
+the IRR rule of docs/model.md section 5 (the investment root, artefacts below -50 % never shown) is
 checked against tests/irr_rule.py: the real roots numpy_financial finds (np.roots), or exact ones,
 and the sign of NPV between them in exact rational arithmetic.
 """
@@ -260,7 +260,7 @@ def test_irr_artefact_root_below_minus_50_percent_is_listed_not_shown():
 
 
 def test_irr_packaged_base_case_roots():
-    # The packaged base case's project FCF (MODEL.md section 5's example): roots about 1.09 %
+    # The packaged base case's project FCF (docs/model.md section 5's example): roots about 1.09 %
     # and -93.3 % (the latter from the hand-back cost in the last year). Oracle: np.roots'
     # roots (irr_roots) and the rule; before the rule the result was flagged "multiple".
     from finmodel import engine

@@ -336,7 +336,7 @@ def test_montecarlo_statistics_on_a_linear_case():
 
 
 def test_metric_summary_orders_undefined_draws_at_the_bad_end():
-    """Percentiles over all draws, NaN at the metric's bad end (MODEL.md section 5); by hand on
+    """Percentiles over all draws, NaN at the metric's bad end (docs/model.md section 5); by hand on
     ten draws, four defined (1, 2, 3, 4) and six undefined (60 %). numpy's 'linear' rule puts
     P_p at position 9 p of the ten sorted draws."""
     v = np.array([3.0, np.nan, 1.0, np.nan, np.nan, 4.0, np.nan, 2.0, np.nan, np.nan])

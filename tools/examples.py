@@ -2,8 +2,9 @@
 
 An example is a ``$ finmodel ...`` line in a ```console block (``\\`` continues it on the next
 line) and the lines after it up to the next ``$`` line: what the command prints, stdout and
-stderr together. It is run with this Python in a scratch folder where ``assumptions/`` and ``docs/`` are the
-repository's, so relative paths in the text are what a reader sees.
+stderr together. It is run with this Python in a scratch folder (one per file, the file's examples in
+order) where ``assumptions/`` and ``docs/`` are the repository's, so relative paths in the text are
+what a reader sees.
 
 - An example with no output lines is shown, not run (``--pdf``, long runs).
 - An output that is a JSON object with a subset of the keys is an excerpt: those keys must hold
@@ -14,6 +15,8 @@ repository's, so relative paths in the text are what a reader sees.
 
     python tools/examples.py --check [FILE ...]     # exit 1 and a diff when an example drifted
     python tools/examples.py --write [FILE ...]     # rewrite the outputs in place
+
+Without FILE: README.md and every page of docs/.
 """
 
 from __future__ import annotations
@@ -30,8 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_FILES = (Path("README.md"),)
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def default_files() -> list[Path]:
+    """The files whose examples run: the README and every page of docs/ (the notebook's source,
+    docs/notebooks/, has none: it runs as a notebook)."""
+    return [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").rglob("*.md") if "notebooks" not in p.parts)]
 
 
 @dataclass
@@ -139,31 +147,40 @@ def compare(ex: Example, actual: list[str]) -> tuple[bool, list[str]]:
     return ok, actual
 
 
+def scratch(tmp: str) -> Path:
+    """A scratch folder where ``assumptions/`` and ``docs/`` are the repository's."""
+    work = Path(tmp)
+    for folder in ("assumptions", "docs"):
+        (work / folder).symlink_to(ROOT / folder, target_is_directory=True)
+    return work
+
+
 def process(files: list[Path], write: bool) -> int:
+    """Run every example of ``files``; print and count those that differ; rewrite them with ``write``.
+
+    Each file's examples run in their order, in a scratch folder of the file's own, so a page can
+    build on its earlier commands (``init`` a file, then ``validate`` it)."""
     bad = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        for folder in ("assumptions", "docs"):
-            (work / folder).symlink_to(ROOT / folder, target_is_directory=True)
-        for path in files:
-            lines = path.read_text(encoding="utf-8").splitlines()
-            for ex in reversed(examples(path)):          # from the end: earlier line numbers stay valid
-                if ex.kind == "shown":
-                    continue
-                actual = run(ex.command, work)
-                ok, new = compare(ex, actual)
-                if not ok:
-                    bad += 1
-                    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-                    print(f"{name}:{ex.first + 1}: $ {ex.command}")
-                    for line in ex.output:
-                        print(f"  - {line}")
-                    for line in actual:
-                        print(f"  + {line}")
-                if write and new != ex.output:
-                    lines[ex.start:ex.end] = new
-            if write:
-                path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for path in files:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        found = examples(path)
+        with tempfile.TemporaryDirectory() as tmp:
+            work = scratch(tmp)
+            results = [(ex, run(ex.command, work)) for ex in found if ex.kind != "shown"]
+        for ex, actual in reversed(results):          # from the end: earlier line numbers stay valid
+            ok, new = compare(ex, actual)
+            if not ok:
+                bad += 1
+                name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+                print(f"{name}:{ex.first + 1}: $ {ex.command}")
+                for line in ex.output:
+                    print(f"  - {line}")
+                for line in actual:
+                    print(f"  + {line}")
+            if write and new != ex.output:
+                lines[ex.start:ex.end] = new
+        if write:
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return bad
 
 
@@ -174,7 +191,7 @@ def main(argv=None) -> int:
     g.add_argument("--check", action="store_true")
     g.add_argument("--write", action="store_true")
     args = ap.parse_args(argv)
-    files = [(ROOT / f).resolve() if not f.is_absolute() else f for f in (args.files or DEFAULT_FILES)]
+    files = [(ROOT / f).resolve() if not f.is_absolute() else f for f in args.files] or default_files()
     bad = process(files, args.write)
     if bad and args.check:
         print(f"{bad} example(s) differ from what the command prints; rewrite: python tools/examples.py --write")

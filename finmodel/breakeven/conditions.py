@@ -25,7 +25,7 @@ def _corridor_assumptions(a: Assumptions) -> Assumptions:
 
 
 def _corridor_targets(a: Assumptions) -> tuple[list[Target], list[Target]]:
-    """NPV tests (MODEL.md section 5), the verdict's: viable = equity NPV at the hurdle >= 0 and the
+    """NPV tests (docs/model.md section 5), the verdict's: viable = equity NPV at the hurdle >= 0 and the
     financial plan survivable (and, with a loan, the lowest DSCR at its floor); a micro profit =
     equity NPV at the cap <= 0 (and the average margin at or below its cap, when set)."""
     c = a.corridor

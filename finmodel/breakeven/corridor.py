@@ -73,7 +73,7 @@ def subsidy_corridor(a: Assumptions, lo: float | None = None, hi: float | None =
     The subsidy is paid flat (no step-down) in operating years subsidy_first_year..subsidy_last_year;
     tax is recomputed at every value (the income-tax cliff makes profit jump).
 
-    The conditions are the verdict's NPV tests (MODEL.md section 5; no IRR is read).
+    The conditions are the verdict's NPV tests (docs/model.md section 5; no IRR is read).
     *Least*: the lowest subsidy at which equity NPV >= 0 at the hurdle (``corridor.equity_hurdle_rate``,
     else ``discount.equity_hurdle_rate``), the financial plan stays survivable (cumulative surplus >= 0)
     and, with a loan, DSCR min >= ``corridor.dscr_floor``.

@@ -1,6 +1,6 @@
 """Capital: renovation capex, refits, their input VAT and amortisation; the policy loan.
 
-Amortisation (MODEL.md section 6): straight-line over min(life, remaining years) from the year
+Amortisation (docs/model.md section 6): straight-line over min(life, remaining years) from the year
 after spending; a spend in the hand-back year itself is written off at once. A capital grant
 that is not taxable income reduces the amortisable base (the net method).
 """

@@ -1,4 +1,4 @@
-"""Indicators: the metrics of MODEL.md section 5 as scalar rows, and the yearly rows behind them.
+"""Indicators: the metrics of docs/model.md section 5 as scalar rows, and the yearly rows behind them.
 
 Each metric is one row whose value is a number per scenario: the engine computes it (with
 :mod:`finmodel.metrics` where a rule needs more than a sum: IRR, payback, DSCR), the workbook

@@ -1,7 +1,7 @@
 """Operations: the property service, the idle space by tier, parking, other revenue, the VAT
 status and rates in force, revenue net of VAT, government support and operating costs.
 
-Conventions (MODEL.md section 5): year-1 prices, VAT-inclusive as quoted, value_k = price x
+Conventions (docs/model.md section 5): year-1 prices, VAT-inclusive as quoted, value_k = price x
 (1+g)^(k-1); daily rents x 365, monthly x 12; the property fee follows its step table; trial
 months are not billed; costs are positive numbers.
 """

@@ -1,7 +1,7 @@
 """Working capital, the cash flows, the funding and the standard appraisal tables
-(《建设项目经济评价方法与参数》, MODEL.md section 7).
+(《建设项目经济评价方法与参数》, docs/model.md section 7).
 
-Cash flows (MODEL.md section 5): project FCF = EBITDA - tax on unlevered profit - capex -
+Cash flows (docs/model.md section 5): project FCF = EBITDA - tax on unlevered profit - capex -
 change in working capital (+ a non-taxable capital grant); equity FCF adds loan draws, subtracts
 debt service and uses the actual tax. The direct build-up (receipts - payments) must equal the
 indirect one (net income + amortisation - capex +/- working capital +/- debt): a check.

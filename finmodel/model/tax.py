@@ -1,10 +1,10 @@
 """Tax: VAT payable and the credit carried forward, surcharges, profit and income tax.
 
-Income tax by calendar year (MODEL.md section 4): the standard rate, or for a small low-profit
+Income tax by calendar year (docs/model.md section 4): the standard rate, or for a small low-profit
 enterprise the bands of the period in force while taxable income is at most the threshold (a
 cliff: above it the whole income pays the standard rate); losses carried forward up to
 ``tax.loss_carryforward_years`` years, oldest first. The tax is computed twice: on the actual
-(levered) profit, and on the profit before interest for the project cash flow (MODEL.md: project
+(levered) profit, and on the profit before interest for the project cash flow (docs/model.md: project
 FCF uses the tax on unlevered profit); without a loan the two are the same.
 """
 

@@ -1,4 +1,4 @@
-"""The verdict's tests as rows: the four tiers of MODEL.md section 5, each an NPV test.
+"""The verdict's tests as rows: the four tiers of docs/model.md section 5, each an NPV test.
 
 1. 不可持续 not sustainable: the owner's capital is not recovered within the concession (equity
    NPV at 0 % < 0) or the financial plan's cumulative surplus goes below 0 with the funding
@@ -32,7 +32,7 @@ def _scalar(m: Model, key, unit, en, zh, expr, short=None, better=None, metric=T
 def build(m: Model) -> None:
     I, t = m.I, m["t"]
     m.blank(C)
-    m.heading(C, "Verdict: the tests of the four tiers (NPV tests, MODEL.md section 5)", "结论: 四档判定的检验(净现值检验)")
+    m.heading(C, "Verdict: the tests of the four tiers (NPV tests, docs/model.md section 5)", "结论: 四档判定的检验(净现值检验)")
     cor = "corridor."
     hurdle = IF(I(cor + "equity_hurdle_rate").eq(""), I("discount.equity_hurdle_rate"), I(cor + "equity_hurdle_rate"))
     cap = I(cor + "max_equity_irr")

@@ -107,7 +107,7 @@ STUDY_UNIT_ZH = {"CNY": "元", "CNY/year": "元/年", "x base": "倍基准值", 
 
 
 def metric_label(name: str, zh: bool) -> str:
-    """A metric's short standard name (GLOSSARY), from its row in the model."""
+    """A metric's short standard name (docs/glossary.md), from its row in the model."""
     try:
         return registry.label(name, zh, short=True)
     except KeyError:

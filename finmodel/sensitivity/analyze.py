@@ -8,7 +8,7 @@ pandas DataFrame).
 Metric values are in the metric's unit: CNY for ``npv``, ``equity_npv`` and the cumulative cash
 minima; fractions for IRRs, ``margin_avg`` and ``subsidy_dependence``; years for paybacks; a ratio
 for DSCRs. NaN marks an undefined value (an IRR without a root, a payback not reached). Monte
-Carlo statistics are over all draws (MODEL.md section 5): an undefined draw is ordered at the
+Carlo statistics are over all draws (docs/model.md section 5): an undefined draw is ordered at the
 metric's bad end and a percentile that falls among such draws is None (see
 :func:`metric_summary`).
 """
@@ -235,7 +235,7 @@ class CompareResult:
 # --------------------------------------------------------------------------- Monte Carlo
 #: Metrics whose undefined value (NaN) sits at the *high* end of their ordering: a payback that
 #: never comes is later than every payback that does ("beyond the concession", +inf). Every other
-#: metric's NaN sits below every defined value (-inf): an IRR without a root, ... (MODEL.md
+#: metric's NaN sits below every defined value (-inf): an IRR without a root, ... (docs/model.md
 #: section 5: statistics over all draws). Any metric whose name holds "payback" counts as here.
 #: Until the metric registry says which way each metric is better, this table decides.
 UNDEFINED_HIGH = frozenset({"payback_years", "discounted_payback_years"})
