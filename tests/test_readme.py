@@ -73,6 +73,10 @@ def test_example_checker_can_fail(tmp_path):
     assert ex.same_line("npv  -1,242.31 万元", "npv  -1,242.32 万元")           # one unit in the last digit
     assert not ex.same_line("npv  -1,242.31 万元", "npv  -1,242.34 万元")
     assert not ex.same_line("tier 2 (保本微利)", "tier 3 (微利可持续)")
+    # a whole number in a --set line is exact: 6271650 stays at tier 2 where 6271651 reaches tier 3
+    # (the README printed the former for a session and passed on the one-digit tolerance)
+    assert not ex.same_line("(--set support.subsidy_annual_cny=6271650)", "(--set support.subsidy_annual_cny=6271651)")
+    assert ex.same_line("--set support.subsidy_annual_cny=6271650.314886427", "--set support.subsidy_annual_cny=6271650.314886428")
     doc = tmp_path / "doc.md"
     doc.write_text("```console\n$ finmodel validate assumptions/j_community.yaml\nnot what it prints\n```\n",
                    encoding="utf-8")

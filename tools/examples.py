@@ -112,10 +112,17 @@ def _near(a: str, b: str) -> bool:
     return abs(x - y) <= 10.0 ** -digits * 1.0000001 + 1e-9 * max(abs(x), abs(y))
 
 
+#: A whole number in a --set override (a least support rounded up, a count): one unit off is another
+#: answer (6271650 stays at tier 2 where 6271651 reaches tier 3), so it must be printed exactly.
+SET_WHOLE = re.compile(r"--set \S+?=(-?\d+)(?=[\s)]|$)")
+
+
 def same_line(expected: str, actual: str) -> bool:
     if expected == actual:
         return True
     if NUMBER.sub("#", expected) != NUMBER.sub("#", actual):
+        return False
+    if SET_WHOLE.findall(expected) != SET_WHOLE.findall(actual):
         return False
     return all(_near(a, b) for a, b in zip(NUMBER.findall(expected), NUMBER.findall(actual)))
 
