@@ -9,52 +9,16 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from finmodel import registry
 from finmodel.cli import main
-from finmodel.starter import REPLACE
 from finmodel.text import width
 
 from .conftest import ROOT
+from .english import stray_english
 
 SET_FILE = ROOT / "assumptions" / "j_community_scenarios.yaml"
 
-#: Words a Chinese terminal may show: abbreviations, proper names (methods, programs, formats) and
-#: the names of the packaged scenarios.
-ALLOWED = {
-    "DSCR", "LLCR", "IRR", "NPV", "MIRR", "FIRR", "FNPV", "PV", "PERT", "LHS", "Sobol", "Morris", "Iman",
-    "Conover", "SALib", "YAML", "JSON", "PDF", "Excel", "LibreOffice", "sigma", "mu", "finmodel",
-    "j_community", "j_community_loan",
-}
 #: The scenario names of the scenario-set file (compare's columns and headings).
 SET_NAMES = {"pessimistic", "base", "optimistic", "no_subsidy", "no_expansion"}
-
-#: Codes stripped before looking for English: --set lines and flags, file paths, dotted YAML paths,
-#: percentiles and index names (metric keys, as in a target npv=0, are skipped word by word).
-CODES = [
-    r"--set\s+\S+",                          # --set support.subsidy_annual_cny=5113608
-    r"(?<!\w)--?[A-Za-z][\w-]*",             # --no-report, -n
-    r"\S*[/\\]\S*",                          # file paths
-    r"\S+\.(?:ya?ml|xlsx|json|csv|parquet|pdf)\b",
-    r"[A-Za-z_][\w]*(?:\.[\w*]+)+",          # dotted YAML paths
-    r"\b(?:P\d{1,2}|S1|ST|mu\*)",            # P5..P95, Sobol's S1 and ST, Morris's mu*
-]
-
-
-def stray_english(text: str, names=frozenset()) -> list[str]:
-    """English words left once codes, metric keys, allowed names (and ``names``) and command lines are taken out."""
-    keys = set(registry.metric_names()) | ALLOWED | set(names)
-    out = []
-    for line in text.splitlines():
-        line = line.replace(REPLACE, " ")                   # the marker of init's values, quoted as the file writes it
-        line = re.sub(r"finmodel\s+(?:run|validate|breakeven|sensitivity|montecarlo|compare|table|init|scenarios)\b",
-                      " ", line)
-        for pat in CODES:
-            line = re.sub(pat, " ", line)
-        for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", line):
-            if word in keys or not re.search(r"[A-Za-z]{3,}", word):
-                continue
-            out.append(word)
-    return out
 
 
 def invoke_zh(monkeypatch, tmp_path, *args, lang: bool = True):

@@ -15,6 +15,7 @@ from ..errors import UsageError
 from ..i18n import is_zh, t
 from ..text import ljust, rjust, width
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
+from .helptext import HelpCommand
 from .options import emit_json, json_option, load_scenario, metric_name, scenario_argument, set_option, speak_as
 
 DEFAULT_VARY = "support.subsidy_annual_cny"
@@ -179,7 +180,7 @@ def _corridor_lines(c, scenario: str, prefix: str = "") -> list[str]:
     return out
 
 
-@click.command("breakeven")
+@click.command("breakeven", cls=HelpCommand)
 @scenario_argument
 @click.option("--vary", "vary", default=None, metavar="PATH",
               help="What to solve for: a numeric assumption path (default support.subsidy_annual_cny); "

@@ -8,10 +8,11 @@ import click
 
 from ..errors import InputError
 from ..i18n import t
+from .helptext import HelpCommand
 from .options import speak_as
 
 
-@click.command("init")
+@click.command("init", cls=HelpCommand)
 @click.argument("path", metavar="PATH")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @click.option("--blank", is_flag=True, help="Leave the community's figures null (validate lists them) "

@@ -22,6 +22,7 @@ from ..i18n import t
 from . import options, progress
 from .breakeven import breakeven_cmd
 from .errors import describe_all, one_line
+from .helptext import HelpGroup
 from .init import init_cmd
 from .run import run_cmd
 from .scenarios import scenarios_cmd
@@ -55,8 +56,9 @@ def _take_lang(argv: list[str]) -> list[str]:
     return out
 
 
-class FinmodelGroup(click.Group):
-    """A click group that turns every failure into one line on stderr and an exit code."""
+class FinmodelGroup(HelpGroup):
+    """A click group that turns every failure into one line on stderr and an exit code; its help and
+    its commands' (finmodel.cli.helptext.HelpCommand) speak the terminal's language."""
 
     def main(self, args=None, prog_name=None, **kw):  # noqa: D401
         argv = [str(x) for x in (sys.argv[1:] if args is None else args)]

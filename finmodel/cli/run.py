@@ -9,6 +9,7 @@ import click
 
 from ..i18n import explicit, is_zh, t
 from ..verdict import least_support_set
+from .helptext import HelpCommand
 from .options import Count, emit_json, json_option, load_scenario, outdir_option, scenario_argument, set_option
 
 
@@ -87,7 +88,7 @@ def aligned(rows: list[tuple[str, str]], width: int = 28) -> list[str]:
     return [f"{ljust(k, w)}{v}" for k, v in rows]
 
 
-@click.command("run")
+@click.command("run", cls=HelpCommand)
 @scenario_argument
 @set_option
 @json_option

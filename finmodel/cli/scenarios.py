@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from .helptext import HelpCommand
 from .options import emit_json, json_option, speak_as
 
 
-@click.command("scenarios")
+@click.command("scenarios", cls=HelpCommand)
 @json_option
 def scenarios_cmd(as_json):
     """List the scenarios that can be named without a path: the working folder's assumptions/,

@@ -6,8 +6,10 @@ import json
 
 import click
 
+from .helptext import HelpCommand
 
-@click.command("schema")
+
+@click.command("schema", cls=HelpCommand)
 @click.option("--markdown", is_flag=True, help="Print the YAML reference as a Markdown table instead.")
 def schema_cmd(markdown):
     """Print the JSON Schema of the assumptions.

@@ -18,6 +18,7 @@ from ..i18n import is_zh, t
 from ..text import table as text_table
 from ._workbook import check_output, echo_workbook, output_option, write_workbook
 from . import progress
+from .helptext import HelpCommand
 from .options import (Count, emit_json, json_option, load_scenario, metric_name, scenario_argument, set_option,
                       speak_as, tune_memory)
 
@@ -194,7 +195,7 @@ def _chunk_option(f):
                         help="Scenarios evaluated at once (memory); results do not depend on it.")(f)
 
 
-@click.command("sensitivity")
+@click.command("sensitivity", cls=HelpCommand)
 @scenario_argument
 @click.option("--tornado", is_flag=True, help="Metric at each driver's low and high value, sorted by impact (the default).")
 @click.option("--spider", is_flag=True, help="Metric at relative steps of each driver (sensitivity.spider_steps, -30 %..+30 %).")
@@ -283,7 +284,7 @@ def sensitivity_cmd(scenario, tornado, spider, grids, sobol, morris, metric, dri
 
 
 # --------------------------------------------------------------------------- compare
-@click.command("compare")
+@click.command("compare", cls=HelpCommand)
 @click.argument("files", nargs=-1, metavar="[SCENARIO.yaml ...]")
 @click.option("--set-file", "set_file", default=None, metavar="FILE",
               help="A scenario-set file: a base and named overrides (see assumptions/j_community_scenarios.yaml); "
@@ -386,7 +387,7 @@ def _write_outputs(res, folder: Path, save_draws: bool, fmt: str, as_json_doc: d
     return out
 
 
-@click.command("montecarlo")
+@click.command("montecarlo", cls=HelpCommand)
 @scenario_argument
 @click.option("-n", "n", type=Count(1), default=10_000, show_default=True, metavar="N", help="Number of draws (1e6 and 1_000_000 are accepted).")
 @click.option("--seed", type=int, default=0, show_default=True,

@@ -8,10 +8,11 @@ import click
 
 from ..errors import UsageError
 from ..i18n import is_zh, t
+from .helptext import HelpCommand
 from .options import load_scenario, scenario_argument, set_option
 
 
-@click.command("table")
+@click.command("table", cls=HelpCommand)
 @scenario_argument
 @set_option
 @click.option("--statement", "names", multiple=True, metavar="NAME",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from .helptext import HelpCommand
 from .options import load_scenario, set_option
 
 
-@click.command("validate")
+@click.command("validate", cls=HelpCommand)
 @click.argument("file", metavar="FILE")
 @set_option
 def validate_cmd(file, sets):
