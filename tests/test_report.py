@@ -535,7 +535,7 @@ def test_libreoffice_prints_the_workbook_to_pdf(recalculated):
 
 
 def test_irr_targets_read_as_the_npv_tests_they_are():
-    """A cap or floor on an IRR is solved as an NPV test (MODEL.md section 5) and the workbook says
+    """A cap or floor on an IRR is solved as an NPV test (docs/model.md section 5) and the workbook says
     so first: the corridor's micro-profit cap printed '资本金财务内部收益率 ≤ 10.00%' alone."""
     from finmodel.report.layout import target_label
 

@@ -147,7 +147,7 @@ def target_label(target: str, zh: bool) -> str:
     ops = {"<=": "≤", ">=": "≥", "=": "="} if zh else {"<=": "<=", ">=": ">=", "=": "="}
     irr = f"{metric_label(name, zh)} {ops[op]} {val}"
     if name in registry.IRR_AS_NPV and val.endswith("%"):
-        # solved as an NPV test (MODEL.md section 5): say that first, the IRR reading after it
+        # solved as an NPV test (docs/model.md section 5): say that first, the IRR reading after it
         npv = metric_label(registry.solved_metric(name), zh)
         return (f"{npv}(按 {val} 折现){ops[op]} 0(相当于{irr})" if zh else f"{npv} at {val} {ops[op]} 0 (read as {irr})")
     return irr
