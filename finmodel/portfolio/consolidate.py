@@ -40,6 +40,8 @@ SUM_ROWS = ("tax_base", "tax_base_unlevered", "income_tax", "income_tax_unlevere
             "vat_output", "vat_input_opex", "vat_input_capex", "vat_payable", "vat_credit_refund", "surcharges",
             "b_assets", "gov_district_commitment", "revenue", "support", "ebitda", "net_income", "capex_paid",
             "taxable_income", "debt_service", "interest")
+#: Rows summed only over the communities in the portfolio's district (their name: ``district_`` + the row).
+DISTRICT_ROWS = ("gov_district_commitment",)
 #: Community scalar rows kept per community (KPI table, per draw).
 KPI_ROWS = ("npv", "equity_npv", "project_irr", "equity_irr", "payback_years", "min_cumulative_equity_cash",
             "equity_npv_zero", "equity_npv_hurdle", "equity_npv_cap", "verdict_tier", "survivable",
@@ -116,6 +118,7 @@ class EntityTax:
     vat_credit: np.ndarray
     vat_credit_refund: np.ndarray
     surcharges: np.ndarray
+    surcharge_factor: np.ndarray     # share of the surcharges payable after relief
     tax_base: np.ndarray             # taxable profit before losses
     taxable_income: np.ndarray       # after losses
     losses_used: np.ndarray
@@ -153,6 +156,7 @@ def entity_taxes(s: dict[str, np.ndarray], tt: TaxTables, *, general: bool, staf
     refund = np.zeros((D, Yn))
     payable = np.zeros((D, Yn))
     surch = np.zeros((D, Yn))
+    factors = np.zeros((D, Yn))
     base = np.zeros((D, Yn))
     base_u = np.zeros((D, Yn))
     taxable = np.zeros((D, Yn))
@@ -175,6 +179,7 @@ def entity_taxes(s: dict[str, np.ndarray], tt: TaxTables, *, general: bool, staf
         factor_a = tt.factor_small_scale if (tt.relief_small_scale[y] and not general) else 1.0
         se_relief = tt.relief_small_enterprise[y] * general * prev_ok
         factor = np.where(se_relief > 0, min(factor_a, tt.factor_small_enterprise), factor_a)
+        factors[:, y] = factor
         surch[:, y] = tt.surcharge_rate * payable[:, y] * factor
         adj = s["surcharges"][:, y] - surch[:, y] - head_office[y]
         base[:, y] = s["tax_base"][:, y] + adj - corp_interest[y]
@@ -192,7 +197,7 @@ def entity_taxes(s: dict[str, np.ndarray], tt: TaxTables, *, general: bool, staf
             tax_u[:, y] = np.where(sm_u > 0, band_tax(taxable_u[:, y], tt.bands, y), tt.std_rate * taxable_u[:, y])
         prev_credit = credit[:, y]
         prev_ok = (taxable[:, y] <= tt.threshold) & ok
-    return EntityTax(payable, credit, refund, surch, base, taxable, used, small, size_ok.astype(float), tax, tax_u)
+    return EntityTax(payable, credit, refund, surch, factors, base, taxable, used, small, size_ok.astype(float), tax, tax_u)
 
 
 # --------------------------------------------------------------------------- the firm's own lines
@@ -254,7 +259,7 @@ def firm_figures(s: dict[str, np.ndarray], standalone_max_taxable: np.ndarray, s
                           corp_interest=loan["interest"],
                           levered_only=not any_loan and firm.corporate_loan.amount_cny == 0)
         tax, tax_u, surch, vat = et.income_tax, et.income_tax_unlevered, et.surcharges, et.vat_payable
-        out.update(vat_credit=et.vat_credit, vat_credit_refund=et.vat_credit_refund, tax_base=et.tax_base,
+        out.update(surcharge_factor=et.surcharge_factor, vat_credit=et.vat_credit, vat_credit_refund=et.vat_credit_refund, tax_base=et.tax_base,
                    taxable_income=et.taxable_income, losses_used=et.losses_used, small_enterprise=et.small_enterprise,
                    qualifies_size=et.qualifies_size)
         cliff = (et.taxable_income > tt.threshold) & (standalone_max_taxable <= tt.threshold) & (tt.se_any > 0) \
@@ -307,7 +312,7 @@ def district_figures(s: dict[str, np.ndarray], district, years: np.ndarray) -> d
     """The district's commitments to every deal by year against its budget and the red line."""
     base = district.budget_base_year if district.budget_base_year is not None else int(years[0])
     budget = district.budget_expenditure_cny_per_year * (1 + district.budget_growth) ** (years - base)
-    commit = s["gov_district_commitment"]
+    commit = s["district_gov_district_commitment"]
     deals = commit / budget
     share = deals + district.existing_commitments_share
     peak = np.max(share, axis=-1)

@@ -70,7 +70,15 @@ def _inline(data: dict, i: int, path: Path, sets: list[str]) -> Assumptions:
         if not isinstance(parent, str) or not parent.strip():
             raise InputError(t("extends must be a file name", "extends 须为文件名"), source=src, key=f"{prefix}.extends",
                              where=sc.position_of(sc.key_positions(path), f"{prefix}.extends"))
-        pdata, origins, pnotes = sc.load_raw(sc._resolve_extends(parent, path.parent, src))
+        try:                                   # a file beside the portfolio, a packaged file, or a scenario name
+            ppath = sc._resolve_extends(parent, path.parent, src)
+        except InputError:
+            try:
+                ppath = _community_path(parent, path.parent)
+            except InputError as exc:
+                raise InputError(exc.message, source=src, key=f"{prefix}.extends",
+                                 where=sc.position_of(sc.key_positions(path), f"{prefix}.extends")) from None
+        pdata, origins, pnotes = sc.load_raw(ppath)
         notes = {**pnotes, **notes}
         sc._origins(data, [], src, origins)
         data = sc._deep_merge(pdata, data)
@@ -114,7 +122,12 @@ def load_portfolio(path: str | Path, *, skip_invalid: bool = False) -> LoadedPor
     notes: dict[str, str] = {}
     communities = data.get("communities")
     stripped = sc._strip_sources({k: v for k, v in data.items() if k != "communities"}, [], notes, [200_000], str(path))
-    if communities is not None:
+    if isinstance(communities, list):          # each community's own keys; its inline scenario keeps its notes
+        stripped["communities"] = [
+            {**sc._strip_sources({k: v for k, v in c.items() if k != "scenario"}, ["communities", str(i)], notes,
+                                 [200_000], str(path)), **({"scenario": c["scenario"]} if "scenario" in c else {})}
+            if isinstance(c, dict) else c for i, c in enumerate(communities)]
+    elif communities is not None:
         stripped["communities"] = communities
     if notes:
         stripped["sources"] = {**notes, **(stripped.get("sources") or {})}

@@ -22,7 +22,7 @@ import numpy as np
 from .. import engine
 from ..errors import InputError
 from ..i18n import t
-from .consolidate import KPI_ROWS, SUM_ROWS, district_figures, firm_figures, tax_tables
+from .consolidate import DISTRICT_ROWS, KPI_ROWS, SUM_ROWS, district_figures, firm_figures, tax_tables
 from .load import LoadedPortfolio
 
 #: Communities added together in one task, in the portfolio's order (fixed: the order of the sums).
@@ -30,6 +30,8 @@ GROUP = 16
 #: Draws per task unless told.
 DEFAULT_CHUNK = 1000
 OUTPUTS = SUM_ROWS + KPI_ROWS
+#: Every summed row: the communities' rows, and the district's own deals' rows.
+ALL_SUMS = SUM_ROWS + tuple(f"district_{k}" for k in DISTRICT_ROWS)
 
 
 @dataclass
@@ -69,23 +71,26 @@ def _draws(a, index: int, n: int, seed: int, lo: int, hi: int) -> dict[str, np.n
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
-def evaluate_group(members: list[tuple[int, Any, int]], Y: int, lo: int, hi: int, n_draws: int | None,
+def evaluate_group(members: list[tuple[int, Any, int, bool]], Y: int, lo: int, hi: int, n_draws: int | None,
                    seed: int, keep_rows: bool = False) -> dict[str, Any]:
-    """Evaluate communities ``members`` ((index, assumptions, calendar offset), in order) for draws
+    """Evaluate communities ``members`` ((index, assumptions, calendar offset, in the district), in order) for draws
     lo..hi-1 and add them up in that order. A pure function of its arguments (a Dask task)."""
     d = hi - lo
-    sums = {k: np.zeros((d, Y)) for k in SUM_ROWS}
+    sums = {k: np.zeros((d, Y)) for k in ALL_SUMS}
     max_taxable = np.full((d, Y), -np.inf)
     survivable = np.ones(d, dtype=bool)
     kpi: dict[int, dict[str, np.ndarray]] = {}
     rows: dict[int, dict[str, np.ndarray]] = {}
-    for index, a, off in members:
+    for index, a, off, local in members:
         vary = _draws(a, index, n_draws, seed, lo, hi) if n_draws else {}
         checked, S = engine.check_vary(a, vary)
         pj = engine._project(a, checked, S, OUTPUTS)
         T = pj.T
         for k in SUM_ROWS:
             sums[k][:, off:off + T] += np.broadcast_to(pj[k], (d, T))
+        if local:
+            for k in DISTRICT_ROWS:
+                sums[f"district_{k}"][:, off:off + T] += np.broadcast_to(pj[k], (d, T))
         max_taxable[:, off:off + T] = np.maximum(max_taxable[:, off:off + T], np.broadcast_to(pj["taxable_income"], (d, T)))
         survivable &= np.broadcast_to(np.asarray(pj.scalars["survivable"]) > 0.5, (d,))
         kpi[index] = {k: np.broadcast_to(pj.scalars[k], (d,)).astype(float).copy() for k in KPI_ROWS}
@@ -124,7 +129,7 @@ def _check_entity(lp: LoadedPortfolio) -> bool:
     return statuses == {"general"}
 
 
-def _rates(lp: LoadedPortfolio, first_kpi: dict) -> dict[str, float | None]:
+def _rates(lp: LoadedPortfolio) -> dict[str, float | None]:
     firm = lp.portfolio.firm
     a0 = lp.members[0].assumptions
     hurdle = a0.corridor.equity_hurdle_rate if a0.corridor.equity_hurdle_rate is not None else a0.discount.equity_hurdle_rate
@@ -138,7 +143,7 @@ class _Combiner:
 
     def __init__(self, n_groups: int, D: int, Y: int, n_members: int, index_of: dict[int, int]):
         self.n_groups = n_groups
-        self.sums = {k: np.zeros((D, Y)) for k in SUM_ROWS}
+        self.sums = {k: np.zeros((D, Y)) for k in ALL_SUMS}
         self.max_taxable = np.full((D, Y), -np.inf)
         self.survivable = np.ones(D, dtype=bool)
         self.kpi = {k: np.full((n_members, D), np.nan) for k in KPI_ROWS}
@@ -153,7 +158,7 @@ class _Combiner:
         while (lo, nxt) in self.waiting:
             _, r = self.waiting.pop((lo, nxt))
             hi = lo + r["survivable"].size
-            for k in SUM_ROWS:
+            for k in ALL_SUMS:
                 self.sums[k][lo:hi] += r["sums"][k]
             np.maximum(self.max_taxable[lo:hi], r["max_taxable"], out=self.max_taxable[lo:hi])
             self.survivable[lo:hi] &= r["survivable"]
@@ -179,7 +184,8 @@ def run_portfolio(lp: LoadedPortfolio, *, draws: int | None = None, seed: int = 
     years, offsets = _calendar(lp)
     Y = years.size
     D = draws or 1
-    members = [(m.index, m.assumptions, off) for m, off in zip(lp.members, offsets)]
+    local = {c_i: c.in_district for c_i, c in enumerate(lp.portfolio.communities)}
+    members = [(m.index, m.assumptions, off, local[m.index]) for m, off in zip(lp.members, offsets)]
     groups = [members[i:i + GROUP] for i in range(0, len(members), GROUP)]
     index_of = {m.index: j for j, m in enumerate(lp.members)}
     keep = draws is None
@@ -210,8 +216,7 @@ def run_portfolio(lp: LoadedPortfolio, *, draws: int | None = None, seed: int = 
         for g, lo, hi in tasks:
             comb.take(g, lo, evaluate_group(groups[g], Y, lo, hi, draws, seed, keep))
     pf = lp.portfolio
-    first_kpi = {k: v[0] for k, v in comb.kpi.items()}
-    rates = _rates(lp, first_kpi)
+    rates = _rates(lp)
     tt = tax_tables(pf.firm.tax or lp.members[0].assumptions.tax, years)
     first_op = int(years[min(offsets)] + 1)
     any_loan = any(m.assumptions.financing.loan.amount_cny > 0 for m in lp.members)

@@ -35,6 +35,8 @@ class Community(Strict):
                          "written inline (a mapping; it may start with 'extends: <file>').")
     start_year: int | None = F(None, 2000, 2100, "Calendar year of the community's renovation year (year 0); null = "
                                                  "the scenario's scenario.start_year. [calendar year]")
+    in_district: bool = Field(True, description="The deal is signed in the portfolio's district: its commitments count "
+                                                "in the district's budget test (false for a community elsewhere).")
     sets: list[str] = Field(default_factory=list, max_length=200,
                             description="Overrides of the scenario, as finmodel run --set: 'dotted.path=value'.")
 
