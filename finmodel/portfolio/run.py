@@ -71,6 +71,16 @@ def _draws(a, index: int, n: int, seed: int, lo: int, hi: int) -> dict[str, np.n
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
+def _for_engine(a):
+    """The scenario as the engine needs it: its texts that never reach a number (name, title, notes, the
+    study sections) made the same for every community, so communities of one structure share one
+    built model and one compiled kernel (the model's cache is keyed on the texts too)."""
+    from ..assumptions import Sensitivity, Uncertainty
+
+    info = a.scenario.model_copy(update={"name": "community", "title": "", "description": ""})
+    return a.model_copy(update={"scenario": info, "sources": {}, "sensitivity": Sensitivity(), "uncertainty": Uncertainty()})
+
+
 def evaluate_group(members: list[tuple[int, Any, int, bool]], Y: int, lo: int, hi: int, n_draws: int | None,
                    seed: int, keep_rows: bool = False) -> dict[str, Any]:
     """Evaluate communities ``members`` ((index, assumptions, calendar offset, in the district), in order) for draws
@@ -83,8 +93,9 @@ def evaluate_group(members: list[tuple[int, Any, int, bool]], Y: int, lo: int, h
     rows: dict[int, dict[str, np.ndarray]] = {}
     for index, a, off, local in members:
         vary = _draws(a, index, n_draws, seed, lo, hi) if n_draws else {}
-        checked, S = engine.check_vary(a, vary)
-        pj = engine._project(a, checked, S, OUTPUTS)
+        e = _for_engine(a)
+        checked, S = engine.check_vary(e, vary)
+        pj = engine._project(e, checked, S, OUTPUTS)
         T = pj.T
         for k in SUM_ROWS:
             sums[k][:, off:off + T] += np.broadcast_to(pj[k], (d, T))
