@@ -128,7 +128,7 @@ def _client(scheduler: str | None, local_cluster: int | None):
                            "--scheduler 与 --local-cluster 需要 dask.distributed: pip install 'finmodel[cluster]'"),
                          param="scheduler") from None
     if local_cluster:
-        cluster = LocalCluster(n_workers=local_cluster, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=local_cluster, threads_per_worker=1, processes=True, dashboard_address=":0")
         return Client(cluster), cluster
     try:
         return Client(scheduler, timeout="20s"), None
@@ -208,6 +208,9 @@ def portfolio_cmd(file, draws, seed, chunk, workers, scheduler, local_cluster, s
             click.echo(line)
     if s["report"]:
         click.echo(f"{t('Report', '报告')}: {s['report']}")
+    elif draws is not None and not no_report:
+        click.echo(t("(no workbook with --draws: run without it for the workbook of the base case)",
+                     "(使用 --draws 时不写工作簿: 不加该选项运行可得基准情景的工作簿)"))
 
 
 def _write(res, s: dict, outdir: Path) -> str:

@@ -7,6 +7,7 @@ a Dask cluster. :mod:`.synthetic` makes seeded synthetic districts for tests and
 """
 
 from .load import LoadedPortfolio, Member, load_portfolio
+from . import run
 from .run import PortfolioResult, run_portfolio
 
-__all__ = ["load_portfolio", "run_portfolio", "LoadedPortfolio", "Member", "PortfolioResult"]
+__all__ = ["run", "load_portfolio", "run_portfolio", "LoadedPortfolio", "Member", "PortfolioResult"]

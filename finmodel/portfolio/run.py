@@ -205,9 +205,10 @@ def run_portfolio(lp: LoadedPortfolio, *, draws: int | None = None, seed: int = 
     if client is not None:
         from dask.distributed import as_completed
 
+        # the communities travel inside each task (not scattered: data scattered to a worker that dies is
+        # lost for good, a task's own arguments are run again elsewhere)
         token = uuid.uuid4().hex[:8]
-        scattered = client.scatter(groups, broadcast=False)
-        futs = {client.submit(evaluate_group, scattered[g], Y, lo, hi, draws, seed, keep,
+        futs = {client.submit(evaluate_group, groups[g], Y, lo, hi, draws, seed, keep,
                               key=f"finmodel-portfolio-{token}-{g}-{lo}", pure=False): (g, lo)
                 for g, lo, hi in tasks}
         for fut in as_completed(futs):
