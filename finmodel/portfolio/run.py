@@ -51,6 +51,7 @@ class PortfolioResult:
     general: bool = True
     rates: dict[str, float | None] = field(default_factory=dict)
     vat_general_required: np.ndarray | None = None   # (D, Y) the entity's sales above the general threshold
+    tax_tables: Any = None                   # the entity's tax rules by calendar year (consolidate.TaxTables)
 
 
 # --------------------------------------------------------------------------- one task
@@ -246,4 +247,4 @@ def run_portfolio(lp: LoadedPortfolio, *, draws: int | None = None, seed: int = 
             for k, v in vals.items():
                 rows[k][j, off:off + v.size] = v
     return PortfolioResult(lp, years, offsets, draws, seed if draws else None, comb.kpi, comb.sums, firm, district,
-                           rows, general, rates, vat_general_required=(sales > threshold))
+                           rows, general, rates, vat_general_required=(sales > threshold), tax_tables=tt)

@@ -170,9 +170,8 @@ def _portfolio_sheet(wb, res, s: dict, lang: str) -> None:
               "社区逐行列示(蓝色: 引擎计算的各社区数值);运营方与区级汇总均为公式。金额单位: 万元。"))
     names = [m.name for m in res.loaded.members]
     one = pf.firm.legal_structure == "one_entity"
-    from ..portfolio.consolidate import corporate_loan, head_office, tax_tables
     tax = pf.firm.tax or res.loaded.members[0].assumptions.tax
-    tt = tax_tables(tax, years)
+    tt = res.tax_tables
     # ---------------------------------------------------------------- inputs
     sh.heading(T("Inputs: the firm and the district", "输入: 运营方与区"), years=False)
     I = {
@@ -238,8 +237,8 @@ def _portfolio_sheet(wb, res, s: dict, lang: str) -> None:
     c = lambda row, i: sh.cell(row, i)                                   # noqa: E731
     p = lambda row, i: sh.cell(row, i - 1) if i > 0 else "0"             # noqa: E731  previous year (0 before year 0)
     sumrow = {k: v[2] for k, v in blk.items()}
-    ho_vals = head_office(pf.firm, years, int(years[min(res.offsets)] + 1))
-    loan = corporate_loan(pf.firm.corporate_loan, years)
+    ho_vals = firm["head_office"][0]
+    loan = {k: firm[f"corp_loan_{k}"][0] for k in ("draw", "interest", "principal")}
     sh.heading(T(f"The firm: {'one legal entity' if one else 'project companies'}",
                  f"运营方: {'同一法人' if one else '各社区项目公司'}"))
     ho = sh.formula(T("Head-office costs", "总部费用"), W,
