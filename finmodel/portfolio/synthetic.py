@@ -39,6 +39,8 @@ RANGES = {
     "subsidy_cny_per_household": (10, 400, "assumed: J's assumed 1 million is 238 CNY per household"),
     "team_cny_per_household": (150, 250, "assumed: J's assumed 800,000 is 190 CNY per household"),
     "expanded_share": (0.05, 0.4, "assumed: the widened service area as a share of the base area (J 0.43)"),
+    "public_works_cny_per_m2": (0, 160, "assumed: none (social capital only, as reported at Daxing) to J's 159 CNY/m2 "
+                                        "(36.7 million of public works on 230,945 m2)"),
     "start_year": (2019, 2025, "assumed: deals signed since J's (2018-2019)"),
 }
 
@@ -87,6 +89,7 @@ def community_values(rng: np.random.Generator, i: int) -> dict:
         "parking.fee_cny_per_space_month": round(_u(rng, "parking.fee_cny_per_space_month")),
         "capex.renovation_cny": round(area * _u(rng, "capex_cny_per_m2"), -3),
         "support.subsidy_annual_cny": round(hh * _u(rng, "subsidy_cny_per_household"), -3),
+        "government.public_works_cny": round(area * _u(rng, "public_works_cny_per_m2"), -3),
     }
 
 
