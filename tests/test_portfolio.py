@@ -282,3 +282,23 @@ def test_workbook_formulas_recalculate_to_the_engine(tmp_path):
     corrupt_cached_value(files[1], tmp_path / "bad.xlsx", "Portfolio", cell, 1.0)
     n, bad = audit.compare_values(tmp_path / "bad.xlsx", conv.outputs[1], rtol=1e-6)
     assert [b for b in bad if cell in str(b)]
+
+
+# --------------------------------------------------------------------------- the terminal
+def test_terminal_speaks_the_portfolio_language(monkeypatch):
+    monkeypatch.delenv("FINMODEL_LANG", raising=False)
+    r = invoke("portfolio", PORTFOLIO, "--no-report")
+    assert "运营方结论" in r.stdout and "合并纳税节省的所得税" in r.stdout and "大兴区" in r.stdout
+    r = invoke("--lang", "en", "portfolio", PORTFOLIO, "--no-report")
+    assert "Firm verdict" in r.stdout and "Income tax saved by consolidation" in r.stdout
+
+
+def test_draws_summarise_every_draw():
+    r = invoke("portfolio", PORTFOLIO, "--draws", "16", "--seed", "2", "--json", "--no-report")
+    s = json.loads(r.stdout)
+    assert s["draws"] == 16 and s["seed"] == 2
+    for c in s["communities"] + [s["firm"]]:
+        assert abs(sum(c["tier_shares"].values()) - 1) < 1e-12          # every draw is in one tier
+    st = s["firm"]["metrics"]["equity_npv_hurdle"]
+    assert st["p5"] <= st["p50"] <= st["p95"]
+    assert 0 <= s["district"]["share_over_red_line"] <= 1
