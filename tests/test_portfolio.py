@@ -175,9 +175,13 @@ def test_project_companies_are_stand_alone(tmp_path):
 
 # --------------------------------------------------------------------------- the shipped portfolio
 def test_operator_portfolio_from_a_fresh_process_under_5s(tmp_path):
+    """As from a fresh clone: a new process, an empty kernel cache (FINMODEL_CACHE_DIR), the workbook written."""
+    import os
+
+    env = {**os.environ, "FINMODEL_CACHE_DIR": str(tmp_path / "cache")}
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", "from finmodel.cli import main; main()", "portfolio", str(PORTFOLIO),
-                          "-o", str(tmp_path), "--json"], capture_output=True, text=True, cwd=tmp_path)
+                          "-o", str(tmp_path), "--json"], capture_output=True, text=True, cwd=tmp_path, env=env)
     took = time.perf_counter() - t0
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout)

@@ -127,17 +127,24 @@ def _check_entity(lp: LoadedPortfolio) -> bool:
     if pf.firm.legal_structure != "one_entity":
         return True
     src = str(lp.path)
+    from ..scenarios import key_positions, position_of
+
+    def where():
+        return position_of(key_positions(lp.path), "firm.legal_structure") if lp.path.is_file() else None
+
     if "auto" in statuses or len(statuses) > 1:
         raise InputError(t(f"one entity has one VAT status, but the communities say {sorted(statuses)}: give each "
                            "community the entity's status (general or small_scale) in tax.taxpayer_status",
                            f"同一法人只有一种增值税纳税人身份,但各社区为 {sorted(statuses)}: 请在各社区的 "
-                           "tax.taxpayer_status 中统一为 general 或 small_scale"), source=src, key="firm.legal_structure")
+                           "tax.taxpayer_status 中统一为 general 或 small_scale"), source=src, key="firm.legal_structure",
+                         where=where())
     for m in lp.members:
         if m.assumptions.support.income_tax_holiday_years > 0:
             raise InputError(t(f"community '{m.name}' has an income-tax holiday; one entity's income tax cannot carve it "
                                "out (not modelled): use legal_structure: project_companies",
                                f"社区 '{m.name}' 有所得税免税期;同一法人的所得税无法单独扣除该期(未建模): 请改用 "
-                               "legal_structure: project_companies"), source=src, key="firm.legal_structure")
+                               "legal_structure: project_companies"), source=src, key="firm.legal_structure",
+                             where=where())
     return statuses == {"general"}
 
 
