@@ -111,13 +111,24 @@ def _community_path(name: str, here: Path) -> Path:
     return sc.resolve_scenario_path(name)
 
 
+def resolve_portfolio_path(name: str | Path) -> Path:
+    """A file as given, else a portfolio shipped with finmodel (``operator_portfolio``)."""
+    p = Path(name)
+    if p.exists() or "/" in str(name) or "\\" in str(name):
+        return p
+    for cand in (sc.packaged_dir() / p.name, sc.packaged_dir() / f"{p.name}.yaml"):
+        if cand.is_file():
+            return cand
+    return p
+
+
 def load_portfolio(path: str | Path, *, skip_invalid: bool = False) -> LoadedPortfolio:
     """Read and validate a portfolio file and every community in it.
 
     Every problem of the portfolio file is reported at once; a community that fails is an error
     (all of them at once), or with ``skip_invalid`` is left out and listed in ``failed``.
     """
-    path = Path(path)
+    path = resolve_portfolio_path(path)
     data = sc.read_yaml_file(path)
     notes: dict[str, str] = {}
     communities = data.get("communities")
