@@ -106,3 +106,14 @@ def test_scheduler_and_local_cluster_together_is_a_usage_error():
     r = CliRunner().invoke(main, ["portfolio", str(ROOT / "assumptions" / "operator_portfolio.yaml"), "--no-report",
                                   "--scheduler", "tcp://127.0.0.1:1", "--local-cluster", "2"])
     assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cli_scheduler_address_equals_local(client):
+    """--scheduler ADDRESS: the same JSON as the local run (the cluster of the fixture, by its address)."""
+    pf = ROOT / "assumptions" / "operator_portfolio.yaml"
+    args = ["portfolio", str(pf), "--draws", "6", "--seed", "4", "--json", "--no-report"]
+    local = CliRunner().invoke(main, args, catch_exceptions=False)
+    remote = CliRunner().invoke(main, args + ["--scheduler", client.scheduler.address, "--chunk", "4"],
+                                catch_exceptions=False)
+    assert remote.exit_code == 0, remote.output
+    assert json.loads(local.stdout) == json.loads(remote.stdout)
