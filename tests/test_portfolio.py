@@ -268,8 +268,13 @@ def test_workbook_formulas_recalculate_to_the_engine(tmp_path):
     if find_soffice() is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     two = write(tmp_path, TWO)
+    # with a head office and a corporate loan, so their formulas (and the interest deducted) recalculate too
+    loaded = write(tmp_path, TWO.replace("name: two", "name: two_loan").replace(
+        "firm:\n", "firm:\n      head_office_cny_per_year: 600000\n      head_office_escalation: 0.03\n"
+                   "      corporate_loan: {amount_cny: 8.0e6, draw_year: 2021, rate: 0.045, tenor_years: 8, grace_years: 1}\n"),
+        "two_loan.yaml")
     files = []
-    for src, name in ((PORTFOLIO, "operator_portfolio"), (two, "two")):
+    for src, name in ((PORTFOLIO, "operator_portfolio"), (two, "two"), (loaded, "two_loan")):
         r = invoke("portfolio", src, "-o", tmp_path / "out", "--json")
         files.append(tmp_path / "out" / f"{name}.xlsx")
         assert json.loads(r.stdout)["report"] == str(files[-1])
@@ -278,6 +283,7 @@ def test_workbook_formulas_recalculate_to_the_engine(tmp_path):
         n, bad = audit.compare_values(src, out, rtol=1e-6)
         assert n > 800 and not bad, bad[:5]
         assert audit.error_cells(out) == []
+    assert load_portfolio(loaded).portfolio.firm.corporate_loan.amount_cny == 8.0e6
     # the check can fail: a wrong cached tax on the cliff year is caught
     from openpyxl import load_workbook
     ws = load_workbook(files[1])["Portfolio"]
@@ -306,3 +312,32 @@ def test_draws_summarise_every_draw():
     st = s["firm"]["metrics"]["equity_npv_hurdle"]
     assert st["p5"] <= st["p50"] <= st["p95"]
     assert 0 <= s["district"]["share_over_red_line"] <= 1
+
+
+def test_corporate_loan_schedule_by_hand():
+    """10 million at 5 %, 10 years, annuity, drawn at the end of 2020: the payment is
+    10e6 x 0.05 / (1 - 1.05^-10) = 1,295,045.75 a year (the annuity formula); the first year's
+    interest 500,000; the balance is repaid by 2030."""
+    from finmodel.portfolio.consolidate import corporate_loan
+    from finmodel.portfolio.schema import CorporateLoan
+
+    years = np.arange(2019, 2033)
+    s = corporate_loan(CorporateLoan(amount_cny=1e7, draw_year=2020, rate=0.05, tenor_years=10), years)
+    i = {int(y): k for k, y in enumerate(years)}
+    assert s["draw"][i[2020]] == 1e7 and s["draw"].sum() == 1e7
+    assert np.isclose(s["interest"][i[2021]], 500_000)
+    pay = s["interest"] + s["principal"]
+    assert np.allclose(pay[i[2021]:i[2030] + 1], 1_295_045.749, atol=1e-3)
+    assert np.isclose(s["principal"].sum(), 1e7) and abs(s["balance"][i[2030]]) < 1e-6 and pay[i[2031]] == 0
+
+
+def test_interest_and_head_office_are_deducted_in_one_entity(tmp_path):
+    """One entity deducts the head office and the corporate loan's interest from its taxable profit."""
+    text = TWO.replace("firm:\n", "firm:\n      head_office_cny_per_year: 500000\n"
+                                   "      corporate_loan: {amount_cny: 4.0e6, draw_year: 2021, rate: 0.05, tenor_years: 5}\n")
+    r = run_portfolio(load_portfolio(write(tmp_path, text)))
+    y = list(r.years).index(2022)
+    f = r.firm["years"]
+    expected = r.sums["tax_base"][0, y] - f["head_office"][0, y] - f["corp_loan_interest"][0, y]   # no surcharges here
+    assert np.isclose(f["corp_loan_interest"][0, y], 200_000)            # 4 million x 5 %, the first year after the draw
+    assert close(f["tax_base"][0, y], expected)
