@@ -178,6 +178,8 @@ def portfolio_cmd(file, draws, seed, chunk, workers, scheduler, local_cluster, s
     for i, name, exc in lp.failed:
         for line in exc.lines():
             click.echo(f"{t('warning', '警告')}: {t(f'community {name} left out', f'社区 {name} 已跳过')}: {line}", err=True)
+    from . import progress
+    progress.STATE["total"] = len(lp.members) * (draws or 1)
     client = cluster = None
     if scheduler or local_cluster:
         client, cluster = _client(scheduler, local_cluster)

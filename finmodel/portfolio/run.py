@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, progress
 from ..errors import InputError
 from ..i18n import t
 from .consolidate import DISTRICT_ROWS, KPI_ROWS, SUM_ROWS, district_figures, firm_figures, tax_tables
@@ -172,6 +172,7 @@ class _Combiner:
         self.waiting: dict[tuple[int, int], tuple[int, dict]] = {}
 
     def take(self, g: int, lo: int, res: dict) -> None:
+        progress.tick(len(res["kpi"]) * res["survivable"].size)        # community-draws done
         self.waiting[(lo, g)] = (lo, res)
         nxt = self.next.get(lo, 0)
         while (lo, nxt) in self.waiting:
