@@ -61,7 +61,7 @@ class Strict(BaseModel):
             return data
         out = None
         for name, info in cls.model_fields.items():
-            if name in data and info.annotation is bool and data[name] in YES_NO:
+            if name in data and info.annotation is bool and isinstance(data[name], str) and data[name] in YES_NO:
                 out = out if out is not None else dict(data)
                 out[name] = YES_NO[data[name]]
             elif name in data and is_fraction_field(info):

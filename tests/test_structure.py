@@ -12,7 +12,7 @@ import pytest
 from .conftest import ROOT
 
 PACKAGE = ROOT / "finmodel"
-COMMANDS = ["breakeven", "compare", "init", "montecarlo", "run", "scenarios", "schema", "sensitivity", "table", "validate"]
+COMMANDS = ["breakeven", "compare", "init", "montecarlo", "portfolio", "run", "scenarios", "schema", "sensitivity", "table", "validate"]
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

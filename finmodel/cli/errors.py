@@ -39,6 +39,9 @@ PARAM_FLAGS: dict[str, str] = {
     "levels": "--levels",
     "chunk_size": "--chunk-size",
     "workers": "--workers",
+    # finmodel portfolio
+    "scheduler": "--scheduler",
+    "chunk": "--chunk",
     "method": "--method",
     "bins": "--bins",
     "payback_years": "--payback-years",

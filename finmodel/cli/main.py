@@ -24,6 +24,7 @@ from .breakeven import breakeven_cmd
 from .errors import describe_all, one_line
 from .helptext import HelpGroup
 from .init import init_cmd
+from .portfolio import portfolio_cmd
 from .run import run_cmd
 from .scenarios import scenarios_cmd
 from .schema import schema_cmd
@@ -33,7 +34,7 @@ from .validate import validate_cmd
 
 DEBUG = {"on": False}
 COMMANDS = (run_cmd, table_cmd, validate_cmd, scenarios_cmd, schema_cmd, init_cmd, breakeven_cmd, sensitivity_cmd, compare_cmd,
-            montecarlo_cmd)
+            montecarlo_cmd, portfolio_cmd)
 
 
 def _take_lang(argv: list[str]) -> list[str]:

@@ -62,6 +62,9 @@ class MonteCarloDesign:
     correlated: np.ndarray               # indices of inputs with a non-zero correlation
     target: np.ndarray                   # (kc, kc) rank correlation of the correlated inputs
     chol: np.ndarray | None = field(default=None, repr=False)   # Cholesky factor of the Pearson equivalent
+    #: A stream of its own (``spawn_key`` prefix): a portfolio gives each community its index, so
+    #: community i's block b is ``SeedSequence(seed, spawn_key=(i, b))``; () for a single scenario.
+    stream: tuple[int, ...] = ()
 
     @property
     def n_blocks(self) -> int:
@@ -70,7 +73,7 @@ class MonteCarloDesign:
     def block(self, b: int) -> DrawBlock:
         start = b * DRAW_BLOCK
         m = min(DRAW_BLOCK, self.n - start)
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(b,))))
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=self.stream + (b,))))
         u = rng.random((len(self.inputs), m))
         if self.correlated.size:
             cols = self.correlated
