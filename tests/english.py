@@ -13,7 +13,7 @@ from finmodel.starter import REPLACE
 #: the names of the packaged scenarios.
 ALLOWED = {
     "DSCR", "LLCR", "IRR", "NPV", "MIRR", "FIRR", "FNPV", "PV", "PERT", "LHS", "Sobol", "Morris", "Iman",
-    "Conover", "SALib", "YAML", "JSON", "PDF", "Excel", "LibreOffice", "sigma", "mu", "finmodel",
+    "Conover", "SALib", "Dask", "YAML", "JSON", "PDF", "Excel", "LibreOffice", "sigma", "mu", "finmodel",
     "j_community", "j_community_loan",
 }
 

@@ -1,7 +1,7 @@
 """The portfolio (issue 15): many communities, one firm's accounts, one district's budget.
 
 Where each expected number comes from is said beside it: the engine's own figures for a single
-community (``finmodel run``), the tax rules of MODEL.md section 4 applied by hand to the
+community (``finmodel run``), the tax rules of docs/model.md section 4 applied by hand to the
 communities' stand-alone taxable profits, or a hand calculation written out.
 """
 
@@ -105,7 +105,7 @@ TWO = """
 def test_one_entity_offsets_losses_and_crosses_the_cliff(tmp_path):
     """Two J communities (fee 0.75), b starting two years after a, one entity, no surcharges.
 
-    The expected taxes are MODEL.md section 4's rules applied by hand to the stand-alone taxable
+    The expected taxes are docs/model.md section 4's rules applied by hand to the stand-alone taxable
     profits the engine gives each community (``tax_base``, before losses).
     """
     r = run_portfolio(load_portfolio(write(tmp_path, TWO)))

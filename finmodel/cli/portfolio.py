@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..i18n import explicit, is_zh, t
+from .helptext import HelpCommand
 from .options import Count, emit_json, json_option, outdir_option
 
 
@@ -137,7 +138,7 @@ def _client(scheduler: str | None, local_cluster: int | None):
                                  f"无法连接 Dask 调度器 {scheduler}: {exc}")) from None
 
 
-@click.command("portfolio")
+@click.command("portfolio", cls=HelpCommand)
 @click.argument("file", metavar="FILE")
 @click.option("--draws", type=Count(1, 10_000_000), default=None, metavar="N",
               help="Monte Carlo: N draws of each community's uncertainty section, consolidated draw by draw.")

@@ -5,7 +5,7 @@ the earliest renovation year), as (draws, years) arrays; the functions here are 
 draws and loop over years only where a figure carries from one year to the next (losses, the
 VAT credit), as the model's rows do.
 
-One entity (``firm.legal_structure: one_entity``, MODEL.md section 4 applied to the entity):
+One entity (``firm.legal_structure: one_entity``, docs/model.md section 4 applied to the entity):
 
 * **one VAT position**: output VAT of every community less their input VAT and the credit
   brought forward; the surcharges on that payable, with the entity's reliefs;

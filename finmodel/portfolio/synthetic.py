@@ -1,7 +1,7 @@
 """Synthetic districts: N communities drawn from documented ranges, seeded, for tests and benchmarks.
 
 Each community is J community (``assumptions/j_community.yaml``) with its size, prices, costs,
-support and start year drawn from the ranges of :data:`RANGES` (MODEL.md section 3's public
+support and start year drawn from the ranges of :data:`RANGES` (docs/model.md section 3's public
 benchmarks where there is one, assumptions otherwise, each range with its reason), and an
 ``uncertainty`` section relative to its own base values, so Monte Carlo draws spread around each
 community rather than around J. The same ``(n, seed)`` gives the same district, bit for bit.
@@ -27,15 +27,15 @@ from .schema import Community, District, Firm, Portfolio, PortfolioInfo
 #: path or name -> (low, high, reason). Per-household figures are multiplied by the households.
 RANGES = {
     "households": (300, 5000, "assumed: old Beijing communities from a few buildings to a J-sized zone"),
-    "m2_per_household": (50, 60, "MODEL.md section 3: about 50-60 m2 of floor area per household"),
-    "property_service.fee_steps.0.fee_cny_per_m2_month": (0.3, 0.8, "MODEL.md section 3: 0.3-0.8 CNY/m2/month, old multi-storey"),
-    "property_service.collection.target": (0.80, 0.92, "MODEL.md section 3: 85-90 % after a credible change, widened"),
+    "m2_per_household": (50, 60, "docs/model.md section 3: about 50-60 m2 of floor area per household"),
+    "property_service.fee_steps.0.fee_cny_per_m2_month": (0.3, 0.8, "docs/model.md section 3: 0.3-0.8 CNY/m2/month, old multi-storey"),
+    "property_service.collection.target": (0.80, 0.92, "docs/model.md section 3: 85-90 % after a credible change, widened"),
     "space.tiers.1.rent_cny_per_m2_day": (2.0, 5.0, "assumed: basement semi-public rents, low end of 3-12"),
-    "space.tiers.2.rent_cny_per_m2_day": (3.0, 12.0, "MODEL.md section 3: community commercial rent 3-12 CNY/m2/day"),
-    "parking.fee_cny_per_space_month": (80, 250, "MODEL.md section 3: 80-250 CNY per space per month"),
+    "space.tiers.2.rent_cny_per_m2_day": (3.0, 12.0, "docs/model.md section 3: community commercial rent 3-12 CNY/m2/day"),
+    "parking.fee_cny_per_space_month": (80, 250, "docs/model.md section 3: 80-250 CNY per space per month"),
     "space_m2_per_household": (0.2, 0.6, "assumed: J has 1,600 m2 for 4,199 households (0.38)"),
     "spaces_per_household": (0.02, 0.08, "assumed: J has 190 spaces for 4,199 households (0.045)"),
-    "capex_cny_per_m2": (80, 200, "assumed: the operator's share of about 280 CNY/m2 of renovation (MODEL.md section 3); J 130"),
+    "capex_cny_per_m2": (80, 200, "assumed: the operator's share of about 280 CNY/m2 of renovation (docs/model.md section 3); J 130"),
     "subsidy_cny_per_household": (10, 400, "assumed: J's assumed 1 million is 238 CNY per household"),
     "team_cny_per_household": (150, 250, "assumed: J's assumed 800,000 is 190 CNY per household"),
     "expanded_share": (0.05, 0.4, "assumed: the widened service area as a share of the base area (J 0.43)"),
