@@ -47,8 +47,10 @@ def statement(pj, name: str, *, scenario: int = 0, zh: bool = False, display: bo
     names = statement_names(pj.model)
     if name not in names:
         from .errors import UsageError
+        from .i18n import t
         from .registry import suggest
-        raise UsageError(f"unknown table '{name}'{suggest(name, list(names))}", param="statement")
+        hint = suggest(name, list(names), listing=True)
+        raise UsageError(t(f"unknown table '{name}'{hint}", f"没有报表 '{name}'{hint}"), param="statement")
     rows = [r for r in _rows(pj.model, name) if r.key in pj.items]
     years = [int(y) for y in pj.years]
     scale = [(0.01 if units.unit(r.unit).kind == "fraction" else units.display_scale(r.unit)) if display else 1.0

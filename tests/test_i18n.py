@@ -72,3 +72,23 @@ def test_the_checker_catches_english(zh_default):
     assert english_words("结论: tier 2") == ["tier"]
     assert english_words("复核: finmodel run --no-report --set support.subsidy_annual_cny=5113608") == []
     assert english_words("财务净现值 npv -1,242.31 万元 outputs/j_community.xlsx") == []
+
+
+@pytest.mark.parametrize("args, want", [
+    (["run", "--bogus"], "错误: 没有选项 '--bogus'。"),
+    (["runn"], "错误: 没有命令 'runn'。是否是 'run'?"),
+    (["run", "--lan", "zh"], "错误: 没有选项 '--lan'。是否是 '--lang'?"),
+    (["breakeven", "--vary"], "错误: 选项 '--vary' 需要一个值。"),
+    (["run", "a", "b", "c"], "错误: 多余的参数: b c"),
+    (["montecarlo", "-n", "abc"], "错误: '-n' 的值无效: 'abc' 不是整数"),
+    (["table", "--statement", "xx"], "错误: --statement: 没有报表 'xx';可选: project"),
+])
+def test_click_usage_errors_speak_chinese(zh_default, args, want):
+    """click's own usage messages (No such option, requires an argument, extra arguments, Invalid
+    value for) were English after '错误:' in a zh terminal."""
+    r = invoke("--lang", "zh", *args)
+    assert r.exit_code == 2 and r.stderr.startswith(want), r.stderr
+    typed = re.sub(r"'[^']*'|可选: .*|-\S+", " ", r.stderr)         # what the user typed, flags, the table names
+    assert english_words(typed) == [], r.stderr
+    en = invoke("--lang", "en", *args)                 # English unchanged: click's own words
+    assert en.exit_code == 2 and en.stderr.startswith("error: "), en.stderr

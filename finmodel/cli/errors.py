@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from ..errors import FinmodelError, InputError
-from ..i18n import t
+from ..i18n import is_zh, t
 
 # The library argument (InputError.param) -> the command-line flag that passes it.
 PARAM_FLAGS: dict[str, str] = {
@@ -72,14 +72,49 @@ def describe_all(exc: BaseException) -> tuple[list[str], int, bool]:
     return [line], code, trace
 
 
+#: click's own messages (click 8) -> their Chinese; the values (names, flags, choices) kept as typed.
+CLICK_ZH = [
+    (r"No such option:? '?([^'\s]+?)'?\.?(?:\s*\(?Did you mean(?: one of:)? (.+?)\?\)?)?", "没有选项 '{0}'。", "是否是 {1}?"),
+    (r"No such command '(.+?)'\.(?:\s*Did you mean (.+?)\?)?", "没有命令 '{0}'。", "是否是 {1}?"),
+    (r"Option '(.+?)' requires an argument\.", "选项 '{0}' 需要一个值。", ""),
+    (r"Option '(.+?)' requires (\d+) arguments\.", "选项 '{0}' 需要 {1} 个值。", ""),
+    (r"Option '(.+?)' does not take a value\.", "选项 '{0}' 不接受值。", ""),
+    (r"Missing argument '(.+?)'\.", "缺少参数 '{0}'。", ""),
+    (r"Missing option '(.+?)'\.", "缺少选项 '{0}'。", ""),
+    (r"Missing command\.", "缺少命令。", ""),
+    (r"Got unexpected extra arguments? \((.*)\)", "多余的参数: {0}", ""),
+    (r"'(.+?)' is not one of (.+?)\.", "'{0}' 不是可选值之一: {1}。", ""),
+    (r"'(.+?)' is not a valid integer( range)?\.", "'{0}' 不是有效的整数。", ""),
+    (r"'(.+?)' is not a valid float( range)?\.", "'{0}' 不是有效的数值。", ""),
+    (r"'(.+?)' is not a valid boolean\.", "'{0}' 不是有效的是/否值。", ""),
+    (r"(.+?) is not in the range (.+?)\.", "{0} 不在范围 {1} 内。", ""),
+]
+
+
+def click_message(msg: str) -> str:
+    """A click usage message in the reader's language: click's own English words translated in a zh
+    terminal (``Invalid value for '-n': …`` keeps finmodel's own text of the value's problem)."""
+    if not is_zh():
+        return msg
+    import re
+
+    m = re.fullmatch(r"Invalid value for (.+?): (.*)", msg, re.S)
+    if m:
+        return f"{m.group(1)} 的值无效: {click_message(m.group(2))}"
+    for pattern, zh, extra in CLICK_ZH:
+        m = re.fullmatch(pattern, msg.strip(), re.S)
+        if m:
+            g = [x or "" for x in m.groups()]
+            return zh.format(*g) + (extra.format(*g) if extra and len(g) > 1 and g[1] else "")
+    return msg
+
+
 def describe(exc: BaseException) -> tuple[str, int, bool]:
     """``(line, exit code, show the traceback with --debug)`` of a failure; ``line`` without ``error: ``."""
     if isinstance(exc, (click.exceptions.Abort, KeyboardInterrupt)):
         return t("interrupted", "已中断"), 130, False
-    if isinstance(exc, click.exceptions.UsageError):
-        return exc.format_message(), 2, False
     if isinstance(exc, click.exceptions.ClickException):
-        return exc.format_message(), 2, False
+        return click_message(exc.format_message()), 2, False
     if isinstance(exc, InputError):
         return exc.line(param_label=PARAM_FLAGS.get(exc.param)), exc.exit_code, True
     if isinstance(exc, FinmodelError):
