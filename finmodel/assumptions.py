@@ -366,20 +366,25 @@ class Tax(Strict):
     vat_credit_refund_year: int | None = F(None, 1990, 2200, "Calendar year in which the carried-forward input VAT credit is refunded in cash (增量留抵退税, 2022 policy); null = no refund. [calendar year]")
 
 
-class Loan(Strict):
+class LoanTerms(Strict):
+    """The terms every loan has (a community's, the firm's in a portfolio): amount, rate, tenor, grace."""
+
     amount_cny: float = F(0.0, 0.0, 1e10, "Policy loan drawn at the end of year 0. [CNY]")
     rate: float = F(0.0485, 0.0, 0.5, "Interest rate (5-year+ LPR was 4.85 % in Aug 2019). [fraction/year]")
     tenor_years: int = F(10, 1, 50, "Years from draw to final repayment, grace included. [years]")
     grace_years: int = F(0, 0, 49, "Interest-only years at the start. [years]")
-    repayment: Literal["annuity", "equal_principal", "sculpted"] = Field(
-        "annuity", description="Repayment profile after grace; 'sculpted': debt service = CFADS / target_dscr each year, the rest at maturity.")
-    target_dscr: float = F(1.3, 1.0, 10.0, "Target DSCR of a sculpted repayment. [-]")
 
     @model_validator(mode="after")
     def _grace(self):
         if self.grace_years >= self.tenor_years:
             raise ValueError(t("grace_years must be shorter than tenor_years", "宽限期 grace_years 须短于贷款期限 tenor_years"))
         return self
+
+
+class Loan(LoanTerms):
+    repayment: Literal["annuity", "equal_principal", "sculpted"] = Field(
+        "annuity", description="Repayment profile after grace; 'sculpted': debt service = CFADS / target_dscr each year, the rest at maturity.")
+    target_dscr: float = F(1.3, 1.0, 10.0, "Target DSCR of a sculpted repayment. [-]")
 
 
 class Financing(Strict):

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..assumptions import F, Strict, Tax
+from ..assumptions import F, LoanTerms, Strict, Tax
 from ..i18n import t
 
 
@@ -41,22 +41,13 @@ class Community(Strict):
                             description="Overrides of the scenario, as finmodel run --set: 'dotted.path=value'.")
 
 
-class CorporateLoan(Strict):
+class CorporateLoan(LoanTerms):
     """A loan to the firm itself (not to a community): drawn at the end of a calendar year."""
 
     amount_cny: float = F(0.0, 0.0, 1e11, "Amount drawn. [CNY]")
     draw_year: int | None = F(None, 2000, 2150, "Calendar year of the draw (end of year); null = the first year of the "
                                                 "portfolio's calendar. [calendar year]")
-    rate: float = F(0.0485, 0.0, 0.5, "Interest rate. [fraction/year]")
-    tenor_years: int = F(10, 1, 50, "Years from the draw to the last repayment, grace included. [years]")
-    grace_years: int = F(0, 0, 49, "Interest-only years after the draw. [years]")
     repayment: Literal["annuity", "equal_principal"] = Field("annuity", description="Repayment profile after grace.")
-
-    @model_validator(mode="after")
-    def _grace(self):
-        if self.grace_years >= self.tenor_years:
-            raise ValueError(t("grace_years must be shorter than tenor_years", "宽限期 grace_years 须短于贷款期限 tenor_years"))
-        return self
 
 
 class Firm(Strict):
