@@ -582,7 +582,7 @@ def _one_error(err: dict, origins: dict[str, str], default_source: str, position
 
 def _is_consequence(err: dict) -> bool:
     """A study range written relative to a base that could not be read (the base itself is in error)."""
-    from .assumptions import PERCENT_RE
+    from .schema_base import PERCENT_RE
 
     inp = err.get("input")
     return isinstance(inp, str) and (PERCENT_RE.match(inp) is not None or inp.strip() == "base")
@@ -754,7 +754,7 @@ def _expand(a: Assumptions, pattern: str) -> list[str]:
 
 def plausibility_warnings(a: Assumptions, origins: dict[str, str], source: str) -> list[InputWarning]:
     """Values inside their valid range but outside the plausible one (finmodel/data/plausible.csv)."""
-    from .assumptions import value_at
+    from .study_inputs import value_at
 
     out: list[InputWarning] = []
     positions: dict | None = None

@@ -219,7 +219,7 @@ def test_a_two_tier_community_from_init_runs_every_command(tmp_path, monkeypatch
     assert any("space.tiers.2" in m and "skipped" in m for m in msgs)           # J's third-tier studies
     # every study range around this community's own base (relative ranges from init)
     for d in a.sensitivity.drivers:
-        base = d.path and __import__("finmodel.assumptions", fromlist=["value_at"]).value_at(a, d.path)
+        base = d.path and __import__("finmodel.study_inputs", fromlist=["value_at"]).value_at(a, d.path)
         if d.low is not None:
             assert d.low <= base <= d.high, (d.path, d.low, base, d.high)
     capex = next(u for u in a.uncertainty.inputs if u.path == "capex.renovation_cny")

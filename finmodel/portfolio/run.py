@@ -76,7 +76,7 @@ def _for_engine(a):
     """The scenario as the engine needs it: its texts that never reach a number (name, title, notes, the
     study sections) made the same for every community, so communities of one structure share one
     built model and one compiled kernel (the model's cache is keyed on the texts too)."""
-    from ..assumptions import Sensitivity, Uncertainty
+    from ..study_inputs import Sensitivity, Uncertainty
 
     info = a.scenario.model_copy(update={"name": "community", "title": "", "description": ""})
     return a.model_copy(update={"scenario": info, "sources": {}, "sensitivity": Sensitivity(), "uncertainty": Uncertainty()})

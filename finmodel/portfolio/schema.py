@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..assumptions import F, LoanTerms, Strict, Tax
+from ..assumptions import LoanTerms, Tax
+from ..schema_base import F, Strict
 from ..i18n import t
 
 

@@ -8,7 +8,7 @@ Every draw is made by inversion, ``x = Q(u)`` with ``u`` uniform on (0, 1), so t
   whatever the marginal;
 * Sobol and Morris designs, made by SALib in the unit cube, map to the inputs by the same ``Q``.
 
-Parameters follow :class:`finmodel.assumptions.Distribution`; values are in the input's own unit.
+Parameters follow :class:`finmodel.study_inputs.Distribution`; values are in the input's own unit.
 Each :class:`Marginal` is also truncated to the valid range of its assumption (the schema's
 ``ge``/``le``), and counts how many draws that truncation moved.
 
@@ -42,7 +42,7 @@ class Marginal:
     """One input's distribution, truncated to ``[lo, hi]`` (the schema's range and any declared truncation).
 
     ``kind`` is one of uniform, triangular, pert, normal, lognormal, discrete; ``params`` holds
-    that kind's parameters (see :class:`finmodel.assumptions.Distribution`). ``integer`` rounds
+    that kind's parameters (see :class:`finmodel.study_inputs.Distribution`). ``integer`` rounds
     draws to whole numbers (assumptions typed ``int``, such as years).
     """
 

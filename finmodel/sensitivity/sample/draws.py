@@ -21,7 +21,7 @@ DRAW_BLOCK = 65_536          # draws made together: the unit of reproducibility,
 
 
 def marginal(a: Assumptions, d, source: str = "uncertainty.inputs") -> Marginal:
-    """A :class:`Marginal` of a declared :class:`~finmodel.assumptions.Distribution`, truncated to the valid range."""
+    """A :class:`Marginal` of a declared :class:`~finmodel.study_inputs.Distribution`, truncated to the valid range."""
     check_path(a, d.path, source=source)
     lo, hi = sc.field_bounds(d.path)
     params = {k: getattr(d, k) for k in ("min", "mode", "max", "mean", "sd", "lamb", "values", "probs")}
