@@ -341,3 +341,18 @@ def test_interest_and_head_office_are_deducted_in_one_entity(tmp_path):
     expected = r.sums["tax_base"][0, y] - f["head_office"][0, y] - f["corp_loan_interest"][0, y]   # no surcharges here
     assert np.isclose(f["corp_loan_interest"][0, y], 200_000)            # 4 million x 5 %, the first year after the draw
     assert close(f["tax_base"][0, y], expected)
+
+
+def test_the_portfolio_workbook_prints_like_the_report(tmp_path):
+    """A4 landscape at a legible scale, the label columns repeated on each page across, in the
+    house font (tests/test_print.py's reading of the print set-up). It printed portrait at 100 %,
+    its sheets 2,159 pt wide on a 494 pt page, the years on pages without their labels."""
+    from .test_print import legibility_problems
+
+    r = CliRunner().invoke(main, ["portfolio", str(PORTFOLIO), "-o", str(tmp_path)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    book = tmp_path / "operator_portfolio.xlsx"
+    assert legibility_problems(book) == []
+    from openpyxl import load_workbook
+    for ws in load_workbook(book).worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.print_title_cols.replace("$", "") == "A:C", ws.title

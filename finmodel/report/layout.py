@@ -48,6 +48,15 @@ FONT_ZH = "Microsoft YaHei"    # Excel/WPS on Windows; LibreOffice falls back to
 FONT_EN = "Calibri"
 
 
+def workbook_options(zh: bool) -> dict:
+    """xlsxwriter's options for every workbook finmodel writes: text is never read as a formula, a
+    URL or a number (a name from YAML stays text), NaN as #NUM!, the house font (column widths are
+    in its characters, so the print plans of :mod:`.printing` hold)."""
+    return {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "nan_inf_to_errors": True,
+            "default_format_properties": {"font_name": FONT_ZH if zh else FONT_EN, "font_size": FONT_PT}}
+
+
 #: The unit code (finmodel.units) of the amounts on the report's sheets: CNY, shown in 万元.
 MONEY = "CNY"
 

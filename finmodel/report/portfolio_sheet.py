@@ -19,6 +19,8 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..units import WAN
 from ..verdict import TIERS
+from . import printing
+from .layout import MARGINS, PAPER, workbook_options
 
 Y0 = 3            # column of the first year (D); A label, B unit, C value / total / flag
 
@@ -56,6 +58,25 @@ class _Sheet:
 
     def T(self, en, zh):
         return _t(self.lang, en, zh)
+
+    def print_setup(self, name: str) -> None:
+        """A4 landscape as the report prints (:mod:`.printing`): the label, unit and value columns
+        repeated on every page across, a footer naming the
+        portfolio, the sheet and the page (it printed portrait, the years on pages without labels)."""
+        ws = self.ws
+        ws.set_landscape()
+        ws.set_paper(PAPER["code"])
+        ws.set_margins(**MARGINS)
+        page = self.T("Page &P of &N", "第 &P 页 / 共 &N 页")
+        ws.set_footer(f"&L{name.replace('&', '&&')}  &A&R{page}")
+        last = Y0 + self.years.size - 1
+        p = printing.plan([46, 9, 13] + [11] * self.years.size, Y0)
+        ws.set_print_scale(p.scale)
+        ws.print_area(0, 0, max(self.r - 1, 0), last)
+        if p.breaks:
+            ws.set_v_pagebreaks(p.breaks)
+            ws.print_across()
+            ws.repeat_columns(0, Y0 - 1)
 
     def col(self, i: int) -> str:
         return xl_col_to_name(Y0 + i)
@@ -145,16 +166,17 @@ def _first(x):
 
 
 def write_portfolio_report(res, summary: dict, path: str | Path, *, language: str = "zh") -> None:
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+    wb = xlsxwriter.Workbook(str(path), workbook_options(language == "zh"))
     try:
-        _portfolio_sheet(wb, res, summary, language)
-        _statements_sheet(wb, res, language)
-        _district_sheet(wb, res, language)
+        name = res.loaded.portfolio.portfolio.name
+        for sh in (_portfolio_sheet(wb, res, summary, language), _statements_sheet(wb, res, language),
+                   _district_sheet(wb, res, language)):
+            sh.print_setup(name)
     finally:
         wb.close()
 
 
-def _portfolio_sheet(wb, res, s: dict, lang: str) -> None:
+def _portfolio_sheet(wb, res, s: dict, lang: str) -> _Sheet:
     """The Portfolio sheet: inputs, time, the communities' blocks, the firm, its verdict, the district."""
     pf = res.loaded.portfolio
     ws = wb.add_worksheet(_t(lang, "Portfolio", "组合"))
@@ -181,6 +203,7 @@ def _portfolio_sheet(wb, res, s: dict, lang: str) -> None:
                                lambda i: x.c(x.sum["income_tax"], i), x.firm["income_tax"][0] / WAN, total="sum")
     _cash_and_verdict(x)
     _district_rows(x)
+    return sh
 
 
 def _inputs(x) -> None:
@@ -420,7 +443,7 @@ def _ages_cached(x: np.ndarray, Y: int) -> dict:
     return {"ages": ages, "room": room}
 
 
-def _statements_sheet(wb, res, lang: str) -> None:
+def _statements_sheet(wb, res, lang: str) -> _Sheet:
     from ..portfolio.summary import YEAR_LABELS
 
     ws = wb.add_worksheet(_t(lang, "Firm statements", "运营方报表"))
@@ -437,9 +460,10 @@ def _statements_sheet(wb, res, lang: str) -> None:
         flag = k in ("small_enterprise", "qualifies_size", "cliff_crossed")
         sh.values(zh if lang == "zh" else en, "" if flag else sh.T("CNY 10k", "万元"), v if flag else v / WAN,
                   "flag" if flag else "money")
+    return sh
 
 
-def _district_sheet(wb, res, lang: str) -> None:
+def _district_sheet(wb, res, lang: str) -> _Sheet:
     ws = wb.add_worksheet(_t(lang, "District view", "区级视角"))
     ws.freeze_panes(0, Y0)
     pf = res.loaded.portfolio
@@ -459,3 +483,4 @@ def _district_sheet(wb, res, lang: str) -> None:
     sh.values(sh.T("Share, existing commitments included", "占比(含已有支出责任)"), "%", d["budget_share"][0], "pct_fine")
     sh.values(sh.T("Red line", "红线"), "%", np.full(res.years.size, pf.district.red_line), "pct")
     sh.values(sh.T("Warning level", "预警线"), "%", np.full(res.years.size, pf.district.warning_level), "pct")
+    return sh

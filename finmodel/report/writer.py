@@ -28,8 +28,9 @@ from .. import model as model_pkg
 from .. import registry, units
 from .inputs import input_rows, unit_text
 from . import printing
-from .layout import (COL_UNIT, COL_Y0, COLORS, DEFAULT_COL_W, FONT_EN, FONT_PT, FONT_ZH, HEADER_ROWS, MARGINS,
-                     MONEY, NA, PAPER, SHEET_TITLES, STUDY_UNIT_ZH, T, auto_number_format, metric_unit_of)
+from .layout import (COL_UNIT, COL_Y0, COLORS, DEFAULT_COL_W, FONT_EN, FONT_ZH, HEADER_ROWS, MARGINS,
+                     MONEY, NA, PAPER, SHEET_TITLES, STUDY_UNIT_ZH, T, auto_number_format, metric_unit_of,
+                     workbook_options)
 from .render import Values, XlCtx
 from .studies import ReportOptions, Studies, finite
 
@@ -345,10 +346,7 @@ class WriterBase:
 
     # ------------------------------------------------------------------ write
     def open_workbook(self):
-        opts = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-                "nan_inf_to_errors": True,
-                "default_format_properties": {"font_name": FONT_ZH if self.zh else FONT_EN, "font_size": FONT_PT}}
-        self.wb = wb = xlsxwriter.Workbook(str(self.path), opts)
+        self.wb = wb = xlsxwriter.Workbook(str(self.path), workbook_options(self.zh))
         self.when = report_date()
         wb.set_properties({"title": f"finmodel: {self.a.scenario.name}", "subject": self.a.scenario.title,
                            "author": "finmodel", "creator": f"finmodel {__version__}", "company": "",
