@@ -526,7 +526,7 @@ def kernel(PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, B, NWS):
     nblk = (S + B - 1) // B
     for blk in prange(nblk):
         W = np.empty((NW, T))
-        WS = np.empty(NWS)
+        WS = np.full(NWS, np.nan)         # (NaN: no power kept yet, see jit_rt._powers)
         for s in range(blk * B, min(S, blk * B + B)):
             FB[s] = scenario(s, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, TB, W, WS)
     return 0
@@ -748,6 +748,7 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
 
     from .. import paths
     from . import compile as npc
+    from . import jit_rt
 
     pv = np.empty((S, len(c.spec.vary)))
     for j, path in enumerate(c.spec.vary):
@@ -765,18 +766,19 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
 
     x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S)
     tables = _tables(T)
+    nws = 64 * (T + 4) + jit_rt.power_slots(T)
 
     if not getattr(c.fn, "signatures", None):
         # the first call compiles: in a helper thread, so that Ctrl-C is answered meanwhile
         one = (c.fixed, np.zeros((1, pv.shape[1])), np.zeros((cfv.shape[0], 1, T)), c.iy, c.is_, c.ix,
                np.zeros((x.shape[0], T, 1)), T, np.empty((oy.shape[0], 1, T)), np.empty((os_.shape[0], 1)),
-               np.zeros(1, dtype=np.int64), tables, BLOCK, 64 * (T + 4))
+               np.zeros(1, dtype=np.int64), tables, BLOCK, nws)
         _interruptible(lambda: c.fn(*one))
     before = numba.get_num_threads()
     if threads:
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
-        c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, tables, BLOCK, 64 * (T + 4))
+        c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, tables, BLOCK, nws)
     finally:
         numba.set_num_threads(before)
     years = {k: oy[j].T for j, k in enumerate(c.y_out)}

@@ -219,12 +219,39 @@ def payback(v):
     return years, refit
 
 
+#: Slots of powers (1 + rate)**i kept at the end of a scenario's scratch array, one per use
+#: (MIRR's reinvestment and finance rates, the discounted payback's rate): see :func:`_powers`.
+N_POWER_SLOTS = 3
+
+
+def power_slots(T: int) -> int:
+    """Scratch entries the slots of :func:`_powers` take for flows of T years."""
+    return N_POWER_SLOTS * (T + 3)
+
+
+@njit(**_OPTS)
+def _powers(rate, n, ws, slot):
+    """(1.0 + rate) ** float(i) for i = 0..n, the same calls as before, kept in slot ``slot`` at
+    the end of ``ws`` and reused while the next scenario asks for the same rate and n (a rate
+    that is not varied: every scenario). The slot holds [rate, n, powers...]; the kernel fills
+    its scratch with NaN, which equals no rate (nor does a NaN rate: it is recomputed)."""
+    size = n + 3
+    o = ws.shape[0] - (slot + 1) * size
+    if not (ws[o] == rate and ws[o + 1] == float(n)):
+        for i in range(n + 1):
+            ws[o + 2 + i] = (1.0 + rate) ** float(i)
+        ws[o] = rate
+        ws[o + 1] = float(n)
+    return ws[o + 2:o + 3 + n]
+
+
 @njit(**_OPTS)
 def discounted_payback(v, rate, ws):
     n = v.shape[0]
     d = ws[:n]
+    pw = _powers(rate, n, ws, 2)
     for k in range(n):
-        d[k] = v[k] / (1.0 + rate) ** float(k) if rate > -1.0 else _NAN
+        d[k] = v[k] / pw[k] if rate > -1.0 else _NAN
     return payback(d)[0]
 
 
@@ -257,16 +284,17 @@ def mirr(v, fr, rr, ws):
     neg = ws[n:2 * n]
     has_pos = False
     has_neg = False
+    pr = _powers(rr, n, ws, 0)
+    pf = _powers(fr, n, ws, 1)
     for k in range(n):
         x = v[k]
-        i = float(k + 1)
-        pos[k] = (x if x > 0 else 0.0) / (1.0 + rr) ** i
-        neg[k] = (x if x < 0 else 0.0) / (1.0 + fr) ** i
+        pos[k] = (x if x > 0 else 0.0) / pr[k + 1]
+        neg[k] = (x if x < 0 else 0.0) / pf[k + 1]
         has_pos = has_pos or x > 0
         has_neg = has_neg or x < 0
     npv_pos = _np_sum(pos, n)
     npv_neg = _np_sum(neg, n)
-    ratio = -npv_pos * (1.0 + rr) ** float(n) / (npv_neg * (1.0 + fr))
+    ratio = -npv_pos * pr[n] / (npv_neg * (1.0 + fr))
     value = ratio ** (1.0 / (n - 1)) - 1.0 if n > 1 else _NAN
     ok = has_pos and has_neg and fr > -1.0 and rr > -1.0
     return value if (ok and math.isfinite(value)) else _NAN
