@@ -638,7 +638,8 @@ _TABLES: dict = {}
 
 def _tables(T: int):
     """The IRR screen's tables for flows of T years (finmodel._irr, degree T - 1): the six top
-    cells (their exact matrices, geometry, the sign-pattern codes) and each one's eight parts."""
+    cells (their exact matrices side by side, padded with zero columns to a multiple of 8; their
+    geometry, the sign-pattern codes) and each one's eight parts."""
     hit = _TABLES.get(T)
     if hit is not None:
         return hit
@@ -652,7 +653,9 @@ def _tables(T: int):
     parts = [top.reg.parts_of(int(i)) for i in top.ids]
     k = d + 1
     n_parts = len(parts[0].za)
-    tb = (np.ascontiguousarray(top.b_all_t.T), np.ascontiguousarray(top.beta), top.za.copy(), top.zb.copy(), half,
+    bt = top.b_all_t.T
+    bt = np.hstack([bt, np.zeros((k, -bt.shape[1] % 8))])    # zero columns: whole SIMD vectors in the product
+    tb = (np.ascontiguousarray(bt), np.ascontiguousarray(top.beta), top.za.copy(), top.zb.copy(), half,
           high, int(_irr._t_bits(d)), int(codes.modulus), codes.code.astype(float), codes.n_changes.astype(np.int64),
           codes.k1.astype(np.int64), codes.k2.astype(np.int64), codes.s0.astype(np.int64),
           np.stack([p.b1 for p in parts]), np.stack([p.b2 for p in parts]),

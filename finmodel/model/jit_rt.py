@@ -302,19 +302,6 @@ def mirr(v, fr, rr, ws):
 
 # --------------------------------------------------------------------------- IRR (finmodel._irr)
 @njit(**_OPTS)
-def _sign_changes(v):
-    last = 0.0
-    n = 0
-    for k in range(v.shape[0]):
-        s = v[k]
-        if s != 0.0:
-            if last != 0.0 and (s > 0) != (last > 0):
-                n += 1
-            last = s
-    return n
-
-
-@njit(**_OPTS)
 def _horner_d(c, x):
     d = c.shape[0] - 1
     p = c[d]
@@ -458,6 +445,18 @@ def _sign_code(q, base, k, scale):
 
 
 @njit(**_OPTS)
+def _sign_code_top(q, base, k):
+    """:func:`_sign_code` of a top cell, whose scale is 1 (its matrix is scaled already)."""
+    code = 0.0
+    p3 = 1.0
+    for j in range(k):
+        x = q[base + j]
+        code += (1.0 if x >= 1.0 else (-1.0 if x <= -1.0 else 0.0)) * p3
+        p3 *= 3.0
+    return code
+
+
+@njit(inline="always", **_OPTS)
 def _irr_screened(v, n_sign, hurdle, tb, ws):
     """_irr._irr_screened, _decide and one level of _bisect_cells for one row of degree len(v) - 1:
     (rate, multiple, status); status 1 where NumPy's path would cut cells further or use its grid."""
@@ -482,8 +481,9 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
         c[j] = v[j] * down
         ch[j] = np.rint(c[j] * up)
     o = 2 * k
-    q = ws[o:o + max(n_cells, n_parts) * k]
-    o += max(n_cells, n_parts) * k
+    m_top = bt.shape[1]                     # n_cells * k, padded with zero columns to a multiple of 8
+    q = ws[o:o + max(m_top, n_parts * k)]
+    o += max(m_top, n_parts * k)
     # the pairs (cells that may hold a root): za, zb, half, high, v, s0, z0, stuck
     m_pairs = n_cells * (n_parts + 1)
     pza_, pzb_, phalf, phigh = ws[o:o + m_pairs], ws[o + m_pairs:o + 2 * m_pairs], \
@@ -492,13 +492,13 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
         ws[o + 6 * m_pairs:o + 7 * m_pairs]
     ptop = ws[o + 7 * m_pairs:o + 8 * m_pairs]          # the top cell of a pair that may be cut, else -1
     o += 8 * m_pairs
-    _exact_product(bt, ch, q[:n_cells * k])
+    _exact_product(bt, ch, q[:m_top])
     full = float((3 ** k - 1) // 2)
     n = 0
     stuck = False
     for cell in range(n_cells):
         base = cell * k
-        code = _sign_code(q, base, k, ones)
+        code = _sign_code_top(q, base, k)
         if abs(code) == full:
             continue
         nv, kk1, kk2, s0 = _classify(code, modulus, code_t, nch_t, k1_t, k2_t, s0_t)
@@ -645,10 +645,16 @@ def _decide_row(c, n, pza_, pzb_, phalf, phigh, pv, ps0, pz0, n_sign, hurdle):
 def irr(v, hurdle, tb, ws):
     """The IRR of one row by the rule of finmodel.metrics: (rate, multiple, status); status 1:
     not decided here, the NumPy path must answer for this scenario."""
-    for j in range(v.shape[0]):
-        if not math.isfinite(v[j]):
+    last = 0.0
+    n_sign = 0
+    for j in range(v.shape[0]):          # finite, and the sign changes (zeros skipped), in one pass
+        x = v[j]
+        if not math.isfinite(x):
             return _NAN, False, 0
-    n_sign = _sign_changes(v)
+        if x != 0.0:
+            if last != 0.0 and (x > 0) != (last > 0):
+                n_sign += 1
+            last = x
     if n_sign == 0:
         return _NAN, False, 0
     if n_sign == 1:
