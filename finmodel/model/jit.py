@@ -443,27 +443,43 @@ class _NpSub:
         raise NotCompiled("a figure in a parameter-level node")
 
 
+#: Scenarios per block of :func:`_numpy_factors` (its temporaries stay in cache, and below the
+#: size at which each allocation maps fresh pages).
+FACTOR_BLOCK = 4096
+
+
 def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int) -> np.ndarray:
-    """The nodes evaluated by NumPy as the NumPy kernel evaluates them: (len(nodes), T, S)."""
+    """The nodes evaluated by NumPy as the NumPy kernel evaluates them: (len(nodes), T, S), by
+    blocks of scenarios (the NumPy kernel's helpers make their operands contiguous, so that an
+    element's bits do not depend on the batch: see runtime._contiguous)."""
     from .runtime import NAMESPACE, _2d, _lag
 
     out = np.empty((max(1, len(nodes)), T, S))
     for j, node in enumerate(nodes):
         sub = _NpSub(spec.exprs, spec.consts, rows, scalars)
-        text = node.np(sub)
+        code = compile(node.np(sub), "<finmodel factor>", "eval")
         env = dict(NAMESPACE)
         env["T"] = T
+        per_scenario = {}
         for name, what in sub.env.items():
             if what[0] == "param":
                 v = param(what[1])
-                env[name] = v.reshape(1, -1) if np.size(v) > 1 else float(np.reshape(v, -1)[0])
+                if np.size(v) > 1:
+                    per_scenario[name] = np.reshape(v, -1)
+                else:
+                    env[name] = float(np.reshape(v, -1)[0])
             elif what[0] == "row":
                 r = rows[what[1]].reshape(T, 1)
                 env[name] = _lag(r) if what[2] else r
             else:
                 env[name] = np.reshape(scalars[what[1]], -1)
-        with np.errstate(all="ignore"):
-            out[j] = np.broadcast_to(_2d(eval(text, env), T), (T, S))  # noqa: S307 - our own rendering
+        step = FACTOR_BLOCK if per_scenario else max(1, S)
+        for lo in range(0, S, step):
+            hi = min(S, lo + step)
+            for name, v in per_scenario.items():
+                env[name] = v[lo:hi].reshape(1, -1)
+            with np.errstate(all="ignore"):
+                out[j, :, lo:hi] = np.broadcast_to(_2d(eval(code, env), T), (T, hi - lo))  # noqa: S307 - our own rendering
     return out
 
 
