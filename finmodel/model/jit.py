@@ -448,10 +448,10 @@ class _NpSub:
 FACTOR_BLOCK = 4096
 
 
-def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int) -> np.ndarray:
+def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int, threads: int = 1) -> np.ndarray:
     """The nodes evaluated by NumPy as the NumPy kernel evaluates them: (len(nodes), T, S), by
     blocks of scenarios (the NumPy kernel's helpers make their operands contiguous, so that an
-    element's bits do not depend on the batch: see runtime._contiguous)."""
+    element's bits do not depend on the batch: see runtime._contiguous), on ``threads`` threads."""
     from .runtime import NAMESPACE, _2d, _lag
 
     out = np.empty((max(1, len(nodes)), T, S))
@@ -474,12 +474,24 @@ def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int
             else:
                 env[name] = np.reshape(scalars[what[1]], -1)
         step = FACTOR_BLOCK if per_scenario else max(1, S)
-        for lo in range(0, S, step):
+
+        def block(lo, j=j, code=code, env=env, per_scenario=per_scenario, step=step):
             hi = min(S, lo + step)
+            here = dict(env)
             for name, v in per_scenario.items():
-                env[name] = v[lo:hi].reshape(1, -1)
+                here[name] = v[lo:hi].reshape(1, -1)
             with np.errstate(all="ignore"):
-                out[j, :, lo:hi] = np.broadcast_to(_2d(eval(code, env), T), (T, hi - lo))  # noqa: S307 - our own rendering
+                out[j, :, lo:hi] = np.broadcast_to(_2d(eval(code, here), T), (T, hi - lo))  # noqa: S307 - our own rendering
+
+        starts = range(0, S, step)
+        if threads > 1 and len(starts) > 1:      # NumPy's loops let go of the GIL: the blocks run side by side
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=threads) as ex:
+                list(ex.map(block, starts))
+        else:
+            for lo in starts:
+                block(lo)
     return out
 
 
@@ -783,7 +795,7 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
             return np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,))
         return float(paths.get(c.data, path))
 
-    x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S)
+    x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S, threads or 1)
     tables = _tables(T)
     nws = 64 * (T + 4) + jit_rt.power_slots(T)
 
