@@ -560,7 +560,8 @@ def kernel(PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, B, NWS):
     return 0
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+# inlined into the loop above (numba IR): no call per scenario passing the arrays and the tables
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def scenario(s, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, TB, W, WS):
     """One scenario: its rows year by year, its figures and metrics; returns 1 to ask for the NumPy path."""
 '''
