@@ -23,8 +23,6 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from .assumptions import ABSENT, Assumptions
 from .errors import InputError, InputErrors, InputWarning
@@ -62,7 +60,9 @@ def default_scenario_path() -> Path:
 
 
 # --------------------------------------------------------------------------- YAML
-def _yaml() -> YAML:
+def _yaml():
+    from ruamel.yaml import YAML    # (imported here: a command that finds its parse in the cache never needs it)
+
     y = YAML(typ="safe", pure=True)
     y.allow_duplicate_keys = False
     return y
@@ -95,14 +95,63 @@ def parse_yaml_text(text: str, source: str | None, *, param: str | None = None) 
     hit = _PARSED.get(text)
     if hit is not None:
         return copy.deepcopy(hit)
-    data = _parse(text, source, param)
+    data = _stored_parse(text, source, param)
     if len(_PARSED) >= 8:
         _PARSED.pop(next(iter(_PARSED)))
     _PARSED[text] = copy.deepcopy(data)
     return data
 
 
+def _stored_parse(text: str, source: str | None, param: str | None) -> Any:
+    """:func:`_parse`, or its result kept in the cache folder (:mod:`finmodel._cache`, ``yaml``)
+    for this very text: the pure-Python parse is about 50 ms of every command. An entry is named
+    by a hash of the text, of this module's parsing rules and of the installed ruamel.yaml (its
+    file's path, size and time), and holds the parsed document only (a text that does not parse is
+    never stored: its error is raised again by the parse)."""
+    import hashlib
+    import importlib.util
+    import os
+    import pickle
+
+    from . import _cache
+
+    folder = _cache.folder("yaml")
+    path = None
+    if folder is not None:
+        spec = importlib.util.find_spec("ruamel.yaml")
+        origin = spec.origin if spec is not None and spec.origin else ""
+        try:
+            st = os.stat(origin)
+            lib = f"{origin}|{st.st_size}|{st.st_mtime_ns}"
+        except OSError:
+            lib = None
+        if lib is not None:
+            key = hashlib.sha256("\0".join((_YAML_RULES, str(MAX_ALIASES), lib, text)).encode("utf-8"))
+            path = folder / f"y_{key.hexdigest()[:32]}.pickle"
+            try:
+                return pickle.loads(path.read_bytes())   # noqa: S301 - our own entry, written below
+            except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError,
+                    pickle.UnpicklingError):
+                pass
+    data = _parse(text, source, param)
+    if path is not None:
+        try:
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            pass
+    return data
+
+
+#: Changes with the rules of :func:`_parse` (the loader, its settings, the alias limit): a new
+#: value makes new cache entries (see :func:`_stored_parse`).
+_YAML_RULES = "ruamel safe pure, no duplicate keys, 1"
+
+
 def _parse(text: str, source: str | None, param: str | None) -> Any:
+    from ruamel.yaml.error import YAMLError
+
     y = _yaml()
     count = [0]
 

@@ -24,6 +24,13 @@ _K = 56
 MAX_PASSES = 8
 
 
+def _unique(a: np.ndarray) -> np.ndarray:
+    """np.unique of a 1-D array without NaN that matter (sorted, each value once): np.unique
+    itself imports numpy.ma on its first call (about 10 ms of a command line run)."""
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if a.size else a
+
+
 def _grid(lo: float, hi: float, base: float) -> np.ndarray:
     """About 50 candidates in [lo, hi]: even, around the base, and geometric across magnitudes."""
     pts = [np.linspace(lo, hi, 25)]
@@ -31,10 +38,10 @@ def _grid(lo: float, hi: float, base: float) -> np.ndarray:
         pts.append(base * (1.0 + _REL_STEPS))
     if lo >= 0 and hi > 0:
         pts.append(np.geomspace(max(lo, hi * 1e-6), hi, 13))
-    g = np.unique(np.clip(np.concatenate(pts), lo, hi))
+    g = _unique(np.clip(np.concatenate(pts), lo, hi))
     g = g[(g >= lo) & (g <= hi)]
     if g.size > _K:
-        keep = np.unique(np.concatenate([[0, g.size - 1], np.round(np.linspace(0, g.size - 1, _K - 2)).astype(int)]))
+        keep = _unique(np.concatenate([[0, g.size - 1], np.round(np.linspace(0, g.size - 1, _K - 2)).astype(int)]))
         g = g[keep]
     return np.concatenate([g, np.full(_K - g.size, hi)]) if g.size < _K else g
 

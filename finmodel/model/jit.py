@@ -443,27 +443,55 @@ class _NpSub:
         raise NotCompiled("a figure in a parameter-level node")
 
 
-def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int) -> np.ndarray:
-    """The nodes evaluated by NumPy as the NumPy kernel evaluates them: (len(nodes), T, S)."""
+#: Scenarios per block of :func:`_numpy_factors` (its temporaries stay in cache, and below the
+#: size at which each allocation maps fresh pages).
+FACTOR_BLOCK = 4096
+
+
+def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int, threads: int = 1) -> np.ndarray:
+    """The nodes evaluated by NumPy as the NumPy kernel evaluates them: (len(nodes), T, S), by
+    blocks of scenarios (the NumPy kernel's helpers make their operands contiguous, so that an
+    element's bits do not depend on the batch: see runtime._contiguous), on ``threads`` threads."""
     from .runtime import NAMESPACE, _2d, _lag
 
     out = np.empty((max(1, len(nodes)), T, S))
     for j, node in enumerate(nodes):
         sub = _NpSub(spec.exprs, spec.consts, rows, scalars)
-        text = node.np(sub)
+        code = compile(node.np(sub), "<finmodel factor>", "eval")
         env = dict(NAMESPACE)
         env["T"] = T
+        per_scenario = {}
         for name, what in sub.env.items():
             if what[0] == "param":
                 v = param(what[1])
-                env[name] = v.reshape(1, -1) if np.size(v) > 1 else float(np.reshape(v, -1)[0])
+                if np.size(v) > 1:
+                    per_scenario[name] = np.reshape(v, -1)
+                else:
+                    env[name] = float(np.reshape(v, -1)[0])
             elif what[0] == "row":
                 r = rows[what[1]].reshape(T, 1)
                 env[name] = _lag(r) if what[2] else r
             else:
                 env[name] = np.reshape(scalars[what[1]], -1)
-        with np.errstate(all="ignore"):
-            out[j] = np.broadcast_to(_2d(eval(text, env), T), (T, S))  # noqa: S307 - our own rendering
+        step = FACTOR_BLOCK if per_scenario else max(1, S)
+
+        def block(lo, j=j, code=code, env=env, per_scenario=per_scenario, step=step):
+            hi = min(S, lo + step)
+            here = dict(env)
+            for name, v in per_scenario.items():
+                here[name] = v[lo:hi].reshape(1, -1)
+            with np.errstate(all="ignore"):
+                out[j, :, lo:hi] = np.broadcast_to(_2d(eval(code, here), T), (T, hi - lo))  # noqa: S307 - our own rendering
+
+        starts = range(0, S, step)
+        if threads > 1 and len(starts) > 1:      # NumPy's loops let go of the GIL: the blocks run side by side
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=threads) as ex:
+                list(ex.map(block, starts))
+        else:
+            for lo in starts:
+                block(lo)
     return out
 
 
@@ -526,13 +554,14 @@ def kernel(PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, B, NWS):
     nblk = (S + B - 1) // B
     for blk in prange(nblk):
         W = np.empty((NW, T))
-        WS = np.empty(NWS)
+        WS = np.full(NWS, np.nan)         # (NaN: no power kept yet, see jit_rt._powers)
         for s in range(blk * B, min(S, blk * B + B)):
             FB[s] = scenario(s, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, TB, W, WS)
     return 0
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+# inlined into the loop above (numba IR): no call per scenario passing the arrays and the tables
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def scenario(s, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, TB, W, WS):
     """One scenario: its rows year by year, its figures and metrics; returns 1 to ask for the NumPy path."""
 '''
@@ -638,7 +667,8 @@ _TABLES: dict = {}
 
 def _tables(T: int):
     """The IRR screen's tables for flows of T years (finmodel._irr, degree T - 1): the six top
-    cells (their exact matrices, geometry, the sign-pattern codes) and each one's eight parts."""
+    cells (their exact matrices side by side, padded with zero columns to a multiple of 8; their
+    geometry, the sign-pattern codes) and each one's eight parts."""
     hit = _TABLES.get(T)
     if hit is not None:
         return hit
@@ -652,7 +682,9 @@ def _tables(T: int):
     parts = [top.reg.parts_of(int(i)) for i in top.ids]
     k = d + 1
     n_parts = len(parts[0].za)
-    tb = (np.ascontiguousarray(top.b_all_t.T), np.ascontiguousarray(top.beta), top.za.copy(), top.zb.copy(), half,
+    bt = top.b_all_t.T
+    bt = np.hstack([bt, np.zeros((k, -bt.shape[1] % 8))])    # zero columns: whole SIMD vectors in the product
+    tb = (np.ascontiguousarray(bt), np.ascontiguousarray(top.beta), top.za.copy(), top.zb.copy(), half,
           high, int(_irr._t_bits(d)), int(codes.modulus), codes.code.astype(float), codes.n_changes.astype(np.int64),
           codes.k1.astype(np.int64), codes.k2.astype(np.int64), codes.s0.astype(np.int64),
           np.stack([p.b1 for p in parts]), np.stack([p.b2 for p in parts]),
@@ -748,6 +780,7 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
 
     from .. import paths
     from . import compile as npc
+    from . import jit_rt
 
     pv = np.empty((S, len(c.spec.vary)))
     for j, path in enumerate(c.spec.vary):
@@ -763,20 +796,21 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
             return np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,))
         return float(paths.get(c.data, path))
 
-    x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S)
+    x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S, threads or 1)
     tables = _tables(T)
+    nws = 64 * (T + 4) + jit_rt.power_slots(T)
 
     if not getattr(c.fn, "signatures", None):
         # the first call compiles: in a helper thread, so that Ctrl-C is answered meanwhile
         one = (c.fixed, np.zeros((1, pv.shape[1])), np.zeros((cfv.shape[0], 1, T)), c.iy, c.is_, c.ix,
                np.zeros((x.shape[0], T, 1)), T, np.empty((oy.shape[0], 1, T)), np.empty((os_.shape[0], 1)),
-               np.zeros(1, dtype=np.int64), tables, BLOCK, 64 * (T + 4))
+               np.zeros(1, dtype=np.int64), tables, BLOCK, nws)
         _interruptible(lambda: c.fn(*one))
     before = numba.get_num_threads()
     if threads:
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
-        c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, tables, BLOCK, 64 * (T + 4))
+        c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, tables, BLOCK, nws)
     finally:
         numba.set_num_threads(before)
     years = {k: oy[j].T for j, k in enumerate(c.y_out)}

@@ -219,12 +219,39 @@ def payback(v):
     return years, refit
 
 
+#: Slots of powers (1 + rate)**i kept at the end of a scenario's scratch array, one per use
+#: (MIRR's reinvestment and finance rates, the discounted payback's rate): see :func:`_powers`.
+N_POWER_SLOTS = 3
+
+
+def power_slots(T: int) -> int:
+    """Scratch entries the slots of :func:`_powers` take for flows of T years."""
+    return N_POWER_SLOTS * (T + 3)
+
+
+@njit(**_OPTS)
+def _powers(rate, n, ws, slot):
+    """(1.0 + rate) ** float(i) for i = 0..n, the same calls as before, kept in slot ``slot`` at
+    the end of ``ws`` and reused while the next scenario asks for the same rate and n (a rate
+    that is not varied: every scenario). The slot holds [rate, n, powers...]; the kernel fills
+    its scratch with NaN, which equals no rate (nor does a NaN rate: it is recomputed)."""
+    size = n + 3
+    o = ws.shape[0] - (slot + 1) * size
+    if not (ws[o] == rate and ws[o + 1] == float(n)):
+        for i in range(n + 1):
+            ws[o + 2 + i] = (1.0 + rate) ** float(i)
+        ws[o] = rate
+        ws[o + 1] = float(n)
+    return ws[o + 2:o + 3 + n]
+
+
 @njit(**_OPTS)
 def discounted_payback(v, rate, ws):
     n = v.shape[0]
     d = ws[:n]
+    pw = _powers(rate, n, ws, 2)
     for k in range(n):
-        d[k] = v[k] / (1.0 + rate) ** float(k) if rate > -1.0 else _NAN
+        d[k] = v[k] / pw[k] if rate > -1.0 else _NAN
     return payback(d)[0]
 
 
@@ -257,35 +284,23 @@ def mirr(v, fr, rr, ws):
     neg = ws[n:2 * n]
     has_pos = False
     has_neg = False
+    pr = _powers(rr, n, ws, 0)
+    pf = _powers(fr, n, ws, 1)
     for k in range(n):
         x = v[k]
-        i = float(k + 1)
-        pos[k] = (x if x > 0 else 0.0) / (1.0 + rr) ** i
-        neg[k] = (x if x < 0 else 0.0) / (1.0 + fr) ** i
+        pos[k] = (x if x > 0 else 0.0) / pr[k + 1]
+        neg[k] = (x if x < 0 else 0.0) / pf[k + 1]
         has_pos = has_pos or x > 0
         has_neg = has_neg or x < 0
     npv_pos = _np_sum(pos, n)
     npv_neg = _np_sum(neg, n)
-    ratio = -npv_pos * (1.0 + rr) ** float(n) / (npv_neg * (1.0 + fr))
+    ratio = -npv_pos * pr[n] / (npv_neg * (1.0 + fr))
     value = ratio ** (1.0 / (n - 1)) - 1.0 if n > 1 else _NAN
     ok = has_pos and has_neg and fr > -1.0 and rr > -1.0
     return value if (ok and math.isfinite(value)) else _NAN
 
 
 # --------------------------------------------------------------------------- IRR (finmodel._irr)
-@njit(**_OPTS)
-def _sign_changes(v):
-    last = 0.0
-    n = 0
-    for k in range(v.shape[0]):
-        s = v[k]
-        if s != 0.0:
-            if last != 0.0 and (s > 0) != (last > 0):
-                n += 1
-            last = s
-    return n
-
-
 @njit(**_OPTS)
 def _horner_d(c, x):
     d = c.shape[0] - 1
@@ -430,6 +445,18 @@ def _sign_code(q, base, k, scale):
 
 
 @njit(**_OPTS)
+def _sign_code_top(q, base, k):
+    """:func:`_sign_code` of a top cell, whose scale is 1 (its matrix is scaled already)."""
+    code = 0.0
+    p3 = 1.0
+    for j in range(k):
+        x = q[base + j]
+        code += (1.0 if x >= 1.0 else (-1.0 if x <= -1.0 else 0.0)) * p3
+        p3 *= 3.0
+    return code
+
+
+@njit(inline="always", **_OPTS)
 def _irr_screened(v, n_sign, hurdle, tb, ws):
     """_irr._irr_screened, _decide and one level of _bisect_cells for one row of degree len(v) - 1:
     (rate, multiple, status); status 1 where NumPy's path would cut cells further or use its grid."""
@@ -454,8 +481,9 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
         c[j] = v[j] * down
         ch[j] = np.rint(c[j] * up)
     o = 2 * k
-    q = ws[o:o + max(n_cells, n_parts) * k]
-    o += max(n_cells, n_parts) * k
+    m_top = bt.shape[1]                     # n_cells * k, padded with zero columns to a multiple of 8
+    q = ws[o:o + max(m_top, n_parts * k)]
+    o += max(m_top, n_parts * k)
     # the pairs (cells that may hold a root): za, zb, half, high, v, s0, z0, stuck
     m_pairs = n_cells * (n_parts + 1)
     pza_, pzb_, phalf, phigh = ws[o:o + m_pairs], ws[o + m_pairs:o + 2 * m_pairs], \
@@ -464,13 +492,13 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
         ws[o + 6 * m_pairs:o + 7 * m_pairs]
     ptop = ws[o + 7 * m_pairs:o + 8 * m_pairs]          # the top cell of a pair that may be cut, else -1
     o += 8 * m_pairs
-    _exact_product(bt, ch, q[:n_cells * k])
+    _exact_product(bt, ch, q[:m_top])
     full = float((3 ** k - 1) // 2)
     n = 0
     stuck = False
     for cell in range(n_cells):
         base = cell * k
-        code = _sign_code(q, base, k, ones)
+        code = _sign_code_top(q, base, k)
         if abs(code) == full:
             continue
         nv, kk1, kk2, s0 = _classify(code, modulus, code_t, nch_t, k1_t, k2_t, s0_t)
@@ -617,10 +645,16 @@ def _decide_row(c, n, pza_, pzb_, phalf, phigh, pv, ps0, pz0, n_sign, hurdle):
 def irr(v, hurdle, tb, ws):
     """The IRR of one row by the rule of finmodel.metrics: (rate, multiple, status); status 1:
     not decided here, the NumPy path must answer for this scenario."""
-    for j in range(v.shape[0]):
-        if not math.isfinite(v[j]):
+    last = 0.0
+    n_sign = 0
+    for j in range(v.shape[0]):          # finite, and the sign changes (zeros skipped), in one pass
+        x = v[j]
+        if not math.isfinite(x):
             return _NAN, False, 0
-    n_sign = _sign_changes(v)
+        if x != 0.0:
+            if last != 0.0 and (x > 0) != (last > 0):
+                n_sign += 1
+            last = x
     if n_sign == 0:
         return _NAN, False, 0
     if n_sign == 1:
