@@ -399,6 +399,15 @@ class DistrictTaxShare(Strict):
     surcharges: float = F(1.0, 0.0, 1.0, "District's share of the surcharges on VAT. [fraction]")
 
 
+def warning_below_red_line(m):
+    """The rule of a budget test's two levels (a scenario's government, a portfolio's district):
+    the warning level is at most the red line."""
+    if m.warning_level > m.red_line:
+        raise ValueError(t(f"warning_level {m.warning_level:g} is above red_line {m.red_line:g}",
+                           f"warning_level {m.warning_level:g} 高于 red_line {m.red_line:g}"))
+    return m
+
+
 class Government(Strict):
     """The public side (``finmodel.government``): three purses kept apart.
 
@@ -432,10 +441,7 @@ class Government(Strict):
 
     @model_validator(mode="after")
     def _levels(self):
-        if self.warning_level > self.red_line:
-            raise ValueError(t(f"warning_level {self.warning_level:g} is above red_line {self.red_line:g}",
-                               f"warning_level {self.warning_level:g} 高于 red_line {self.red_line:g}"))
-        return self
+        return warning_below_red_line(self)
 
 
 #: Keys of the government section renamed by issue 12, for the message on an old YAML.

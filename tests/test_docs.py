@@ -23,6 +23,7 @@ from finmodel import registry, verdict
 from finmodel.scenarios import load
 
 from .conftest import ROOT
+from .test_readme import _examples
 
 DOCS = ROOT / "docs"
 GUIDE = DOCS / "zh" / "report-guide.md"
@@ -36,12 +37,6 @@ def _need(module: str):
         pytest.skip(f"{module} is not installed (pip install '.[docs]')")
 
 
-def _examples():
-    spec = importlib.util.spec_from_file_location("examples", ROOT / "tools" / "examples.py")
-    ex = importlib.util.module_from_spec(spec)
-    sys.modules["examples"] = ex
-    spec.loader.exec_module(ex)
-    return ex
 
 
 # -- the site ---------------------------------------------------------------------------------

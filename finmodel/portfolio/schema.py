@@ -13,9 +13,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..assumptions import LoanTerms, Tax
+from ..assumptions import LoanTerms, Tax, warning_below_red_line
 from ..schema_base import F, Strict
-from ..i18n import t
 
 
 class PortfolioInfo(Strict):
@@ -98,10 +97,7 @@ class District(Strict):
 
     @model_validator(mode="after")
     def _levels(self):
-        if self.warning_level > self.red_line:
-            raise ValueError(t(f"warning_level {self.warning_level:g} is above red_line {self.red_line:g}",
-                               f"warning_level {self.warning_level:g} 高于 red_line {self.red_line:g}"))
-        return self
+        return warning_below_red_line(self)
 
 
 class Portfolio(Strict):
