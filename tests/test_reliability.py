@@ -299,28 +299,28 @@ def test_yaml_loaded_safely_never_executes(tmp_path):
 def test_parsed_yaml_kept_in_the_cache_folder_and_errors_never(tmp_path, monkeypatch):
     """The parse of a scenario file is kept in the cache folder and read back the same; a text
     that does not parse is never kept (its error comes again); an empty FINMODEL_CACHE_DIR keeps nothing."""
-    from finmodel import scenarios
+    from finmodel import yamlio
     from finmodel.errors import InputError
 
     monkeypatch.setenv("FINMODEL_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(scenarios, "_PARSED", {})
+    monkeypatch.setattr(yamlio, "_PARSED", {})
     text = "a: 1\nb: [1.5, x, null, true, 3e7]\nc: &k {d: 2}\ne: *k\n"
-    first = scenarios.parse_yaml_text(text, "t.yaml")
+    first = yamlio.parse_yaml_text(text, "t.yaml")
     kept = list((tmp_path / "cache" / "yaml").glob("y_*.pickle"))
     assert len(kept) == 1
-    monkeypatch.setattr(scenarios, "_PARSED", {})
-    monkeypatch.setattr(scenarios, "_parse", lambda *a: pytest.fail("parsed again"))
-    assert scenarios.parse_yaml_text(text, "t.yaml") == first == {"a": 1, "b": [1.5, "x", None, True, 3e7],
+    monkeypatch.setattr(yamlio, "_PARSED", {})
+    monkeypatch.setattr(yamlio, "_parse", lambda *a: pytest.fail("parsed again"))
+    assert yamlio.parse_yaml_text(text, "t.yaml") == first == {"a": 1, "b": [1.5, "x", None, True, 3e7],
                                                                   "c": {"d": 2}, "e": {"d": 2}}
     monkeypatch.undo()
     monkeypatch.setenv("FINMODEL_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(scenarios, "_PARSED", {})
+    monkeypatch.setattr(yamlio, "_PARSED", {})
     for _ in range(2):
         with pytest.raises(InputError, match="YAML"):
-            scenarios.parse_yaml_text("a: [1, 2\n", "bad.yaml")
+            yamlio.parse_yaml_text("a: [1, 2\n", "bad.yaml")
     assert len(list((tmp_path / "cache" / "yaml").glob("y_*.pickle"))) == 1
     monkeypatch.setenv("FINMODEL_CACHE_DIR", "")
-    scenarios.parse_yaml_text("z: 2\n", "t.yaml")
+    yamlio.parse_yaml_text("z: 2\n", "t.yaml")
     assert len(list((tmp_path / "cache" / "yaml").glob("y_*.pickle"))) == 1
 
 

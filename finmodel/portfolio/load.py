@@ -16,6 +16,7 @@ from .. import scenarios as sc
 from ..assumptions import Assumptions
 from ..errors import InputError, InputErrors
 from ..i18n import t
+from ..yamlio import key_positions, position_of, read_yaml_file
 from .schema import Portfolio
 
 
@@ -53,7 +54,7 @@ def _rekey(err: InputError, prefix: str, src: str, positions: dict) -> list[Inpu
     for e in getattr(err, "errors", [err]):
         if e.source == src:
             key = f"{prefix}.{e.key}" if e.key else prefix
-            out.append(InputError(e.message, source=src, key=key, where=sc.position_of(positions, key)))
+            out.append(InputError(e.message, source=src, key=key, where=position_of(positions, key)))
         else:
             out.append(e)
     return out
@@ -69,7 +70,7 @@ def _inline(data: dict, i: int, path: Path, sets: list[str]) -> Assumptions:
     if parent is not None:
         if not isinstance(parent, str) or not parent.strip():
             raise InputError(t("extends must be a file name", "extends 须为文件名"), source=src, key=f"{prefix}.extends",
-                             where=sc.position_of(sc.key_positions(path), f"{prefix}.extends"))
+                             where=position_of(key_positions(path), f"{prefix}.extends"))
         try:                                   # a file beside the portfolio, a packaged file, or a scenario name
             ppath = sc._resolve_extends(parent, path.parent, src)
         except InputError:
@@ -77,7 +78,7 @@ def _inline(data: dict, i: int, path: Path, sets: list[str]) -> Assumptions:
                 ppath = _community_path(parent, path.parent)
             except InputError as exc:
                 raise InputError(exc.message, source=src, key=f"{prefix}.extends",
-                                 where=sc.position_of(sc.key_positions(path), f"{prefix}.extends")) from None
+                                 where=position_of(key_positions(path), f"{prefix}.extends")) from None
         pdata, origins, pnotes = sc.load_raw(ppath)
         notes = {**pnotes, **notes}
         sc._origins(data, [], src, origins)
@@ -99,7 +100,7 @@ def _inline(data: dict, i: int, path: Path, sets: list[str]) -> Assumptions:
         errs += list(getattr(exc, "errors", [exc]))
         a = None
     if errs:
-        out = _rekey(InputErrors(errs) if len(errs) > 1 else errs[0], prefix, src, sc.key_positions(path))
+        out = _rekey(InputErrors(errs) if len(errs) > 1 else errs[0], prefix, src, key_positions(path))
         raise out[0] if len(out) == 1 else InputErrors(out)
     return a
 
@@ -129,7 +130,7 @@ def load_portfolio(path: str | Path, *, skip_invalid: bool = False) -> LoadedPor
     (all of them at once), or with ``skip_invalid`` is left out and listed in ``failed``.
     """
     path = resolve_portfolio_path(path)
-    data = sc.read_yaml_file(path)
+    data = read_yaml_file(path)
     notes: dict[str, str] = {}
     communities = data.get("communities")
     stripped = sc._strip_sources({k: v for k, v in data.items() if k != "communities"}, [], notes, [200_000], str(path))
@@ -161,12 +162,12 @@ def load_portfolio(path: str | Path, *, skip_invalid: bool = False) -> LoadedPor
             continue
         name = c.name or a.scenario.name
         if name in seen:
-            positions = positions if positions is not None else sc.key_positions(path)
+            positions = positions if positions is not None else key_positions(path)
             key = f"communities.{i}.name"
             failed.append((i, name, InputError(
                 t(f"the name '{name}' is used by community {seen[name] + 1} too: give each community its own name",
                   f"名称 '{name}' 与第 {seen[name] + 1} 个社区重复: 每个社区须有自己的名称"),
-                source=str(path), key=key, where=sc.position_of(positions, key))))
+                source=str(path), key=key, where=position_of(positions, key))))
             continue
         seen[name] = i
         members.append(Member(i, name, a, origin))

@@ -127,7 +127,7 @@ def _check_entity(lp: LoadedPortfolio) -> bool:
     if pf.firm.legal_structure != "one_entity":
         return True
     src = str(lp.path)
-    from ..scenarios import key_positions, position_of
+    from ..yamlio import key_positions, position_of
 
     def where():
         return position_of(key_positions(lp.path), "firm.legal_structure") if lp.path.is_file() else None

@@ -11,6 +11,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ... import scenarios as sc
+from ...yamlio import read_yaml_file
 from ...assumptions import Assumptions
 from ...engine import STRUCTURAL
 from ...errors import InputError, UsageError
@@ -71,7 +72,7 @@ def variants_from_set_file(path: str | Path, sets: Sequence[str] = (), base: str
     with the overrides ``sets`` and then its own ``set`` overrides applied.
     """
     path = Path(path)
-    raw = sc.read_yaml_file(path)
+    raw = read_yaml_file(path)
     try:
         spec = ScenarioSetFile.model_validate(raw)
     except ValidationError as exc:
