@@ -13,17 +13,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
-def ctrl_c_restored():
-    """A command answering Ctrl-C ignores further ones (finmodel.cli.main): in this process, not after the test."""
-    import signal
-
-    before = signal.getsignal(signal.SIGINT)
-    yield
-    if signal.getsignal(signal.SIGINT) is not before:
-        signal.signal(signal.SIGINT, before)
-
-
-@pytest.fixture(autouse=True)
 def english_terminal():
     """The tests read the terminal in English (FINMODEL_LANG=en, as the README's examples do); a zh
     scenario prints Chinese by default, which tests/test_i18n.py checks with FINMODEL_LANG unset.

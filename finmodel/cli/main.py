@@ -87,8 +87,6 @@ class FinmodelGroup(HelpGroup):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except (Exception, KeyboardInterrupt) as exc:
-            if isinstance(exc, KeyboardInterrupt):
-                _ignore_further_interrupts()
             lines, code, has_trace = describe_all(exc)
             if has_trace and DEBUG["on"]:
                 traceback.print_exc()
@@ -99,17 +97,6 @@ class FinmodelGroup(HelpGroup):
         if isinstance(rv, int) and rv:
             sys.exit(rv)
         sys.exit(0)
-
-
-def _ignore_further_interrupts() -> None:
-    """Once Ctrl-C is being answered, a second one (or one still pending from a worker thread's
-    wait) must not cut the answer short: Python would then die by SIGINT (exit -2) after printing
-    'interrupted' instead of exiting 130."""
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @click.group(cls=FinmodelGroup, context_settings={"help_option_names": ["-h", "--help"]})
