@@ -6,7 +6,9 @@ compare every line item and every metric of each:
 - **bitwise** (the same float64, or NaN in both) for every line item and every metric, except
 - the metrics whose helpers raise to a power or take exp/log inside (MIRR, the discounted
   paybacks, the IRR's Newton start for one sign change): numba calls the C library there and
-  NumPy its own SIMD loops, which round a last bit differently. They agree to 1e-12 relative to
+  NumPy its own SIMD loops, which round a last bit differently; and the IRRs the kernel finds by
+  its count of roots (finmodel.model.jit_irr: its own Halley steps to the same simple root,
+  taken only within 1e-13 of it). They agree to 1e-12 relative to
   the larger of the two values and 1 (a rate of 1e-4 is compared to 1e-12 absolute: the rate's
   own rounding is about 1e-16 of 1 + rate).
 

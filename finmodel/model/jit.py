@@ -14,11 +14,11 @@ The kernel has two parts:
    loop, a figure or the caller reads it; the rest live in registers.
 
 The metrics run in the same pass (:mod:`.jit_rt`). Where the IRR cannot be decided there (see
-:func:`jit_rt.irr`), the scenario is flagged and the caller evaluates it on the NumPy path.
+:func:`jit_irr.irr`), the scenario is flagged and the caller evaluates it on the NumPy path.
 
 The source is generated per model structure, folds, outputs and set of varied inputs, written
 under the user's cache folder (``FINMODEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/finmodel``, else
-``~/.cache/finmodel``) as a module named by the hash of its source, of :mod:`.jit_rt` and of the
+``~/.cache/finmodel``) as a module named by the hash of its source, of :mod:`.jit_rt`, :mod:`.jit_irr` and of the
 numba version, and compiled with ``cache=True``: numba keeps the machine code beside it, and a
 change of the rows or the helpers makes another file (never a stale kernel). Nothing is written
 inside the repository.
@@ -438,9 +438,10 @@ def _load(source: str):
     import numba
 
     from .. import _cache
-    from . import jit_rt
+    from . import jit_irr, jit_rt
 
-    helpers = Path(jit_rt.__file__).read_bytes()
+    # the helpers' sources too: numba's cache of a caller does not notice a change in a callee
+    helpers = Path(jit_rt.__file__).read_bytes() + Path(jit_irr.__file__).read_bytes()
     digest = hashlib.sha256(source.encode() + helpers + numba.__version__.encode()).hexdigest()[:20]
     name = f"finmodel_kernel_{digest}"
     mod = sys.modules.get(name)
