@@ -114,12 +114,12 @@ class _Gen:
         return f"W[{'k' if lag else 'k + 1'}, {self.store[key]}, l]"
 
     def array(self, key: str) -> str:
-        """A whole row: an invariant row, or lane l's row in W (strided)."""
+        """A whole row: an invariant row, or lane l's row copied from W (see jit_emit.Lanes.whole)."""
         if key in self.inv_rows:
             return f"IY[{self.inv_rows[key]}]"
         if key not in self.store:
             raise FormulaError(f"row {key} is read as a whole before it is complete")
-        return f"W[1:, {self.store[key]}, l]"
+        return self.lanes.whole(key)
 
     def scalar(self, key: str) -> str:
         if key in self.inv_scal:

@@ -18,7 +18,9 @@ the varied part out for a group of ``L`` scenarios (*lanes*, a literal in the so
   constants, so LLVM sees the lanes' loads and stores apart; the year loop's invariant rows and
   factors are read into locals before the lane loops, the parameters once per lane;
 - the figures (sums, IRR, MIRR, paybacks) and scalar rows run lane by lane after their year loop,
-  on a strided row ``W[1:, slot, l]``; the year outputs are copied from ``W`` at the end.
+  on the lane's rows copied into a contiguous scratch ``R`` (the figures' loops read them as
+  one scenario's rows: read in place, strided, they ran slower by more than the lanes saved);
+  the year outputs are copied from ``W`` at the end.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .expr import Cmp, FormulaError
 #: Scenarios per lane group: 16 doubles, two AVX-512 vectors (see docs/architecture.md: 8 lanes
 #: give LLVM a loop too short to check the aliasing of its arrays at run time, and it does not
 #: vectorise it).
-LANES = 16
+LANES = int(__import__("os").environ.get("FINMODEL_LANES", 16))
 
 
 class NotCompiled(FormulaError):
@@ -215,6 +217,7 @@ class Lanes:
         self.slot: dict[str, int] = dict(g.store)
         self.blocks: list[_Block] = []
         self.vjobs: list[tuple] = []               # (rate source, years source, out name) per vintage row
+        self.rows: dict[str, int] = {}             # rows read whole by figures -> index in R
 
     def _slot(self, key: str) -> int:
         if key not in self.slot:
@@ -311,9 +314,19 @@ class Lanes:
     def _key(self, v: str) -> str:
         return self.g.key_of[v]
 
+    def whole(self, key: str) -> str:
+        """Lane l's row ``key`` for a figure: copied from W (strided) into R's row, contiguous, at
+        the top of the lane loop (the figures' loops read it as they read one scenario's row)."""
+        if key not in self.rows:
+            self.rows[key] = len(self.rows)
+        return f"R[{self.rows[key]}]"
+
     def _render_lanes(self, b: _Block, defined: set[str], after: set[str]) -> list[str]:
         here = _defined(b.lines)
         body = self._lane_loads(_names(b.lines), set(here) | {n for n in _names(b.lines) if n[:2] in ("pf", "is")}, "k + 1")
+        slot_of = {i: self.slot[key] for key, i in self.rows.items()}
+        for i in sorted({int(x) for x in re.findall(r"\bR\[(\d+)\]", "\n".join(b.lines))}):
+            body += ["for k in range(T):", f"    R[{i}, k] = W[k + 1, {slot_of[i]}, l]"]
         body += ["fb = 0"] if b.status else []
         body += b.lines
         body += [f"W[0, {self._slot(n)}, l] = {n}" for n in here if n in after]
@@ -418,6 +431,7 @@ _NAN = math.nan
 L = @L@
 NW = @NW@
 NVJ = @NVJ@
+NR = @NR@
 _OUT_J = np.array([@OUTJ@], dtype=np.int64)     # year outputs of varied rows: OY index
 _OUT_I = np.array([@OUTI@], dtype=np.int64)     # and slot in W
 
@@ -432,14 +446,15 @@ def kernel(PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, B, NWS):
         WS = np.full(NWS, np.nan)         # (NaN: no power kept yet, see jit_rt._powers)
         VL = np.empty((NVJ, T), dtype=np.int64)
         NV = np.zeros(NVJ, dtype=np.int64)
+        R = np.empty((NR, T))             # a lane's rows for its figures
         for s0 in range(blk * B, min(S, blk * B + B), L):
-            lanes(s0, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, W, WS, VL, NV)
+            lanes(s0, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, W, WS, VL, NV, R)
     return 0
 
 
 # inlined into the loop above (numba IR): no call per lane group passing the arrays and the tables
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def lanes(s0, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, W, WS, VL, NV):
+def lanes(s0, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, W, WS, VL, NV, R):
     """L scenarios s0..s0+L-1: their rows year by year in lanes, then their figures and metrics
     one by one; FB[s] = 1 asks for the NumPy path."""
 '''
@@ -455,7 +470,7 @@ def emit(g, passes, outputs_y: dict, outputs_s: dict, order_of) -> tuple[str, "L
         lanes.scalars(scal, outputs_s)
     body = lanes.render(outputs_y)
     head = (_HEADER.replace("@L@", str(LANES)).replace("@NW@", str(max(1, len(lanes.slot))))
-            .replace("@NVJ@", str(max(1, len(lanes.vjobs))))
+            .replace("@NVJ@", str(max(1, len(lanes.vjobs)))).replace("@NR@", str(max(1, len(lanes.rows))))
             .replace("@OUTJ@", ", ".join(str(j) for j, _ in lanes.out_rows))
             .replace("@OUTI@", ", ".join(str(i) for _, i in lanes.out_rows)))
     return head + "\n".join("    " + x for x in body) + "\n    return 0\n", lanes
