@@ -1,20 +1,24 @@
-"""Render the rows to one compiled loop per scenario: the engine's fused kernel (numba).
+"""Render the rows to one compiled loop nest: the engine's fused kernel (numba).
 
 The same folded rows as :mod:`.compile` (the NumPy kernel, which stays the reference), rendered a
-second way: each node as a *scalar* expression, one scenario and one year (:class:`_Scalar`).
+second way: each node as a *scalar* expression, one scenario and one year (:class:`.jit_emit.Scalar`).
 The kernel has two parts:
 
 1. rows and figures that no varied input reaches (the time axis, tax rates by year, growth
-   factors of fixed rates) are computed once, into arrays;
-2. ``prange`` over blocks of scenarios (``parallel=True``), and for each scenario the rows in
-   as few year loops as their dependencies allow: a row joins the open loop when everything it
-   reads in year k is known by then (same-year values computed before it in the loop, last
-   year's values carried in locals, whole rows of earlier loops); a figure over the years (a
-   sum, a present value, an IRR) closes the loop. A row is kept in memory only where a later
-   loop, a figure or the caller reads it; the rest live in registers.
+   factors of fixed rates) are computed once, by the NumPy kernel, into arrays;
+2. ``prange`` over blocks of scenarios (``parallel=True``); in a block, groups of L scenarios
+   (*lanes*, :data:`.jit_emit.LANES`) run the rows in as few year loops as their dependencies
+   allow: a row joins the open loop when everything it reads in year k is known by then
+   (same-year values computed before it in the loop, last year's values, whole rows of earlier
+   loops); a figure over the years (a sum, a present value, an IRR) closes the loop. Each year's
+   statements run in a loop over the L lanes, which LLVM vectorises (the same operations in the
+   same order in every lane: the bits of one scenario at a time); the figures then run lane by
+   lane. :mod:`.jit_emit` lays this out (segments around vintage sums, the block's array W).
 
 The metrics run in the same pass (:mod:`.jit_rt`). Where the IRR cannot be decided there (see
 :func:`jit_irr.irr`), the scenario is flagged and the caller evaluates it on the NumPy path.
+:func:`execute` pads the scenarios to a multiple of L (copies of the last one) and slices the
+outputs, so the kernel has no remainder loop; the flags of the padding are ignored.
 
 The source is generated per model structure, folds, outputs and set of varied inputs, written
 under the user's cache folder (``FINMODEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/finmodel``, else
