@@ -145,6 +145,8 @@ class Scalar:
     def _Agg(self, n):
         if n.fn not in _AGG:
             raise NotCompiled(f"no compiled rendering of {n.fn}")
+        if self.g.lanes is not None:
+            return self.g.lanes.agg(_AGG[n.fn], [r.key for r in n.rows], n.first)
         args = ", ".join(self.g.array(r.key) for r in n.rows)
         return self.g.figure(f"{_AGG[n.fn]}({args}, {n.first})")
 
@@ -169,6 +171,8 @@ class Scalar:
             return self.g.figure(f"discounted_payback({arr}, {kw['rate']}, WS)")
         if fn == "mirr":
             return self.g.figure(f"mirr({arr}, {kw['finance']}, {kw['reinvest']}, WS)")
+        if fn in ("min_cumulative", "nanmin") and self.g.lanes:
+            return self.g.lanes.metric(fn, rows[0].key)
         if fn in ("min_cumulative", "nanmin"):
             return self.g.figure(f"{fn}({arr})")
         raise NotCompiled(f"no compiled rendering of the metric {fn}")
@@ -205,6 +209,7 @@ class _Block:
         self.segments: list[list[str]] = [[]]      # years: statement lines per segment
         self.jobs: list[list[tuple]] = [[]]        # years: vintage jobs before each segment
         self.status = False                        # lanes: some line updates the fallback flag
+        self.vec: list[str] = []                   # lanes: figures computed for all lanes at once, first
 
 
 class Lanes:
@@ -219,6 +224,7 @@ class Lanes:
         self.blocks: list[_Block] = []
         self.vjobs: list[tuple] = []               # (rate source, years source, out name) per vintage row
         self.rows: dict[str, int] = {}             # rows read whole by figures -> index in R
+        self.aggs: dict[tuple, str] = {}           # (helper, rows, first) -> name of a figure in lanes
 
     def _slot(self, key: str) -> int:
         if key not in self.slot:
@@ -322,6 +328,71 @@ class Lanes:
             self.rows[key] = len(self.rows)
         return f"R[{self.rows[key]}]"
 
+    # ------------------------------------------------------------------ figures in lanes
+    def agg(self, fn: str, keys: list[str], first: int) -> str:
+        """A figure over years of jit_rt (sum_years, max_years...) for every lane at once: the same
+        operations in the same order per lane as the helper, the lanes in the vector. Computed
+        before the block's lane loop, into W[0, slot, l]; its name is read from there."""
+        key = (fn, tuple(keys), first)
+        if key in self.aggs:
+            return self.aggs[key]
+        g = self.g
+        name = self.aggs[key] = f"f{g.n_fig}_0"
+        g.n_fig += 1
+        out = self._slot(name)
+        acc = f"W[0, {out}, l]"
+        hoist, xs = [], []
+        for i, k in enumerate(keys):
+            if k in g.inv_rows:
+                hoist.append(f"    x{i}_ = IY[{g.inv_rows[k]}, k]")
+                xs.append(f"x{i}_")
+            else:
+                g.array(k)                      # (raises if the row is not complete yet)
+                xs.append(f"W[k + 1, {g.store[k]}, l]")
+        step = {"sum_years": f"{acc} + {xs[0]}", "sumproduct_years": f"{acc} + {xs[0]} * {xs[1] if len(xs) > 1 else ''}",
+                "sumabs_years": f"{acc} + abs({xs[0]})", "max_years": f"_max({acc}, {xs[0]})",
+                "min_years": f"_min({acc}, {xs[0]})", "maxabs_years": f"_max({acc}, abs({xs[0]}))",
+                "count_neg_years": f"{acc} + (1.0 if {xs[0]} < 0 else 0.0)",
+                "count_above_one_years": f"{acc} + (1.0 if {xs[0]} > 1 else 0.0)"}[fn]
+        if fn in ("max_years", "min_years", "maxabs_years"):      # from the first year's value
+            start = [f"k = {first}", *(x[4:] for x in hoist), "for l in range(L):",
+                     f"    {acc} = {'abs(' + xs[0] + ')' if fn == 'maxabs_years' else xs[0]}"]
+            first += 1
+        else:
+            start = ["for l in range(L):", f"    {acc} = 0.0"]
+        self._lanes_block().vec.extend(start + [f"for k in range({first}, T):", *hoist, "    for l in range(L):",
+                                                f"        {acc} = {step}"])
+        return name
+
+    def metric(self, fn: str, key: str) -> str:
+        """min_cumulative or nanmin (jit_rt) of a row for every lane at once, as :meth:`agg`: the
+        helper's branches as selects, each lane's operations in its order. (payback stays lane by
+        lane: in lanes, its four accumulators ran slower than the helper.)"""
+        if (fn, key) in self.aggs:
+            return self.aggs[(fn, key)]
+        g = self.g
+        a = self.aggs[(fn, key)] = f"f{g.n_fig}_0"
+        g.n_fig += 1
+        A, B = (f"W[0, {self._slot(n)}, l]" for n in (a, a + "b"))
+        hoist = []
+        if key in g.inv_rows:
+            hoist, x = [f"    x_ = IY[{g.inv_rows[key]}, k]"], "x_"
+        else:
+            g.array(key)
+            x = f"W[k + 1, {g.store[key]}, l]"
+        if fn == "min_cumulative":          # the running sum in B, its least value in A
+            init = [f"{B} = 0.0", f"{A} = _NAN"]
+            step = [f"{B} = {B} + x1", f"{A} = {B} if k == 0 else _min({A}, {B})"]
+            end = []
+        else:                               # the least finite value in A, whether there is one in B
+            init = [f"{A} = np.inf", f"{B} = 0.0"]
+            step = ["fin = math.isfinite(x1)", f"{A} = _min({A}, x1) if fin else {A}", f"{B} = 1.0 if fin else {B}"]
+            end = ["for l in range(L):", f"    {A} = {A} if {B} != 0.0 else _NAN"]
+        self._lanes_block().vec.extend(["for l in range(L):", *("    " + x for x in init), "for k in range(T):", *hoist,
+                                        "    for l in range(L):", f"        x1 = {x}", *("        " + x for x in step),
+                                        *end])
+        return a
+
     def _render_lanes(self, b: _Block, defined: set[str], after: set[str]) -> list[str]:
         here = _defined(b.lines)
         body = self._lane_loads(_names(b.lines), set(here) | {n for n in _names(b.lines) if n[:2] in ("pf", "is")}, "k + 1")
@@ -333,7 +404,7 @@ class Lanes:
         body += [f"W[0, {self._slot(n)}, l] = {n}" for n in here if n in after]
         body += ["FB[s] = max(FB[s], fb)"] if b.status else []
         defined.update(here)
-        return ["for l in range(L):"] + ["    " + x for x in body]
+        return b.vec + (["for l in range(L):"] + ["    " + x for x in body] if b.lines else [])
 
     def _render_years(self, b: _Block) -> list[str]:
         body: list[str] = []
