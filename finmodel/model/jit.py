@@ -569,8 +569,9 @@ def _interruptible(fn) -> None:
         raise box["error"]
 
 
-#: Scenarios per block of the parallel loop (one scratch array per block).
+#: Scenarios per block of the parallel loop (one scratch array per block): whole lane groups.
 BLOCK = 256
+assert BLOCK % LANES == 0
 
 
 def _pad(a: np.ndarray, n: int) -> np.ndarray:

@@ -2,25 +2,29 @@
 
 :class:`Scalar` renders a folded node as a scalar expression for one scenario in year ``k``
 (its callbacks in :class:`.jit._Gen` name the values). :func:`emit` lays the rows and figures of
-the varied part out for a group of ``L`` scenarios (*lanes*, a literal in the source):
+the varied part out for a group of ``L`` scenarios (*lanes*, :data:`LANES`, a literal in the
+source), in a function ``lanes()`` inlined into the kernel's loop over a block's groups:
 
 - each year loop ``for k in range(T)`` holds lane loops ``for l in range(L)`` whose body is the
   year's statements for scenario ``s0 + l``, in scalar locals; LLVM vectorises such a loop across
   the lanes (every statement is branch-free or if-convertible; without ``fastmath`` each lane does
-  the same operations in the same order, so the bits are those of one scenario at a time);
-- a statement that cannot run in lanes (a vintage amortisation, which loops over earlier years)
-  splits the body into segments: it runs lane by lane between them, over the years whose rate is
-  nonzero in some lane (kept in order as they are written);
+  the same operations in the same order, so the bits are those of one scenario at a time). The
+  lane index is unsigned (no wraparound test: the inputs are read as whole vectors);
+- a statement that cannot join them (a vintage amortisation, a loop over earlier years) splits
+  the body into segments; between them it runs for all lanes at once over the years whose rate
+  is nonzero in some lane (kept in order as they are written);
 - every value that outlives its lane loop lives in the block's array ``W[1 + year, slot, lane]``:
   rows kept for a later loop, a figure or the caller, last year's values (``W[k, slot, l]``;
   ``W[0]`` is zero, the value before year 0), values that cross a segment, and the per-scenario
   scalars (figures and scalar rows) a later loop reads (``W[0, slot, l]``). Its strides are
   constants, so LLVM sees the lanes' loads and stores apart; the year loop's invariant rows and
   factors are read into locals before the lane loops, the parameters once per lane;
-- the figures (sums, IRR, MIRR, paybacks) and scalar rows run lane by lane after their year loop,
-  on the lane's rows copied into a contiguous scratch ``R`` (the figures' loops read them as
-  one scenario's rows: read in place, strided, they ran slower by more than the lanes saved);
-  the year outputs are copied from ``W`` at the end.
+- after a year loop, the figures over years that are plain loops (sums, products, least and
+  greatest values, counts, the lowest cumulative sum) run for all lanes at once (:meth:`Lanes.agg`,
+  :meth:`Lanes.metric`); the others (IRR, MIRR, paybacks) and the scalar rows run lane by lane,
+  on the lane's rows copied into a contiguous scratch ``R`` (the helpers' loops read them as one
+  scenario's rows: read in place, strided, they ran slower by more than the lanes saved); the
+  year outputs are copied from ``W`` at the end.
 """
 
 from __future__ import annotations
@@ -248,7 +252,7 @@ class Lanes:
             if sec.pre:
                 self._lanes_block().lines.extend(sec.pre)
                 self._lanes_block().status |= any(x.startswith("fb = ") for x in sec.pre)
-            if sec.vint:                            # a vintage sum: runs lane by lane, between segments
+            if sec.vint:                            # a vintage sum: runs between two segments
                 block.segments.append([])
                 block.jobs.append(list(sec.vint))
             seg = block.segments[-1]
