@@ -3,7 +3,9 @@
 :class:`Scalar` renders a folded node as a scalar expression for one scenario in year ``k``
 (its callbacks in :class:`.jit._Gen` name the values). :func:`emit` lays the rows and figures of
 the varied part out for a group of ``L`` scenarios (*lanes*, :data:`LANES`, a literal in the
-source), in a function ``lanes()`` inlined into the kernel's loop over a block's groups:
+source), in the function ``block()`` that the kernel's parallel loop calls once per block of
+scenarios (inlined there, its size made numba's passes over the parallel loop take twice as
+long), looping over the block's groups:
 
 - each year loop ``for k in range(T)`` holds lane loops ``for l in range(L)`` whose body is the
   year's statements for scenario ``s0 + l``, in scalar locals; LLVM vectorises such a loop across
@@ -277,7 +279,7 @@ class Lanes:
 
     # ------------------------------------------------------------------ rendering
     def render(self, outputs_y: dict) -> list[str]:
-        """The body of ``lanes()``: every block, then the year outputs copied from W."""
+        """The body of the loop over a block's lane groups: every part, then the year outputs copied from W."""
         uses = [self._uses(b) for b in self.blocks]
         later: set[str] = set()
         need_after = []
@@ -520,22 +522,24 @@ def kernel(PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, B, NWS):
     S = PV.shape[1]                       # a multiple of L (the caller pads)
     nblk = (S + B - 1) // B
     for blk in prange(nblk):
-        W = np.empty((T + 1, NW, L))
-        W[0] = 0.0                        # the values before year 0
-        WS = np.full(NWS, np.nan)         # (NaN: no power kept yet, see jit_rt._powers)
-        VL = np.empty((NVJ, T), dtype=np.int64)
-        NV = np.zeros(NVJ, dtype=np.int64)
-        R = np.empty((NR, T))             # a lane's rows for its figures
-        for s0 in range(blk * B, min(S, blk * B + B), L):
-            lanes(s0, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, W, WS, VL, NV, R)
+        block(blk * B, min(S, blk * B + B), PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, NWS)
     return 0
 
 
-# inlined into the loop above (numba IR): no call per lane group passing the arrays and the tables
-@njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def lanes(s0, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, W, WS, VL, NV, R):
-    """L scenarios s0..s0+L-1: their rows year by year in lanes, then their figures and metrics
-    one by one; FB[s] = 1 asks for the NumPy path."""
+# one call per block (not inlined into the prange loop: numba's passes over a parallel loop take
+# time in the size of its body); the scratch arrays are the block's own, so LLVM knows that they
+# are not the caller's arrays (with W passed in, the lane loops stayed scalar)
+@njit(cache=True, error_model="numpy", nogil=True)
+def block(lo, hi, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, NWS):
+    """Scenarios lo..hi-1 by groups of L: their rows year by year in lanes, then their figures and
+    metrics one by one; FB[s] = 1 asks for the NumPy path."""
+    W = np.empty((T + 1, NW, L))
+    W[0] = 0.0                            # the values before year 0
+    WS = np.full(NWS, np.nan)             # (NaN: no power kept yet, see jit_rt._powers)
+    VL = np.empty((NVJ, T), dtype=np.int64)
+    NV = np.zeros(NVJ, dtype=np.int64)
+    R = np.empty((NR, T))                 # a lane's rows for its figures
+    for s0 in range(lo, hi, L):
 '''
 
 
@@ -552,4 +556,4 @@ def emit(g, passes, outputs_y: dict, outputs_s: dict, order_of) -> tuple[str, "L
             .replace("@NVJ@", str(max(1, len(lanes.vjobs)))).replace("@NR@", str(max(1, len(lanes.rows))))
             .replace("@OUTJ@", ", ".join(str(j) for j, _ in lanes.out_rows))
             .replace("@OUTI@", ", ".join(str(i) for _, i in lanes.out_rows)))
-    return head + "\n".join("    " + x for x in body) + "\n    return 0\n", lanes
+    return head + "\n".join("        " + x for x in body) + "\n    return 0\n", lanes
