@@ -580,7 +580,7 @@ def _pad(a: np.ndarray, n: int) -> np.ndarray:
         return a
     out = np.empty(a.shape[:-1] + (n,))
     out[..., :a.shape[-1]] = a
-    out[..., a.shape[-1]:] = a[..., -1:]
+    out[..., a.shape[-1]:] = a[..., -1:] if a.shape[-1] else 0.0
     return out
 
 
