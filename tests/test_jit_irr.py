@@ -32,8 +32,9 @@ def npv(rate, flows):
 
 
 def test_one_root_among_three_sign_changes():
-    # -100 + 60x - 10x^2 + 70x^3: three sign changes, one root at or above -50 %. The cumulative
-    # sums of c_j 2^j (-100, 20, -60, 500) change sign... once after one more cumulation.
+    # -100 + 60x - 10x^2 + 70x^3: three sign changes, one root at or above -50 %. By hand: the
+    # coefficients of p(2y) are (-100, 120, -40, 560); their sums (-100, 20, -20, 540) change sign
+    # three times, the sums of those (-100, -80, -100, 440) once, and both end positive: one root.
     flows = [-100.0, 60.0, -10.0, 70.0]
     rate, multiple, status = counted(flows)
     assert status == 0 and not multiple

@@ -516,11 +516,11 @@ def _slope_changes(dc, k, ws):
 
 @njit(**_OPTS)
 def _poly3(c, dc, ddc, n4, x):
-    """p, p', p'' at x (as :func:`_poly`, twelve chains) and the sum of |c_j| x**j."""
+    """p, p' and p'' at x from their coefficients, each zero-padded to n4 (a multiple of 4):
+    Horner in x**4 on four interleaved chains each (a quarter of Horner's latency)."""
     x2 = x * x
     x4 = x2 * x2
-    p0 = p1 = p2 = p3 = d0 = d1 = d2 = d3 = 0.0
-    e0 = e1 = e2 = e3 = a0 = a1 = a2 = a3 = 0.0
+    p0 = p1 = p2 = p3 = d0 = d1 = d2 = d3 = e0 = e1 = e2 = e3 = 0.0
     for j in range(n4 - 4, -1, -4):
         p0 = p0 * x4 + c[j]
         p1 = p1 * x4 + c[j + 1]
@@ -534,12 +534,23 @@ def _poly3(c, dc, ddc, n4, x):
         e1 = e1 * x4 + ddc[j + 1]
         e2 = e2 * x4 + ddc[j + 2]
         e3 = e3 * x4 + ddc[j + 3]
+    return ((p0 + p1 * x) + (p2 + p3 * x) * x2, (d0 + d1 * x) + (d2 + d3 * x) * x2,
+            (e0 + e1 * x) + (e2 + e3 * x) * x2)
+
+
+@njit(**_OPTS)
+def _bound(c, n4, x):
+    """A bound on the rounding of p(x) by :func:`_poly3`: 8 (n + 4) eps times the sum of
+    |c_j| x**j (far above that scheme's error)."""
+    x2 = x * x
+    x4 = x2 * x2
+    a0 = a1 = a2 = a3 = 0.0
+    for j in range(n4 - 4, -1, -4):
         a0 = a0 * x4 + abs(c[j])
         a1 = a1 * x4 + abs(c[j + 1])
         a2 = a2 * x4 + abs(c[j + 2])
         a3 = a3 * x4 + abs(c[j + 3])
-    return ((p0 + p1 * x) + (p2 + p3 * x) * x2, (d0 + d1 * x) + (d2 + d3 * x) * x2,
-            (e0 + e1 * x) + (e2 + e3 * x) * x2, (a0 + a1 * x) + (a2 + a3 * x) * x2)
+    return 8.0 * (n4 + 4) * _EPS * ((a0 + a1 * x) + (a2 + a3 * x) * x2)
 
 
 @njit(**_OPTS)
@@ -549,7 +560,7 @@ def _root_in(c, dc, ddc, n4, lo, hi, s_lo):
     below 1e-9 of x (the error is then about its cube). Returns the root and a bound on its error
     as a rate (inf: not clean)."""
     z = 1.0 if lo < 1.0 < hi else 0.5 * (lo + hi)
-    p, dp, ddp, size = _poly3(c, dc, ddc, n4, z)
+    p, dp, ddp = _poly3(c, dc, ddc, n4, z)
     for _ in range(80):
         side = p * s_lo
         if side > 0:
@@ -566,10 +577,10 @@ def _root_in(c, dc, ddc, n4, lo, hi, s_lo):
             z = zn
         else:
             z = 0.5 * (lo + hi)
-        p, dp, ddp, size = _poly3(c, dc, ddc, n4, z)
+        p, dp, ddp = _poly3(c, dc, ddc, n4, z)
         if done or hi - lo <= 4.0 * _EPS * hi:
             break
-    err = 8.0 * (n4 + 4) * _EPS * size
+    err = _bound(c, n4, z)
     if not (lo <= z <= hi and dp != 0.0 and math.isfinite(dp)):
         return _NAN, np.inf
     return z, (abs(p) + err) / abs(dp) / (z * z)
@@ -583,34 +594,35 @@ _RATE_ERR = 1e-13
 @njit(**_OPTS)
 def _irr_counted(v, ws):
     """The IRR where the number of roots in (0, 2) (rates above -50 %) is proved in O(n): no
-    root, one, or two either side of p's one turning point there. (rate, multiple, 0); status 1
-    where the count is not proved (the screen counts)."""
+    root, one, or two (either side of x = 1, or of p's one turning point). (rate, multiple, 0);
+    status 1 where the count is not proved (the screen counts)."""
     k = v.shape[0]
-    big = 0.0
-    for j in range(k):
-        big = max(big, max(v[j], -v[j]))
-    _, e = math.frexp(big)
-    if e > 900 or e < -900 or v[0] == 0.0:
+    for j in range(k):                       # sizes where no sum below over- or underflows
+        x = abs(v[j])
+        if not (x < 1e250 and (x > 1e-250 or x == 0.0)):
+            return _NAN, False, 1
+    if v[0] == 0.0:
         return _NAN, False, 1
-    down = math.ldexp(1.0, -e)
     n4 = (k + 3) // 4 * 4
     c, dc, ddc, d3c, w = ws[:n4], ws[n4:2 * n4], ws[2 * n4:3 * n4], ws[3 * n4:4 * n4], ws[4 * n4:]
     for j in range(n4):                      # p, p' and p'' (zero-padded to a multiple of 4)
-        c[j] = v[j] * down if j < k else 0.0     # exact
-    for j in range(n4):
-        dc[j] = c[j + 1] * float(j + 1) if j + 1 < n4 else 0.0
-    for j in range(n4):
-        ddc[j] = dc[j + 1] * float(j + 1) if j + 1 < n4 else 0.0
+        c[j] = v[j] if j < k else 0.0
+        dc[j] = v[j + 1] * float(j + 1) if j + 1 < k else 0.0
+        ddc[j] = (v[j + 2] * float(j + 2)) * float(j + 1) if j + 2 < k else 0.0
     s0 = 1.0 if c[0] > 0 else -1.0
     ch = _changes(c, k, w)
     if ch == 0:
         return _NAN, False, 0
     if ch == 1:
         return _answer(c, dc, ddc, n4, 0.0, 2.0, s0, False)
-    # p' with one root xm in (0, 2) (or none): p is monotone on each side of it
     s2, _ = _proved_sign(c, dc, ddc, n4, 2.0)
     if s2 == 0.0 or dc[0] == 0.0:
         return _NAN, False, 1
+    if ch == 2 and s2 == s0:                 # at most two roots: two if p(1) has the other sign
+        s1, _ = _proved_sign(c, dc, ddc, n4, 1.0)
+        if s1 == -s0:
+            return _two(c, dc, ddc, n4, 1.0, s0)
+    # p' with one root xm in (0, 2) (or none): p is monotone on each side of it
     slope = _slope_changes(dc, k, w)
     if slope == 0:
         if s0 == s2:
@@ -628,18 +640,29 @@ def _irr_counted(v, ws):
         return _NAN, False, 1
     left = sm != s0                          # a root in (0, xm)
     right = sm != s2                         # a root in (xm, 2)
-    if not left and not right:
-        return _NAN, False, 0
-    if left and (not right or s0 < 0):       # of two, the investment root: p rises through 0 as x rises
-        return _answer(c, dc, ddc, n4, 0.0, xm, s0, left and right)
-    return _answer(c, dc, ddc, n4, xm, 2.0, sm, left and right)
+    if left and right:
+        return _two(c, dc, ddc, n4, xm, s0)
+    if left:
+        return _answer(c, dc, ddc, n4, 0.0, xm, s0, False)
+    if right:
+        return _answer(c, dc, ddc, n4, xm, 2.0, sm, False)
+    return _NAN, False, 0
+
+
+@njit(**_OPTS)
+def _two(c, dc, ddc, n4, mid, s0):
+    """Of two roots, one in (0, mid) and one in (mid, 2), the investment root: where p rises
+    through zero as x rises (NPV falls as the rate rises), in (0, mid) when p(0) < 0."""
+    if s0 < 0:
+        return _answer(c, dc, ddc, n4, 0.0, mid, s0, True)
+    return _answer(c, dc, ddc, n4, mid, 2.0, -s0, True)
 
 
 @njit(**_OPTS)
 def _proved_sign(c, dc, ddc, n4, x):
-    """The sign of p(x), 0 where it is within the bound on its rounding (see :func:`_root_in`)."""
-    p, _, _, size = _poly3(c, dc, ddc, n4, x)
-    err = 8.0 * (n4 + 4) * _EPS * size
+    """The sign of p(x), 0 where it is within the bound on its rounding (:func:`_bound`)."""
+    p, _, _ = _poly3(c, dc, ddc, n4, x)
+    err = _bound(c, n4, x)
     return (1.0 if p > err else (-1.0 if p < -err else 0.0)), err
 
 
