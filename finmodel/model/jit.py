@@ -12,8 +12,10 @@ The kernel has two parts:
    (same-year values computed before it in the loop, last year's values, whole rows of earlier
    loops); a figure over the years (a sum, a present value, an IRR) closes the loop. Each year's
    statements run in a loop over the L lanes, which LLVM vectorises (the same operations in the
-   same order in every lane: the bits of one scenario at a time); the figures then run lane by
-   lane. :mod:`.jit_emit` lays this out (segments around vintage sums, the block's array W).
+   same order in every lane: the bits of one scenario at a time); then the figures: the plain
+   loops over years (sums, present values, least values) for all lanes at once too, the IRR,
+   MIRR and paybacks lane by lane. :mod:`.jit_emit` lays this out (segments around vintage sums,
+   the block's array W).
 
 The metrics run in the same pass (:mod:`.jit_rt`). Where the IRR cannot be decided there (see
 :func:`jit_irr.irr`), the scenario is flagged and the caller evaluates it on the NumPy path.
