@@ -1,20 +1,26 @@
-"""Render the rows to one compiled loop per scenario: the engine's fused kernel (numba).
+"""Render the rows to one compiled loop nest: the engine's fused kernel (numba).
 
 The same folded rows as :mod:`.compile` (the NumPy kernel, which stays the reference), rendered a
-second way: each node as a *scalar* expression, one scenario and one year (:class:`_Scalar`).
+second way: each node as a *scalar* expression, one scenario and one year (:class:`.jit_emit.Scalar`).
 The kernel has two parts:
 
 1. rows and figures that no varied input reaches (the time axis, tax rates by year, growth
-   factors of fixed rates) are computed once, into arrays;
-2. ``prange`` over blocks of scenarios (``parallel=True``), and for each scenario the rows in
-   as few year loops as their dependencies allow: a row joins the open loop when everything it
-   reads in year k is known by then (same-year values computed before it in the loop, last
-   year's values carried in locals, whole rows of earlier loops); a figure over the years (a
-   sum, a present value, an IRR) closes the loop. A row is kept in memory only where a later
-   loop, a figure or the caller reads it; the rest live in registers.
+   factors of fixed rates) are computed once, by the NumPy kernel, into arrays;
+2. ``prange`` over blocks of scenarios (``parallel=True``); in a block, groups of L scenarios
+   (*lanes*, :data:`.jit_emit.LANES`) run the rows in as few year loops as their dependencies
+   allow: a row joins the open loop when everything it reads in year k is known by then
+   (same-year values computed before it in the loop, last year's values, whole rows of earlier
+   loops); a figure over the years (a sum, a present value, an IRR) closes the loop. Each year's
+   statements run in a loop over the L lanes, which LLVM vectorises (the same operations in the
+   same order in every lane: the bits of one scenario at a time); then the figures: the plain
+   loops over years (sums, present values, least values) for all lanes at once too, the IRR,
+   MIRR and paybacks lane by lane. :mod:`.jit_emit` lays this out (segments around vintage sums,
+   the block's array W).
 
 The metrics run in the same pass (:mod:`.jit_rt`). Where the IRR cannot be decided there (see
 :func:`jit_irr.irr`), the scenario is flagged and the caller evaluates it on the NumPy path.
+:func:`execute` pads the scenarios to a multiple of L (copies of the last one) and slices the
+outputs, so the kernel has no remainder loop; the flags of the padding are ignored.
 
 The source is generated per model structure, folds, outputs and set of varied inputs, written
 under the user's cache folder (``FINMODEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/finmodel``, else
@@ -36,17 +42,9 @@ import numpy as np
 
 from .compile import Folds, _cf_data, _fold_rows, _needed, _same_year_order, _tarjan
 from .core import Model, Row
-from .expr import Cmp, ConstRef, FormulaError, Input, Ref, walk
+from .expr import ConstRef, FormulaError, Input, Ref, walk
+from .jit_emit import LANES, NotCompiled, Scalar, emit
 from .nodes import Agg, Counterfactual, Metric, VintageAmort
-
-
-class NotCompiled(FormulaError):
-    """A row uses something the compiled kernel has no rendering of: the NumPy path serves it."""
-
-
-_AGG = {"SUM": "sum_years", "MAX": "max_years", "MIN": "min_years", "SUMPRODUCT": "sumproduct_years",
-        "SUMABS": "sumabs_years", "COUNT_NEG": "count_neg_years", "COUNT_ABOVE_ONE": "count_above_one_years",
-        "MAXABS": "maxabs_years"}
 
 
 def _deps(e):
@@ -68,144 +66,16 @@ def _deps(e):
     return same, prev, whole, vint, scal
 
 
-class _Scalar:
-    """Renders folded nodes as scalar numba source for one scenario in year ``k``."""
+class _Section:
+    """What the renderer collects for the varied part: the open year loop, the figures so far,
+    the figures and vintage sums the current line needs first."""
 
     def __init__(self, gen):
         self.g = gen
-
-    def num(self, n) -> str:
-        """A node as a float (a comparison is True/False: times 1.0, as the NumPy kernel's rows are)."""
-        text = self(n)
-        return f"({text} * 1.0)" if isinstance(n, Cmp) else text
-
-    def __call__(self, n) -> str:
-        f = getattr(self, "_" + type(n).__name__, None)
-        if f is None:
-            raise NotCompiled(f"no compiled rendering of {type(n).__name__}")
-        return f(n)
-
-    def _K(self, n):
-        if not isinstance(n.v, float):
-            raise NotCompiled(f"the value {n.v!r} reached the kernel as a number")
-        return repr(n.v)
-
-    def _Num(self, n):
-        return repr(n.v)
-
-    def _Const(self, n):
-        return repr(n.value)
-
-    def _NA(self, n):
-        return "_NAN"
-
-    def _Str(self, n):
-        raise NotCompiled(f"text {n.s!r} reached the kernel")
-
-    def _Input(self, n):
-        return self.g.param(n.path)
-
-    def _Ref(self, n):
-        return self.g.ref(n.row.key, n.lag)
-
-    def _Row(self, n):
-        return self.g.ref(n.key, 0)
-
-    def _ConstRef(self, n):
-        return self.g.scalar(n.row.key)
-
-    def _Counterfactual(self, n):
-        if self.g.cf_noop[id(n)]:
-            return self.g.ref(n.row.key, 0)
-        return self.g.counterfactual(n)
-
-    def _Bin(self, n):
-        if n.op == "^" and self.g.param_level(n):
-            return self.g.precomputed(n)
-        a, b = self.num(n.a) if n.op in "+-" else self(n.a), self.num(n.b) if n.op in "+-" else self(n.b)
-        if n.op == "^":
-            return f"_pow({self.num(n.a)}, {self.num(n.b)})"
-        return f"({a} {n.op} {b})"
-
-    def _Neg(self, n):
-        return f"(-{self.num(n.a)})"
-
-    def _Cmp(self, n):
-        return f"({self.num(n.a)} {Cmp.PY[n.op]} {self.num(n.b)})"
-
-    def _Fn(self, n):
-        name, args = n.name, n.args
-        if name in ("MIN", "MAX"):
-            f = "_min" if name == "MIN" else "_max"
-            out = self.num(args[0])
-            for x in args[1:]:
-                out = f"{f}({out}, {self.num(x)})"
-            return out
-        if name == "ABS":
-            return f"abs({self.num(args[0])})"
-        if name == "ISNUMBER":
-            return f"math.isfinite({self.num(args[0])})"
-        if name == "MOD":
-            return f"_mod({self.num(args[0])}, {self.num(args[1])})"
-        if name == "IF":
-            return f"({self.num(args[1])} if {self(args[0])} else {self.num(args[2])})"
-        if name == "LOOKUP":
-            x, keys, vals = args
-            out = self.num(vals.items[0])
-            for key, v in zip(keys.items[1:], vals.items[1:]):
-                out = f"({self.num(v)} if {self.num(x)} >= {self.num(key)} else {out})"
-            return out
-        raise NotCompiled(f"no compiled rendering of {name}")
-
-    def _Growth(self, n):
-        if self.g.param_level(n):
-            return self.g.precomputed(n)
-        return f"_growth({self.num(n.r)}, {self.num(n.n)})"
-
-    def _VintageAmort(self, n):
-        return f"vintage_amort({self.g.array(n.rate.key)}, {self.g.array(n.m.key)}, k)"
-
-    def _Agg(self, n):
-        if n.fn not in _AGG:
-            raise NotCompiled(f"no compiled rendering of {n.fn}")
-        args = ", ".join(self.g.array(r.key) for r in n.rows)
-        return self.g.figure(f"{_AGG[n.fn]}({args}, {n.first})")
-
-    def _Metric(self, n):
-        fn, rows = n.fn, n.rows
-        arr = self.g.array(rows[0].key)
-        kw = {k: self.num(v) for k, v in n.args.items()}
-        if fn in ("irr", "irr_multiple"):
-            text = f"irr({arr}, {kw['hurdle']}, TB, WS)"
-            earlier = [t for t in self.g.sec.figures if t.startswith("irr(")]
-            if earlier and text not in self.g.sec.figures:     # another row's IRR: shared when the flows are equal
-                a0, h0 = earlier[0][4:].split(", TB, WS)")[0].rsplit(", ", 1)
-                names = ", ".join(self.g.sec.figures[earlier[0]])
-                self.g.sec.figures[text] = self.g.figure(
-                    f"irr_again({arr}, {kw['hurdle']}, TB, WS, {a0}, {h0}, {names})", 3, status=True)
-            r, mult, _ = self.g.figure(text, 3, status=True)
-            return r if fn == "irr" else f"({mult} * 1.0)"
-        if fn in ("payback", "payback_refit_negative"):
-            years, refit = self.g.figure(f"payback({arr})", 2)
-            return years if fn == "payback" else f"({refit} * 1.0)"
-        if fn == "discounted_payback":
-            return self.g.figure(f"discounted_payback({arr}, {kw['rate']}, WS)")
-        if fn == "mirr":
-            return self.g.figure(f"mirr({arr}, {kw['finance']}, {kw['reinvest']}, WS)")
-        if fn in ("min_cumulative", "nanmin"):
-            return self.g.figure(f"{fn}({arr})")
-        raise NotCompiled(f"no compiled rendering of the metric {fn}")
-
-
-class _Section:
-    """The emitted lines of one part of the kernel (the invariant part, or one scenario)."""
-
-    def __init__(self, gen, varied: bool):
-        self.g, self.varied = gen, varied
-        self.lines: list[str] = []
         self.loop: set[str] = set()        # rows of the open year loop
         self.figures: dict[str, tuple] = {}
         self.pre: list[str] = []
+        self.vint: list[tuple] = []
 
 
 class _Gen:
@@ -221,7 +91,8 @@ class _Gen:
         self.inv_scal: dict[str, int] = {}    # invariant scalars -> index in IS
         self.store: dict[str, int] = {}       # varied year rows kept in W -> index
         self.sec: _Section | None = None
-        self.render = _Scalar(self)
+        self.render = Scalar(self)
+        self.lanes = None                     # the emission (jit_emit.Lanes), for vintage sums
         self.n_fig = 0
         self.pre_inv: list = []               # nodes computed by NumPy once (IX)
         self.pre_var: list = []               # nodes computed by NumPy per chunk (X)
@@ -240,27 +111,34 @@ class _Gen:
         return name
 
     def ref(self, key: str, lag: int) -> str:
+        """A row in year k of lane l (see jit_emit: invariant rows in locals read once a year)."""
         if key in self.sec.loop:
             return f"l_{self.v(key)}" if lag else f"v_{self.v(key)}"
-        arr = self.array(key)
-        return f"_lag({arr}, k)" if lag else f"{arr[:-1]}, k]"
+        if key in self.inv_rows:
+            return f"{'ly' if lag else 'iy'}{self.inv_rows[key]}"
+        self.array(key)
+        return f"W[{'k' if lag else 'k + 1'}, {self.store[key]}, l]"
 
     def array(self, key: str) -> str:
+        """A whole row: an invariant row, or lane l's row copied from W (see jit_emit.Lanes.whole)."""
         if key in self.inv_rows:
             return f"IY[{self.inv_rows[key]}]"
         if key not in self.store:
             raise FormulaError(f"row {key} is read as a whole before it is complete")
-        return f"W[{self.store[key]}]"
+        return self.lanes.whole(key)
 
     def scalar(self, key: str) -> str:
         if key in self.inv_scal:
-            return f"IS[{self.inv_scal[key]}]"
+            return f"is{self.inv_scal[key]}"
         return f"s_{self.v(key)}"
 
     def counterfactual(self, node: Counterfactual) -> str:
         if node not in self.cfs:
             self.cfs.append(node)
-        return f"CFV[{self.cfs.index(node)}, s, k]"
+        return f"CFV[{self.cfs.index(node)}, k, s]"
+
+    def vintage(self, node) -> str:
+        return self.lanes.vintage(node)
 
     def figure(self, text: str, n: int = 1, status: bool = False):
         """A figure over whole rows, computed once per scenario before the line that uses it."""
@@ -271,7 +149,7 @@ class _Gen:
             self.n_fig += 1
             sec.pre.append(f"{', '.join(names)} = {text}")
             if status:
-                sec.pre.append(f"fb = max(fb, {names[-1]})" if sec.varied else f"fb0 = max(fb0, {names[-1]})")
+                sec.pre.append(f"fb = max(fb, {names[-1]})")
             got = sec.figures[text] = names
         return got[0] if n == 1 else got
 
@@ -326,7 +204,7 @@ class _Gen:
         if node not in pool:
             pool.append(node)
         j = pool.index(node)
-        return f"X[{j}, k, s]" if varies else f"IX[{j}, k]"
+        return f"X[{j}, k, s]" if varies else f"ix{j}"
 
 
 def _variance(exprs, consts, nodes, order, varied_inputs, cf_noop) -> set:
@@ -495,84 +373,11 @@ def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int
     return out
 
 
-# --------------------------------------------------------------------------- emission
-def _emit(g: _Gen, passes, varied: bool, outputs_y: dict, outputs_s: dict, order_of) -> list[str]:
-    """The lines of one section: each pass's year loop, then its scalars."""
-    sec = g.sec = _Section(g, varied)
-    out: list[str] = []
-    for loop, scal in passes:
-        keys = [k for comp in loop for k in order_of(comp)]
-        if keys:
-            sec.loop = set(keys)
-            lagged = [k for k in keys if k in g.lag_in_loop]
-            body = []
-            for key in keys:
-                sec.pre = []
-                text = g.render.num(g.exprs[key])
-                out.extend(sec.pre)
-                v = g.v(key)
-                body.append(f"v_{v} = {text}")
-                if not varied:
-                    body.append(f"IY[{g.inv_rows[key]}, k] = v_{v}")
-                else:
-                    if key in g.store:
-                        body.append(f"W[{g.store[key]}, k] = v_{v}")
-                    if key in outputs_y:
-                        body.append(f"OY[{outputs_y[key]}, s, k] = v_{v}")
-            out.extend(f"l_{g.v(k)} = 0.0" for k in lagged)
-            out.append("for k in range(T):")
-            out.extend("    " + b for b in body)
-            out.extend(f"    l_{g.v(k)} = v_{g.v(k)}" for k in lagged)
-            sec.loop = set()
-        for comp in scal:
-            key = comp[0][1]
-            sec.pre = []
-            text = g.render.num(g.consts[key])
-            out.extend(sec.pre)
-            out.append(f"s_{g.v(key)} = {text}")
-            if not varied:
-                out.append(f"IS[{g.inv_scal[key]}] = s_{g.v(key)}")
-            elif key in outputs_s:
-                out.append(f"OS[{outputs_s[key]}, s] = s_{g.v(key)}")
-    return out
-
-
-_HEADER = '''# generated by finmodel.model.jit from the model's rows: do not edit
-import math
-import numpy as np
-from numba import njit, prange
-from finmodel.model.jit_irr import irr, irr_again
-from finmodel.model.jit_rt import (_min, _max, _mod, _pow, _growth, _lag, sum_years, sumproduct_years,
-    sumabs_years, max_years, min_years, maxabs_years, count_neg_years, count_above_one_years,
-    vintage_amort, payback, discounted_payback, min_cumulative, nanmin, mirr)
-
-_NAN = math.nan
-
-
-@njit(parallel=True, cache=True, error_model="numpy", nogil=True)
-def kernel(PF, PV, CFV, IY, IS, IX, X, T, OY, OS, FB, TB, B, NWS):
-    S = PV.shape[0]
-    nblk = (S + B - 1) // B
-    for blk in prange(nblk):
-        W = np.empty((NW, T))
-        WS = np.full(NWS, np.nan)         # (NaN: no power kept yet, see jit_rt._powers)
-        for s in range(blk * B, min(S, blk * B + B)):
-            FB[s] = scenario(s, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, TB, W, WS)
-    return 0
-
-
-# inlined into the loop above (numba IR): no call per scenario passing the arrays and the tables
-@njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def scenario(s, PF, PV, CFV, IY, IS, IX, X, T, OY, OS, TB, W, WS):
-    """One scenario: its rows year by year, its figures and metrics; returns 1 to ask for the NumPy path."""
-'''
-
-
 def generate(m: Model, folds: Folds, varied: frozenset, outputs):
     """The kernel's source for a model, its folds, the varied inputs and the outputs (None: every row).
 
-    Returns (source, fixed parameter paths, varied parameter paths, counterfactual nodes, year
-    outputs, scalar outputs)."""
+    Returns (source, spec): the spec names the fixed and varied parameters, the counterfactuals,
+    the outputs and the invariant rows and factors the caller computes (:class:`_Spec`)."""
     exprs, consts = _fold_rows(m, folds.folder())
     if outputs is None:
         targets = [("Y", k) for k in exprs] + [("C", k) for k in consts]
@@ -622,18 +427,14 @@ def generate(m: Model, folds: Folds, varied: frozenset, outputs):
     outputs_y = {k: i for i, k in enumerate(y_out)}
     outputs_s = {k: i for i, k in enumerate(s_out)}
 
-    var_lines = _emit(g, var_passes, True, outputs_y, outputs_s, order_of)
-    for k, j in outputs_y.items():
-        if k in g.inv_rows:
-            var_lines.append(f"OY[{j}, s, :] = IY[{g.inv_rows[k]}]")
-    for k, j in outputs_s.items():
-        if k in g.inv_scal:
-            var_lines.append(f"OS[{j}, s] = IS[{g.inv_scal[k]}]")
-    head = [f"    pf{i} = PF[{i}]" for i in range(len(g.fixed))]
-    head += [f"    pv{j} = PV[s, {j}]" for j in range(len(g.vary))]
-    head += ["    fb = 0"] + ["    " + x for x in var_lines] + ["    return fb", ""]
+    g.sec = _Section(g)
+    g.key_of = {g.v(k): k for k in g.index}
+    source, _ = emit(g, var_passes, outputs_y, outputs_s, order_of)
     inv_keys = [(kind, key) for comp in inv for kind, key in comp]
-    return _HEADER.replace("NW,", f"{max(1, len(g.store))},") + "\n".join(head), _Spec(g, y_out, s_out, inv_keys)
+    spec = _Spec(g, y_out, s_out, inv_keys)
+    spec.inv_y = [(j, g.inv_rows[k]) for k, j in outputs_y.items() if k in g.inv_rows]
+    spec.inv_s = [(j, g.inv_scal[k]) for k, j in outputs_s.items() if k in g.inv_scal]
+    return source, spec
 
 
 # --------------------------------------------------------------------------- build, cache, run
@@ -770,43 +571,59 @@ def _interruptible(fn) -> None:
         raise box["error"]
 
 
-#: Scenarios per block of the parallel loop (one scratch array per block).
+#: Scenarios per block of the parallel loop (one scratch array per block): whole lane groups.
 BLOCK = 256
+assert BLOCK % LANES == 0
+
+
+def _pad(a: np.ndarray, n: int) -> np.ndarray:
+    """``a`` with its last axis (scenarios) grown to n by repeating its last entry."""
+    if a.shape[-1] == n:
+        return a
+    out = np.empty(a.shape[:-1] + (n,))
+    out[..., :a.shape[-1]] = a
+    out[..., a.shape[-1]:] = a[..., -1:] if a.shape[-1] else 0.0
+    return out
 
 
 def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: int | None = None):
     """Run a compiled kernel on S scenarios; the same (years, scalars) as :func:`compile.execute`,
-    years as (T, S) views of (S, T) arrays. Scenarios whose IRR the kernel could not decide are
-    evaluated on the NumPy path (their count is ``c.fallbacks``)."""
+    years as (T, S) views. Scenarios whose IRR the kernel could not decide are evaluated on the
+    NumPy path (their count is ``c.fallbacks``). The kernel runs lane groups of L scenarios: the
+    inputs are padded to a multiple of L with copies of the last scenario, the outputs sliced."""
     import numba
 
     from .. import paths
     from . import compile as npc
     from . import jit_rt
 
-    pv = np.empty((S, len(c.spec.vary)))
+    L = LANES
+    SP = -(-max(S, 1) // L) * L
+    pv = np.empty((len(c.spec.vary), SP))
     for j, path in enumerate(c.spec.vary):
-        pv[:, j] = np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,))
-    cfv = np.empty((len(c.cfs), S, T))
+        pv[j] = _pad(np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,)), SP)
+    cfv = np.empty((len(c.cfs), T, SP))
     for j, (key, sub) in enumerate(c.cfs):
-        cfv[j] = np.broadcast_to(execute(sub, vary, T, S, threads)[0][key].T, (S, T))
-    oy = np.empty((len(c.y_out), S, T))
-    os_ = np.empty((len(c.s_out), S))
-    fb = np.zeros(S, dtype=np.int64)
+        cfv[j] = _pad(np.broadcast_to(execute(sub, vary, T, S, threads)[0][key], (T, S)), SP)
+    oy = np.empty((len(c.y_out), T, SP))
+    os_ = np.empty((len(c.s_out), SP))
+    fb = np.zeros(SP, dtype=np.int64)
+
     def param(path):
         if path in vary:
             return np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,))
         return float(paths.get(c.data, path))
 
     x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S, threads or 1)
+    x = _pad(x, SP) if c.spec.pre_var else np.zeros((1, T, SP))
     tables = _tables(T)
     nws = 64 * (T + 4) + jit_rt.power_slots(T)
 
     if not getattr(c.fn, "signatures", None):
         # the first call compiles: in a helper thread, so that Ctrl-C is answered meanwhile
-        one = (c.fixed, np.zeros((1, pv.shape[1])), np.zeros((cfv.shape[0], 1, T)), c.iy, c.is_, c.ix,
-               np.zeros((x.shape[0], T, 1)), T, np.empty((oy.shape[0], 1, T)), np.empty((os_.shape[0], 1)),
-               np.zeros(1, dtype=np.int64), tables, BLOCK, nws)
+        one = (c.fixed, np.zeros((pv.shape[0], L)), np.zeros((cfv.shape[0], T, L)), c.iy, c.is_, c.ix,
+               np.zeros((x.shape[0], T, L)), T, np.empty((oy.shape[0], T, L)), np.empty((os_.shape[0], L)),
+               np.zeros(L, dtype=np.int64), tables, BLOCK, nws)
         _interruptible(lambda: c.fn(*one))
     before = numba.get_num_threads()
     if threads:
@@ -815,15 +632,19 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
         c.fn(c.fixed, pv, cfv, c.iy, c.is_, c.ix, x, T, oy, os_, fb, tables, BLOCK, nws)
     finally:
         numba.set_num_threads(before)
-    years = {k: oy[j].T for j, k in enumerate(c.y_out)}
-    scalars = {k: os_[j] for j, k in enumerate(c.s_out)}
-    idx = np.flatnonzero(fb)
+    for j, i in c.spec.inv_y:
+        oy[j] = c.iy[i][:, None]
+    for j, i in c.spec.inv_s:
+        os_[j] = c.is_[i]
+    years = {k: oy[j, :, :S] for j, k in enumerate(c.y_out)}
+    scalars = {k: os_[j, :S] for j, k in enumerate(c.s_out)}
+    idx = np.flatnonzero(fb[:S])
     c.fallbacks = int(idx.size)
     if idx.size:
         part = {p: (np.asarray(v).reshape(-1)[idx] if np.size(v) > 1 else v) for p, v in vary.items()}
         ys, ss = npc.execute(c.reference, part, T, idx.size)
         for k in c.y_out:
-            oy[c.y_out.index(k)][idx] = np.broadcast_to(ys[k], (T, idx.size)).T
+            oy[c.y_out.index(k)][:, idx] = np.broadcast_to(ys[k], (T, idx.size))
         for k in c.s_out:
             os_[c.s_out.index(k)][idx] = np.broadcast_to(ss[k], (idx.size,))
     return years, scalars

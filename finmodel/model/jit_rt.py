@@ -175,21 +175,6 @@ def count_above_one_years(x, first):
     return float(n)
 
 
-@njit(**_OPTS)
-def vintage_amort(rate, years, t):
-    """runtime._vintage_amort at year t: the sum over v of rate_v x weight(v, t), v in order."""
-    out = 0.0
-    tf = float(t)
-    for v in range(t):
-        rv = rate[v]
-        if rv == 0.0:
-            continue
-        end = v + years[v]
-        w = (v < tf) * ((end >= tf) + (end < tf) * (end > tf - 1) * (end - tf + 1))
-        out = out + rv * w
-    return out
-
-
 # --------------------------------------------------------------------------- metrics (finmodel.metrics)
 @njit(**_OPTS)
 def payback(v):
