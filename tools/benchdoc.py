@@ -22,9 +22,11 @@ def markdown(res: dict) -> str:
         "`python benchmarks/bench_engine.py` writes (the only timings in the README and the docs; do not edit here). "
         f"Measured {m['date']} on the {m['cpus']}-core development machine, Python {m['python']}, numpy "
         f"{m['numpy']}, numba {m['numba'] or 'not installed'}; load average {m['load_average_start']:.1f} at the "
-        f"start and {m.get('load_average_end', float('nan')):.1f} at the end (other jobs were sharing the "
-        "machine: the absolute figures move with them, the ratios much less). Figures are medians with "
-        "[min-max] over the repeated runs.",
+        f"start and {m.get('load_average_end', float('nan')):.1f} at the end (the benchmark's own two-worker "
+        "runs count in the latter; other jobs on the machine move the absolute figures, the ratios much "
+        "less). Figures are medians with [min-max] over the repeated runs; the first run of a size in a "
+        "process, and a run right after the one-at-a-time baseline (as here, in each pair), are slower "
+        "than back-to-back repeats (fresh memory pages).",
         "",
         "**Engine plus all metrics** (`engine.evaluate`, the operator's 19 metrics and 3 flags, eight inputs "
         "drawn across the projection). Each run is a pair measured back to back in one process: the baseline "
