@@ -615,11 +615,11 @@ def _irr_counted(v, ws):
         return _NAN, False, 0
     if ch == 1:
         return _answer(c, dc, ddc, n4, 0.0, 2.0, s0, False)
-    s2, _ = _proved_sign(c, dc, ddc, n4, 2.0)
+    s2 = _proved_sign(c, dc, ddc, n4, 2.0)
     if s2 == 0.0 or dc[0] == 0.0:
         return _NAN, False, 1
     if ch == 2 and s2 == s0:                 # at most two roots: two if p(1) has the other sign
-        s1, _ = _proved_sign(c, dc, ddc, n4, 1.0)
+        s1 = _proved_sign(c, dc, ddc, n4, 1.0)
         if s1 == -s0:
             return _two(c, dc, ddc, n4, 1.0, s0)
     # p' with one root xm in (0, 2) (or none): p is monotone on each side of it
@@ -635,7 +635,7 @@ def _irr_counted(v, ws):
     xm, _ = _root_in(dc, ddc, d3c, n4, 0.0, 2.0, 1.0 if dc[0] > 0 else -1.0)
     if not (xm == xm):
         return _NAN, False, 1
-    sm, _ = _proved_sign(c, dc, ddc, n4, xm)
+    sm = _proved_sign(c, dc, ddc, n4, xm)
     if sm == 0.0:
         return _NAN, False, 1
     left = sm != s0                          # a root in (0, xm)
@@ -663,7 +663,7 @@ def _proved_sign(c, dc, ddc, n4, x):
     """The sign of p(x), 0 where it is within the bound on its rounding (:func:`_bound`)."""
     p, _, _ = _poly3(c, dc, ddc, n4, x)
     err = _bound(c, n4, x)
-    return (1.0 if p > err else (-1.0 if p < -err else 0.0)), err
+    return 1.0 if p > err else (-1.0 if p < -err else 0.0)
 
 
 @njit(**_OPTS)
