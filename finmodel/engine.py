@@ -341,11 +341,12 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
         from .model import jit
 
         prep = jit.prepare(m, data, frozenset(checked), names)
+        keep: dict = {}                     # the chunks' buffers, reused chunk after chunk
         for lo in range(0, S, COMPILED_CHUNK):
             hi = min(S, lo + COMPILED_CHUNK)
             part = {k: (v[lo:hi] if v.size > 1 else v) for k, v in checked.items()}
             _check_loan(a, data, part)
-            take(lo, hi, jit.execute(prep, part, T, hi - lo, threads=workers)[1])
+            take(lo, hi, jit.execute(prep, part, T, hi - lo, threads=workers, keep=keep)[1])
         return out
 
     job = (a, checked, names, data, prepare(m, data, frozenset(checked), names), T)

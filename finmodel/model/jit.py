@@ -326,13 +326,16 @@ class _NpSub:
 FACTOR_BLOCK = 4096
 
 
-def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int, threads: int = 1) -> np.ndarray:
+def _numpy_factors(spec, nodes, param, rows: dict, scalars: dict, T: int, S: int, threads: int = 1,
+                   out: np.ndarray | None = None) -> np.ndarray:
     """The nodes evaluated by NumPy as the NumPy kernel evaluates them: (len(nodes), T, S), by
     blocks of scenarios (the NumPy kernel's helpers make their operands contiguous, so that an
-    element's bits do not depend on the batch: see runtime._contiguous), on ``threads`` threads."""
+    element's bits do not depend on the batch: see runtime._contiguous), on ``threads`` threads;
+    into ``out[:, :, :S]`` when given."""
     from .runtime import NAMESPACE, _2d, _lag
 
-    out = np.empty((max(1, len(nodes)), T, S))
+    if out is None:
+        out = np.empty((max(1, len(nodes)), T, S))
     for j, node in enumerate(nodes):
         sub = _NpSub(spec.exprs, spec.consts, rows, scalars)
         code = compile(node.np(sub), "<finmodel factor>", "eval")
@@ -576,21 +579,34 @@ BLOCK = 256
 assert BLOCK % LANES == 0
 
 
-def _pad(a: np.ndarray, n: int) -> np.ndarray:
-    """``a`` with its last axis (scenarios) grown to n by repeating its last entry."""
-    if a.shape[-1] == n:
-        return a
-    out = np.empty(a.shape[:-1] + (n,))
-    out[..., :a.shape[-1]] = a
-    out[..., a.shape[-1]:] = a[..., -1:] if a.shape[-1] else 0.0
-    return out
+def _buffer(keep: dict | None, name: str, shape: tuple, dtype=float) -> np.ndarray:
+    """An array of ``shape`` for this run: the one ``keep`` holds under ``name`` when it has that
+    shape (a chunk loop reuses its buffers: fresh pages are costly, see engine.COMPILED_CHUNK)."""
+    if keep is None:
+        return np.empty(shape, dtype=dtype)
+    a = keep.get(name)
+    if a is None or a.shape != shape or a.dtype != dtype:
+        a = keep[name] = np.empty(shape, dtype=dtype)
+    return a
 
 
-def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: int | None = None):
+def _fill(dst: np.ndarray, src, S: int) -> None:
+    """dst's last axis (scenarios, padded to whole lane groups): src over the first S (unless
+    None: already there), then copies of the last scenario."""
+    if src is not None:
+        dst[..., :S] = src
+    if dst.shape[-1] > S:
+        dst[..., S:] = dst[..., S - 1:S] if S else 0.0
+
+
+def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: int | None = None,
+            keep: dict | None = None):
     """Run a compiled kernel on S scenarios; the same (years, scalars) as :func:`compile.execute`,
     years as (T, S) views. Scenarios whose IRR the kernel could not decide are evaluated on the
     NumPy path (their count is ``c.fallbacks``). The kernel runs lane groups of L scenarios: the
-    inputs are padded to a multiple of L with copies of the last scenario, the outputs sliced."""
+    inputs are padded to a multiple of L with copies of the last scenario, the outputs sliced.
+    ``keep`` (a dict the caller holds across calls) lends the inputs' and outputs' buffers: the
+    views returned are then valid until the next call with the same ``keep``."""
     import numba
 
     from .. import paths
@@ -599,23 +615,28 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
 
     L = LANES
     SP = -(-max(S, 1) // L) * L
-    pv = np.empty((len(c.spec.vary), SP))
+    pv = _buffer(keep, "pv", (len(c.spec.vary), SP))
     for j, path in enumerate(c.spec.vary):
-        pv[j] = _pad(np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,)), SP)
-    cfv = np.empty((len(c.cfs), T, SP))
+        _fill(pv[j], np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,)), S)
+    cfv = _buffer(keep, "cfv", (len(c.cfs), T, SP))
     for j, (key, sub) in enumerate(c.cfs):
-        cfv[j] = _pad(np.broadcast_to(execute(sub, vary, T, S, threads)[0][key], (T, S)), SP)
-    oy = np.empty((len(c.y_out), T, SP))
-    os_ = np.empty((len(c.s_out), SP))
-    fb = np.zeros(SP, dtype=np.int64)
+        _fill(cfv[j], np.broadcast_to(execute(sub, vary, T, S, threads)[0][key], (T, S)), S)
+    oy = _buffer(keep, "oy", (len(c.y_out), T, SP))
+    os_ = _buffer(keep, "os", (len(c.s_out), SP))
+    fb = _buffer(keep, "fb", (SP,), np.int64)
+    fb[:] = 0
 
     def param(path):
         if path in vary:
             return np.broadcast_to(np.asarray(vary[path], dtype=float).reshape(-1), (S,))
         return float(paths.get(c.data, path))
 
-    x = _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S, threads or 1)
-    x = _pad(x, SP) if c.spec.pre_var else np.zeros((1, T, SP))
+    x = _buffer(keep, "x", (max(1, len(c.spec.pre_var)), T, SP))
+    if c.spec.pre_var:
+        _numpy_factors(c.spec, c.spec.pre_var, param, c.rows, c.scal, T, S, threads or 1, out=x)
+        _fill(x, None, S)
+    else:
+        x[:] = 0.0
     tables = _tables(T)
     nws = 64 * (T + 4) + jit_rt.power_slots(T)
 
