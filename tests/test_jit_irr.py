@@ -63,6 +63,23 @@ def test_two_roots_give_the_investment_root():
     assert ref.multiple and abs(rate - ref.rate) <= 1e-12
 
 
+def test_a_probe_brackets_two_negative_roots():
+    # p(x) = -(x - 1.05)(x - 1.6)(x + 3) = -5.04 + 6.27x - 0.35x^2 - x^3: two sign changes, and
+    # p(0) = -5.04, p(1) = -0.12 and p(2) = -1.9 all negative, p(1.125) = +0.14695 (hand): the
+    # probe at x = 1.125 shows the two roots in (0, 2) either side of it, with no turning point
+    # to find. The investment root (p rises through zero as x rises) is x = 1.05: a rate of
+    # 1/1.05 - 1 = -4.7619 %.
+    flows = [-5.04, 6.27, -0.35, -1.0]
+    rate, multiple, status = counted(flows)
+    assert status == 0 and multiple
+    assert abs(rate - (1.0 / 1.05 - 1.0)) < 1e-13
+    ref = metrics.irr(flows, hurdle=0.08, return_details=True)
+    assert ref.multiple and abs(rate - ref.rate) <= 1e-12
+    # the row negated: the same roots, and NPV now falls through zero at x = 1.6 (-37.5 %)
+    rate, multiple, status = counted([-f for f in flows])
+    assert status == 0 and multiple and abs(rate - (1.0 / 1.6 - 1.0)) < 1e-13
+
+
 def test_an_unproved_sign_is_left_to_the_screen():
     # c_0 + 2 c_1 = -4 + 4 = 0: the first cumulative sum is exactly zero: no count is claimed.
     assert jit_irr._changes(np.array([-4.0, 2.0, 1.0]), 3, np.zeros(16)) == -1

@@ -43,7 +43,7 @@ import numpy as np
 from .compile import Folds, _cf_data, _fold_rows, _needed, _same_year_order, _tarjan
 from .core import Model, Row
 from .expr import ConstRef, FormulaError, Input, Ref, walk
-from .jit_emit import LANES, NotCompiled, Scalar, emit
+from .jit_emit import LANES, SCREEN, NotCompiled, Scalar, emit
 from .nodes import Agg, Counterfactual, Metric, VintageAmort
 
 
@@ -140,14 +140,17 @@ class _Gen:
     def vintage(self, node) -> str:
         return self.lanes.vintage(node)
 
-    def figure(self, text: str, n: int = 1, status: bool = False):
-        """A figure over whole rows, computed once per scenario before the line that uses it."""
+    def figure(self, text: str, n: int = 1, status: bool = False, screen: str | None = None):
+        """A figure over whole rows, computed once per scenario before the line that uses it
+        (``screen``: the call that answers instead where the first returns status SCREEN)."""
         sec = self.sec
         got = sec.figures.get(text)
         if got is None:
             names = tuple(f"f{self.n_fig}_{i}" for i in range(n))
             self.n_fig += 1
             sec.pre.append(f"{', '.join(names)} = {text}")
+            if screen is not None:
+                sec.pre.append(f"if {names[-1]} == {SCREEN}: {', '.join(names)} = {screen}")
             if status:
                 sec.pre.append(f"fb = max(fb, {names[-1]})")
             got = sec.figures[text] = names

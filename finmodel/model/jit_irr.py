@@ -4,13 +4,15 @@ The IRR (:func:`irr`) follows the rule of :mod:`finmodel.metrics` (see :mod:`fin
 
 - one sign change: Newton, as the NumPy path;
 - several: first a count in O(n) (:func:`_irr_counted`, below): where it proves that no root,
-  one root, or two roots either side of the one turning point lie at or above -50 %, the rate
-  (the one root, or of two the investment root) is found by Halley's method in its bracket and
-  taken when its error is known to be below 1e-13, so it is the NumPy path's to 1e-12 (that
-  path converges on the same simple root). 99 % of the benchmark's J-like rows are decided
-  here (one root: in 40 % of the screen's time; two or none: in about 85 %);
-- the rest: the exact Descartes screen on the six top cells (the same integer products as the
-  NumPy path, hence the same decisions) and Newton inside the chosen cells.
+  one root, or two roots (either side of a point where p has the other sign: a probe or p's one
+  turning point) lie at or above -50 %, the rate (the one root, or of two the investment root)
+  is found by Halley's method in its bracket and taken when its error is known to be below
+  1e-13, so it is the NumPy path's to 1e-12 (that path converges on the same simple root). 99 %
+  of the benchmark's J-like rows are decided here;
+- the rest (status ``SCREEN``): :func:`irr_screen`, the exact Descartes screen on the six top
+  cells (the same integer products as the NumPy path, hence the same decisions) and Newton
+  inside the chosen cells. The kernel calls it only for those rows: it takes the screen's tables,
+  a tuple of 21 arrays that numba copies at every call (120 ns a row when every row passed it).
 
 A row none of those decides (a cell that must be cut, a root the screen cannot isolate, a degree
 it does not cover, Newton not settling) is returned with ``status`` 1: the engine then evaluates
@@ -26,6 +28,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .jit_emit import SCREEN
 from .jit_rt import _EPS, _NAN, _OPTS, _max, _min, _np_sum
 
 
@@ -185,7 +188,7 @@ def _sign_code_top(q, base, k):
     return code
 
 
-@njit(inline="always", **_OPTS)
+@njit(**_OPTS)
 def _irr_screened(v, n_sign, hurdle, tb, ws):
     """_irr._irr_screened, _decide and one level of _bisect_cells for one row of degree len(v) - 1:
     (rate, multiple, status); status 1 where NumPy's path would cut cells further or use its grid."""
@@ -370,21 +373,29 @@ def _decide_row(c, n, pza_, pzb_, phalf, phigh, pv, ps0, pz0, n_sign, hurdle):
     return best, h1 >= 2, 0
 
 
-@njit(**_OPTS)
-def irr(v, hurdle, tb, ws):
-    """The IRR of one row by the rule of finmodel.metrics: (rate, multiple, status); status 1:
-    not decided here, the NumPy path must answer for this scenario."""
+@njit(inline="always", **_OPTS)
+def _scan(v):
+    """Whether every entry is finite, and the sign changes (zeros skipped), in one pass."""
     last = 0.0
     n_sign = 0
-    for j in range(v.shape[0]):          # finite, and the sign changes (zeros skipped), in one pass
+    bad = 0.0
+    for j in range(v.shape[0]):
         x = v[j]
-        if not math.isfinite(x):
-            return _NAN, False, 0
-        if x != 0.0:
-            if last != 0.0 and (x > 0) != (last > 0):
-                n_sign += 1
-            last = x
-    if n_sign == 0:
+        bad += x * 0.0                   # NaN once an entry is not finite
+        s = (1.0 if x > 0.0 else 0.0) - (1.0 if x < 0.0 else 0.0)
+        n_sign += s * last < 0.0
+        last = s + last * (1.0 if s == 0.0 else 0.0)
+    return bad == 0.0, n_sign
+
+
+@njit(**_OPTS)
+def irr(v, ws):
+    """The IRR of one row by the rule of finmodel.metrics: (rate, multiple, status); status
+    :data:`SCREEN`: the exact screen must decide (:func:`irr_screen`, called by the kernel only
+    then: it takes the screen's tables, which cost a copy per call); status 1: not decided here,
+    the NumPy path must answer for this scenario."""
+    finite, n_sign = _scan(v)
+    if not finite or n_sign == 0:
         return _NAN, False, 0
     if n_sign == 1:
         r, st = _irr_one(v, ws)
@@ -392,13 +403,21 @@ def irr(v, hurdle, tb, ws):
     r, mult, st = _irr_counted(v, ws)
     if st == 0:
         return r, mult, 0
+    return _NAN, False, SCREEN
+
+
+@njit(**_OPTS)
+def irr_screen(v, hurdle, tb, ws):
+    """The IRR of a row :func:`irr` left to the screen (several sign changes, the count not proved):
+    (rate, multiple, status), status 1 where the NumPy path must answer."""
+    _, n_sign = _scan(v)
     if v[0] == 0.0 or v[v.shape[0] - 1] == 0.0 or tb[0].shape[0] != v.shape[0]:
         return _NAN, False, 1
     return _irr_screened(v, n_sign, hurdle, tb, ws)
 
 
 @njit(**_OPTS)
-def irr_again(v, hurdle, tb, ws, v0, hurdle0, r0, m0, s0):
+def irr_again(v, hurdle, ws, v0, hurdle0, r0, m0, s0):
     """:func:`irr`, or the result (r0, m0, s0) of flows v0 at hurdle0 when v and hurdle are the same
     (equity and project flows without a loan): the IRR of a row depends on its values only."""
     if hurdle == hurdle0:
@@ -409,7 +428,7 @@ def irr_again(v, hurdle, tb, ws, v0, hurdle0, r0, m0, s0):
                 break
         if same:
             return r0, m0, s0
-    return irr(v, hurdle, tb, ws)
+    return irr(v, ws)
 
 
 # --------------------------------------------------------------------------- the count on (0, 2)
@@ -514,7 +533,12 @@ def _slope_changes(dc, k, ws):
     return got if 0 <= got <= 1 else _levels(b, a, ln, 14, True)
 
 
-@njit(**_OPTS)
+#: Fused multiply-adds where a bound on the rounding is checked anyway (:func:`_bound`): a single
+#: rounding per step is within it too.
+_FMA = dict(_OPTS, fastmath={"contract"})
+
+
+@njit(**_FMA)
 def _poly3(c, dc, ddc, n4, x):
     """p, p' and p'' at x from their coefficients, each zero-padded to n4 (a multiple of 4):
     Horner in x**4 on four interleaved chains each (a quarter of Horner's latency)."""
@@ -538,7 +562,7 @@ def _poly3(c, dc, ddc, n4, x):
             (e0 + e1 * x) + (e2 + e3 * x) * x2)
 
 
-@njit(**_OPTS)
+@njit(**_FMA)
 def _bound(c, n4, x):
     """A bound on the rounding of p(x) by :func:`_poly3`: 8 (n + 4) eps times the sum of
     |c_j| x**j (far above that scheme's error)."""
@@ -557,7 +581,8 @@ def _bound(c, n4, x):
 def _root_in(c, dc, ddc, n4, lo, hi, s_lo):
     """The one simple root of p in (lo, hi), p of sign s_lo at lo: Halley's steps kept inside the
     bracket (Newton's where Halley's would leave it, bisection where both would), until a step
-    below 1e-9 of x (the error is then about its cube). Returns the root and a bound on its error
+    below 1e-6 of x (the error is then about its cube: on the benchmark's rows the roots are the
+    same as with 1e-9, to 2e-15). Returns the root and a bound on its error
     as a rate (inf: not clean)."""
     z = 1.0 if lo < 1.0 < hi else 0.5 * (lo + hi)
     p, dp, ddp = _poly3(c, dc, ddc, n4, z)
@@ -572,7 +597,7 @@ def _root_in(c, dc, ddc, n4, lo, hi, s_lo):
         zn = z - 2.0 * p * dp / (2.0 * dp * dp - p * ddp)
         if not lo <= zn <= hi:
             zn = z - p / dp                  # Newton's step, else bisection
-        done = lo <= zn <= hi and abs(zn - z) <= 1e-9 * z
+        done = lo <= zn <= hi and abs(zn - z) <= 1e-6 * z
         if done or lo < zn < hi:
             z = zn
         else:
@@ -591,16 +616,28 @@ def _root_in(c, dc, ddc, n4, lo, hi, s_lo):
 _RATE_ERR = 1e-13
 
 
+#: Where a row with p(0) and p(2) of one sign is first looked at for the other sign (which, with
+#: at most two roots, or with p rising then falling, brackets its two roots): x = 1 (a rate of
+#: 0), then rates of -11 % and -20 %. The J-like rows' two roots lie either side of these: p is
+#: of the other sign there in 22 %, 96 % and 85 % of the benchmark's two-root rows. Each probe
+#: costs one pass; where none is of the other sign, the turning point below decides.
+_PROBES = (1.0, 1.125, 1.25)
+
+
 @njit(**_OPTS)
 def _irr_counted(v, ws):
     """The IRR where the number of roots in (0, 2) (rates above -50 %) is proved in O(n): no
     root, one, or two (either side of x = 1, or of p's one turning point). (rate, multiple, 0);
     status 1 where the count is not proved (the screen counts)."""
     k = v.shape[0]
+    big = 0.0
+    small = np.inf
     for j in range(k):                       # sizes where no sum below over- or underflows
         x = abs(v[j])
-        if not (x < 1e250 and (x > 1e-250 or x == 0.0)):
-            return _NAN, False, 1
+        big = x if x > big else big
+        small = x if 0.0 < x < small else small
+    if not (big < 1e250 and small > 1e-250):
+        return _NAN, False, 1
     if v[0] == 0.0:
         return _NAN, False, 1
     n4 = (k + 3) // 4 * 4
@@ -615,13 +652,17 @@ def _irr_counted(v, ws):
         return _NAN, False, 0
     if ch == 1:
         return _answer(c, dc, ddc, n4, 0.0, 2.0, s0, False)
-    s2 = _proved_sign(c, dc, ddc, n4, 2.0)
+    s2 = _proved_sign(c, n4, 2.0)
     if s2 == 0.0 or dc[0] == 0.0:
         return _NAN, False, 1
-    if ch == 2 and s2 == s0:                 # at most two roots: two if p(1) has the other sign
-        s1 = _proved_sign(c, dc, ddc, n4, 1.0)
-        if s1 == -s0:
-            return _two(c, dc, ddc, n4, 1.0, s0)
+    mid = 0.0                                # a point where p has the other sign than at 0 and 2
+    if s2 == s0:
+        for z in _PROBES:
+            if _proved_sign(c, n4, z) == -s0:
+                mid = z
+                break
+        if mid > 0.0 and ch == 2:            # at most two roots, and two: either side of mid
+            return _two(c, dc, ddc, n4, mid, s0)
     # p' with one root xm in (0, 2) (or none): p is monotone on each side of it
     slope = _slope_changes(dc, k, w)
     if slope == 0:
@@ -630,12 +671,14 @@ def _irr_counted(v, ws):
         return _answer(c, dc, ddc, n4, 0.0, 2.0, s0, False)
     if slope != 1:
         return _NAN, False, 1
+    if mid > 0.0:                            # p rises, then falls (or the reverse): one root each side
+        return _two(c, dc, ddc, n4, mid, s0)
     for j in range(n4):
         d3c[j] = ddc[j + 1] * float(j + 1) if j + 1 < n4 else 0.0
     xm, _ = _root_in(dc, ddc, d3c, n4, 0.0, 2.0, 1.0 if dc[0] > 0 else -1.0)
     if not (xm == xm):
         return _NAN, False, 1
-    sm = _proved_sign(c, dc, ddc, n4, xm)
+    sm = _proved_sign(c, n4, xm)
     if sm == 0.0:
         return _NAN, False, 1
     left = sm != s0                          # a root in (0, xm)
@@ -658,11 +701,24 @@ def _two(c, dc, ddc, n4, mid, s0):
     return _answer(c, dc, ddc, n4, mid, 2.0, -s0, True)
 
 
-@njit(**_OPTS)
-def _proved_sign(c, dc, ddc, n4, x):
-    """The sign of p(x), 0 where it is within the bound on its rounding (:func:`_bound`)."""
-    p, _, _ = _poly3(c, dc, ddc, n4, x)
-    err = _bound(c, n4, x)
+@njit(**_FMA)
+def _proved_sign(c, n4, x):
+    """The sign of p(x), 0 where it is within the bound on its rounding (as :func:`_bound`; p and
+    the bound's sum in one pass of four interleaved chains each)."""
+    x2 = x * x
+    x4 = x2 * x2
+    p0 = p1 = p2 = p3 = a0 = a1 = a2 = a3 = 0.0
+    for j in range(n4 - 4, -1, -4):
+        p0 = p0 * x4 + c[j]
+        p1 = p1 * x4 + c[j + 1]
+        p2 = p2 * x4 + c[j + 2]
+        p3 = p3 * x4 + c[j + 3]
+        a0 = a0 * x4 + abs(c[j])
+        a1 = a1 * x4 + abs(c[j + 1])
+        a2 = a2 * x4 + abs(c[j + 2])
+        a3 = a3 * x4 + abs(c[j + 3])
+    p = (p0 + p1 * x) + (p2 + p3 * x) * x2
+    err = 8.0 * (n4 + 4) * _EPS * ((a0 + a1 * x) + (a2 + a3 * x) * x2)
     return 1.0 if p > err else (-1.0 if p < -err else 0.0)
 
 
