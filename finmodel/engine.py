@@ -342,11 +342,19 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
 
         prep = jit.prepare(m, data, frozenset(checked), names)
         keep: dict = {}                     # the chunks' buffers, reused chunk after chunk
+        pending = []                        # the scenarios the kernel left to the NumPy path
         for lo in range(0, S, COMPILED_CHUNK):
             hi = min(S, lo + COMPILED_CHUNK)
             part = {k: (v[lo:hi] if v.size > 1 else v) for k, v in checked.items()}
             _check_loan(a, data, part)
-            take(lo, hi, jit.execute(prep, part, T, hi - lo, threads=workers, keep=keep)[1])
+            take(lo, hi, jit.execute(prep, part, T, hi - lo, threads=workers, keep=keep, defer=True)[1])
+            pending.append(prep.pending + lo)
+        idx = np.concatenate(pending)
+        if idx.size:                        # all at once: one NumPy pass
+            _, scalars = jit.fallback(prep, checked, idx, T)
+            for k in names:
+                v = np.broadcast_to(scalars[k], (idx.size,))
+                out[k][idx] = v.astype(bool) if k in _BOOL else v
         return out
 
     job = (a, checked, names, data, prepare(m, data, frozenset(checked), names), T)

@@ -125,6 +125,35 @@ def test_evaluate_agrees_and_falls_back_rarely():
     assert c.fallbacks <= 0.02 * 6000
 
 
+def test_the_scenarios_left_undecided_are_answered_by_numpy_in_their_place(monkeypatch):
+    """evaluate gathers the scenarios the kernel leaves undecided over all chunks and hands them to
+    the NumPy path once: each gets the NumPy path's numbers (bit for bit), in its own place."""
+    from finmodel.model import jit
+
+    a = load().assumptions
+    vary = draws(a, n_near=3000, n_wide=0, seed=5)
+    names = engine.METRIC_NAMES + engine.FLAG_NAMES
+    real = jit.execute
+
+    def execute(c, vary_, T, S, threads=None, keep=None, defer=False):
+        years, scalars = real(c, vary_, T, S, threads, keep, defer)
+        assert defer                                  # evaluate defers
+        c.pending = np.array([0, 7, S - 1])           # as if the kernel had left these undecided,
+        for v in scalars.values():                    # with nonsense in their place
+            v[c.pending] = -12345.0
+        return years, scalars
+
+    monkeypatch.setattr(engine, "COMPILED_CHUNK", 1000)
+    monkeypatch.setattr(jit, "execute", execute)
+    rc = engine.evaluate(a, vary, metrics=names, backend="compiled")
+    monkeypatch.setattr(jit, "execute", real)
+    rn = engine.evaluate(a, vary, metrics=names, backend="numpy")
+    marked = [lo + i for lo in (0, 1000, 2000) for i in (0, 7, 999)]
+    for k in names:
+        x, y = np.asarray(rc[k], dtype=float), np.asarray(rn[k], dtype=float)
+        assert np.array_equal(x[marked], y[marked], equal_nan=True), k
+
+
 def test_a_scenario_is_the_same_alone_or_in_a_batch():
     a = load().assumptions
     vary = draws(a, n_near=50, n_wide=50, seed=4)

@@ -516,6 +516,7 @@ class Compiled:
         self.data = data
         self.cfs: list = []
         self.fallbacks = 0                  # scenarios the last run handed to the NumPy path
+        self.pending = np.zeros(0, dtype=np.int64)  # those of them it left to the caller (defer)
 
 
 def prepare(m: Model, data: dict, varied: frozenset, outputs: tuple[str, ...] | None = None) -> Compiled:
@@ -602,18 +603,29 @@ def _fill(dst: np.ndarray, src, S: int) -> None:
         dst[..., S:] = dst[..., S - 1:S] if S else 0.0
 
 
+def fallback(c: Compiled, vary: dict[str, np.ndarray], idx: np.ndarray, T: int):
+    """The NumPy path's (years, scalars) for the scenarios ``idx`` of ``vary``: those whose IRR the
+    kernel left undecided."""
+    from . import compile as npc
+
+    part = {p: (np.asarray(v).reshape(-1)[idx] if np.size(v) > 1 else v) for p, v in vary.items()}
+    return npc.execute(c.reference, part, T, idx.size)
+
+
 def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: int | None = None,
-            keep: dict | None = None):
+            keep: dict | None = None, defer: bool = False):
     """Run a compiled kernel on S scenarios; the same (years, scalars) as :func:`compile.execute`,
     years as (T, S) views. Scenarios whose IRR the kernel could not decide are evaluated on the
     NumPy path (their count is ``c.fallbacks``). The kernel runs lane groups of L scenarios: the
     inputs are padded to a multiple of L with copies of the last scenario, the outputs sliced.
     ``keep`` (a dict the caller holds across calls) lends the inputs' and outputs' buffers: the
-    views returned are then valid until the next call with the same ``keep``."""
+    views returned are then valid until the next call with the same ``keep``. ``defer`` leaves
+    the undecided scenarios' outputs as they are and lists them in ``c.pending`` for the caller
+    to hand to :func:`fallback` together, once (each NumPy pass costs about 13 ms however few
+    scenarios it has)."""
     import numba
 
     from .. import paths
-    from . import compile as npc
     from . import jit_rt
 
     L = LANES
@@ -664,9 +676,9 @@ def execute(c: Compiled, vary: dict[str, np.ndarray], T: int, S: int, threads: i
     scalars = {k: os_[j, :S] for j, k in enumerate(c.s_out)}
     idx = np.flatnonzero(fb[:S])
     c.fallbacks = int(idx.size)
-    if idx.size:
-        part = {p: (np.asarray(v).reshape(-1)[idx] if np.size(v) > 1 else v) for p, v in vary.items()}
-        ys, ss = npc.execute(c.reference, part, T, idx.size)
+    c.pending = idx if defer else idx[:0]
+    if idx.size and not defer:
+        ys, ss = fallback(c, vary, idx, T)
         for k in c.y_out:
             oy[c.y_out.index(k)][:, idx] = np.broadcast_to(ys[k], (T, idx.size))
         for k in c.s_out:
