@@ -201,7 +201,7 @@ def payback(v):
 
 #: Slots of powers (1 + rate)**i kept at the end of a scenario's scratch array, one per use
 #: (MIRR's reinvestment and finance rates, the discounted payback's rate): see :func:`_powers`.
-N_POWER_SLOTS = 3
+N_POWER_SLOTS = 5
 
 
 def power_slots(T: int) -> int:
@@ -220,6 +220,21 @@ def _powers(rate, n, ws, slot):
     if not (ws[o] == rate and ws[o + 1] == float(n)):
         for i in range(n + 1):
             ws[o + 2 + i] = (1.0 + rate) ** float(i)
+        ws[o] = rate
+        ws[o + 1] = float(n)
+    return ws[o + 2:o + 3 + n]
+
+
+@njit(**_OPTS)
+def _inverse_powers(rate, n, ws, slot):
+    """1.0 / (1.0 + rate) ** float(i) for i = 0..n, kept as :func:`_powers` keeps its powers: a
+    product by them replaces a division (within an ulp of it; a figure that uses them is
+    compared with the NumPy path's at 1e-12, as the transcendental ones are)."""
+    size = n + 3
+    o = ws.shape[0] - (slot + 1) * size
+    if not (ws[o] == rate and ws[o + 1] == float(n)):
+        for i in range(n + 1):
+            ws[o + 2 + i] = 1.0 / (1.0 + rate) ** float(i)
         ws[o] = rate
         ws[o + 1] = float(n)
     return ws[o + 2:o + 3 + n]
@@ -265,11 +280,12 @@ def mirr(v, fr, rr, ws):
     has_pos = False
     has_neg = False
     pr = _powers(rr, n, ws, 0)
-    pf = _powers(fr, n, ws, 1)
-    for k in range(n):
+    ir = _inverse_powers(rr, n, ws, 3)
+    jf = _inverse_powers(fr, n, ws, 4)
+    for k in range(n):                   # products, not divisions (within an ulp): no branch either
         x = v[k]
-        pos[k] = (x if x > 0 else 0.0) / pr[k + 1]
-        neg[k] = (x if x < 0 else 0.0) / pf[k + 1]
+        pos[k] = (x if x > 0 else 0.0) * ir[k + 1]
+        neg[k] = (x if x < 0 else 0.0) * jf[k + 1]
         has_pos = has_pos or x > 0
         has_neg = has_neg or x < 0
     npv_pos = _np_sum(pos, n)
