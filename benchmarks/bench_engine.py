@@ -21,7 +21,8 @@ a timing).
     python benchmarks/bench_engine.py --quick          # smaller and fewer, for a try (not written)
     python tools/update_docs.py                        # then the docs' performance page
 
-The load average (other processes on the machine) is recorded at the start and the end.
+The load average (other processes on the machine) is recorded at the start and the end. The
+process keeps the memory it frees (finmodel._memory.keep_heap), as the CLI's batch commands do.
 """
 
 from __future__ import annotations
@@ -93,12 +94,24 @@ def engine_seconds(a, v, workers: int, backend: str = "auto") -> float:
     return time.perf_counter() - t0
 
 
+def keep_memory() -> None:
+    """As the CLI's batch commands do (cli.options.tune_memory): freed memory stays in the process.
+    On a virtual machine whose host takes back the pages a guest frees (this one: about 5 ms a MB
+    to fault them in again after a second idle), this is the difference between a run right after
+    the baseline and a run right after another run (docs/performance.md)."""
+    from finmodel._memory import keep_heap
+
+    keep_heap()
+
+
 def child(kind: str, n: int, workers: int, backend: str) -> dict:
     """One run in this (fresh) process: its seconds and peak memory."""
+    keep_memory()
     a = load().assumptions
     if kind == "engine":
         v = draws(n)
-        engine.evaluate(a, {k: x[:1000] for k, x in v.items()}, workers=workers, backend=backend)  # kernel ready
+        warm = engine._backend(backend, n)          # the kernel loaded (a smaller batch could take NumPy's path)
+        engine.evaluate(a, {k: x[:1000] for k, x in v.items()}, workers=workers, backend=warm)
         t = engine_seconds(a, v, workers, backend)
     else:
         from finmodel.sensitivity import run_montecarlo
@@ -131,7 +144,7 @@ def bench_engine(a, sizes, workers_list, pairs: int, base_n: int) -> list[dict]:
     configs = [(n, w, "auto") for w in workers_list for n in sizes] + [(100_000, 1, "numpy")]
     for n, w, backend in configs:
         v = draws(n)
-        engine.evaluate(a, {k: x[:2000] for k, x in v.items()}, workers=w, backend=backend)   # compiled once
+        engine.evaluate(a, {k: x[:2000] for k, x in v.items()}, workers=w, backend=engine._backend(backend, n))  # loaded
         rates, bases, ratios = [], [], []
         for i in range(pairs if n < 1_000_000 else max(2, pairs - 2)):
             b = baseline_rate(a, base_n, seed=100 + i)
@@ -235,6 +248,7 @@ def main() -> None:
         return
     if args.quick:
         args.sizes, args.pairs, args.baseline, args.repeat = [10_000, 100_000], 2, 50, 1
+    keep_memory()
     a = load().assumptions
     res = {"machine": machine()}
     print(f"{res['machine']}", flush=True)
