@@ -41,7 +41,11 @@ VERDICT_METRIC_NAMES = ("equity_npv_zero", "equity_npv_hurdle", "equity_npv_cap"
 FLAG_NAMES = ("project_irr_multiple", "equity_irr_multiple", "payback_refit_negative")
 _BOOL = set(FLAG_NAMES)
 
-DEFAULT_CHUNK = 8192
+#: Scenarios per chunk on the NumPy path. Each chunk pays about 10 ms of per-row Python calls
+#: (405 rows) whatever its size: 16,384 against 8,192 scores 10^4 scenarios at 189,000/s
+#: against 167,000/s and 10^5 at 202,000/s against 179,000/s (one process, this machine), for
+#: a peak of 328 MiB against 203 MiB at 10^5; 32,768 gains nothing more and peaks at 568 MiB.
+DEFAULT_CHUNK = 16384
 
 #: Below this many scenarios ``evaluate`` stays on the NumPy path in one process: the compiled
 #: kernel (numba import, and its compilation the first time) and worker processes (their start
