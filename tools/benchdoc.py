@@ -24,9 +24,12 @@ def markdown(res: dict) -> str:
         f"{m['numpy']}, numba {m['numba'] or 'not installed'}; load average {m['load_average_start']:.1f} at the "
         f"start and {m.get('load_average_end', float('nan')):.1f} at the end (the benchmark's own two-worker "
         "runs count in the latter; other jobs on the machine move the absolute figures, the ratios much "
-        "less). Figures are medians with [min-max] over the repeated runs; the first run of a size in a "
-        "process, and a run right after the one-at-a-time baseline (as here, in each pair), are slower "
-        "than back-to-back repeats (fresh memory pages).",
+        "less). Figures are medians with [min-max] over the repeated runs. The benchmark's process keeps "
+        "the memory it frees (glibc's heap tuning, `finmodel._memory.keep_heap`, as the CLI's batch "
+        "commands do): on this virtual machine the host takes back the pages a guest frees, and touching "
+        "them again after a second idle costs about 5 ms a MB, which without the tuning made each engine "
+        "run right after its baseline 0.6-1 s slower at 10^6 scenarios. The first run of a size in a "
+        "process still pays for its fresh pages (the low end of a spread).",
         "",
         "**Engine plus all metrics** (`engine.evaluate`, the operator's 19 metrics and 3 flags, eight inputs "
         "drawn across the projection). Each run is a pair measured back to back in one process: the baseline "
