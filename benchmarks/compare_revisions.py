@@ -14,8 +14,12 @@ Each measurement first runs the same evaluation once (imports, compilation, the 
 loaded from its cache), then times the second: both trees are measured in their steady state.
 
 Both trees score the same scenarios (seeded draws over the inputs of ``RANGES``) with
-``engine.evaluate`` and every metric; glibc's heap tuning is on for both (the older engine
-turned it on by itself, the newer one asks for it with ``tune_memory=True``).
+``engine.evaluate`` and every metric; glibc's heap tuning is on for both, set by the worker itself
+whatever the tree does (mmap and trim thresholds raised, no mmap at all): on a virtual machine
+whose host takes back freed pages, faulting them in again otherwise adds a random 0.5-1 s to a
+run at 10^6 scenarios.
+
+    python benchmarks/compare_revisions.py afbd964 --new 6141685   # two older revisions, like for like
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 WORKER = r"""
-import json, resource, sys, time
+import ctypes, json, resource, sys, time
 import numpy as np
+libc = ctypes.CDLL("libc.so.6")      # both trees alike: freed memory stays in the process (see the docstring)
+libc.mallopt(-3, 32 * 1024 * 1024); libc.mallopt(-1, 2**31 - 1); libc.mallopt(-4, 0)
 from finmodel import engine
 from finmodel.scenarios import load
 RANGES = json.loads(sys.argv[3])
@@ -78,18 +84,23 @@ def main() -> None:
     ap.add_argument("--different-models", action="store_true",
                     help="compare trees whose models compute different numbers (later issues changed the rows): "
                          "the mean NPVs are printed instead of being required equal")
+    ap.add_argument("--new", metavar="REV", help="measure this revision instead of this tree")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         other = Path(tmp) / "other"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(other), args.rev], check=True)
+        this = ROOT
+        if args.new:
+            this = Path(tmp) / "new"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(this), args.new], check=True)
         try:
-            print(f"this tree against {args.rev}: scenarios/s, median of {args.repeats} interleaved pairs "
+            print(f"{args.new or 'this tree'} against {args.rev}: scenarios/s, median of {args.repeats} interleaved pairs "
                   f"(min-max), workers={args.workers}")
             for n in args.sizes:
                 pairs = []
                 for _ in range(args.repeats):
                     base = measure(other, n, args.workers)
-                    new = measure(ROOT, n, args.workers)
+                    new = measure(this, n, args.workers)
                     if not args.different_models and abs(base["npv_mean"] - new["npv_mean"]) > 1e-6 * abs(base["npv_mean"]):
                         raise SystemExit(f"the two trees disagree: mean NPV {base['npv_mean']} vs {new['npv_mean']}")
                     pairs.append((base, new))
@@ -103,7 +114,8 @@ def main() -> None:
                       + (f"  mean NPV {pairs[0][0]['npv_mean']:,.0f} / {pairs[0][1]['npv_mean']:,.0f}"
                          if args.different_models else ""))
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
+            for tree in {other, this} - {ROOT}:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
 
 
 if __name__ == "__main__":
