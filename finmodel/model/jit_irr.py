@@ -389,8 +389,9 @@ def _scan(v):
 
 
 @njit(**_OPTS)
-def irr(v, ws):
-    """The IRR of one row by the rule of finmodel.metrics: (rate, multiple, status); status
+def irr(v, ws, start=-1.0):
+    """The IRR of one row by the rule of finmodel.metrics: (rate, multiple, status); ``start``: a
+    first guess of the root x = 1/(1 + rate) (negative: none), where one is known; status
     :data:`SCREEN`: the exact screen must decide (:func:`irr_screen`, called by the kernel only
     then: it takes the screen's tables, which cost a copy per call); status 1: not decided here,
     the NumPy path must answer for this scenario."""
@@ -400,7 +401,7 @@ def irr(v, ws):
     if n_sign == 1:
         r, st = _irr_one(v, ws)
         return r, False, st
-    r, mult, st = _irr_counted(v, ws)
+    r, mult, st = _irr_counted(v, ws, start)
     if st == 0:
         return r, mult, 0
     return _NAN, False, SCREEN
@@ -419,16 +420,16 @@ def irr_screen(v, hurdle, tb, ws):
 @njit(**_OPTS)
 def irr_again(v, hurdle, ws, v0, hurdle0, r0, m0, s0):
     """:func:`irr`, or the result (r0, m0, s0) of flows v0 at hurdle0 when v and hurdle are the same
-    (equity and project flows without a loan): the IRR of a row depends on its values only."""
+    (equity and project flows without a loan): the IRR of a row depends on its values only. Else
+    v0's root is Halley's first guess (the project's flows before and after tax are close: one
+    to two steps fewer); the root found is the same, to its error bound."""
     if hurdle == hurdle0:
-        same = True
-        for j in range(v.shape[0]):
-            if v[j] != v0[j]:
-                same = False
-                break
-        if same:
+        differ = 0
+        for j in range(v.shape[0]):          # no early exit: a loop LLVM vectorises
+            differ += v[j] != v0[j]
+        if differ == 0:
             return r0, m0, s0
-    return irr(v, ws)
+    return irr(v, ws, 1.0 / (1.0 + r0) if r0 > -1.0 else -1.0)   # v0's root: a first guess
 
 
 # --------------------------------------------------------------------------- the count on (0, 2)
@@ -491,15 +492,21 @@ def _levels(b, a, ln, extra, deep):
     return best
 
 
+@njit(inline="always", **_OPTS)
+def _weigh(c, j, p2, b, a):
+    """b_j = c_j 2**j (exact: p2 = 2**j) and its absolute value a_j; returns 2**(j + 1)."""
+    b[j] = c[j] * p2
+    a[j] = abs(b[j])
+    return p2 * 2.0
+
+
 @njit(**_OPTS)
 def _changes(c, k, ws):
     """:func:`_levels` for p on (0, 2): b_j = c_j 2**j (exact), levels 1 and 2."""
     b, a = ws[:k], ws[k:2 * k]
     p2 = 1.0
     for j in range(k):
-        b[j] = c[j] * p2
-        a[j] = abs(b[j])
-        p2 *= 2.0
+        p2 = _weigh(c, j, p2, b, a)
     return _levels(b, a, k, 2, False)
 
 
@@ -578,13 +585,13 @@ def _bound(c, n4, x):
 
 
 @njit(**_OPTS)
-def _root_in(c, dc, ddc, n4, lo, hi, s_lo):
+def _root_in(c, dc, ddc, n4, lo, hi, s_lo, start=-1.0):
     """The one simple root of p in (lo, hi), p of sign s_lo at lo: Halley's steps kept inside the
     bracket (Newton's where Halley's would leave it, bisection where both would), until a step
     below 1e-6 of x (the error is then about its cube: on the benchmark's rows the roots are the
     same as with 1e-9, to 2e-15). Returns the root and a bound on its error
     as a rate (inf: not clean)."""
-    z = 1.0 if lo < 1.0 < hi else 0.5 * (lo + hi)
+    z = start if lo < start < hi else (1.0 if lo < 1.0 < hi else 0.5 * (lo + hi))
     p, dp, ddp = _poly3(c, dc, ddc, n4, z)
     for _ in range(80):
         side = p * s_lo
@@ -625,7 +632,7 @@ _PROBES = (1.0, 1.125, 1.25)
 
 
 @njit(**_OPTS)
-def _irr_counted(v, ws):
+def _irr_counted(v, ws, start=-1.0):
     """The IRR where the number of roots in (0, 2) (rates above -50 %) is proved in O(n): no
     root, one, or two (either side of x = 1, or of p's one turning point). (rate, multiple, 0);
     status 1 where the count is not proved (the screen counts)."""
@@ -642,16 +649,20 @@ def _irr_counted(v, ws):
         return _NAN, False, 1
     n4 = (k + 3) // 4 * 4
     c, dc, ddc, d3c, w = ws[:n4], ws[n4:2 * n4], ws[2 * n4:3 * n4], ws[3 * n4:4 * n4], ws[4 * n4:]
+    b, a = w[:k], w[k:2 * k]
+    p2 = 1.0
     for j in range(n4):                      # p, p' and p'' (zero-padded to a multiple of 4)
         c[j] = v[j] if j < k else 0.0
         dc[j] = v[j + 1] * float(j + 1) if j + 1 < k else 0.0
         ddc[j] = (v[j + 2] * float(j + 2)) * float(j + 1) if j + 2 < k else 0.0
+        if j < k:                            # and, in the same pass, :func:`_changes`'s series
+            p2 = _weigh(c, j, p2, b, a)
     s0 = 1.0 if c[0] > 0 else -1.0
-    ch = _changes(c, k, w)
+    ch = _levels(b, a, k, 2, False)          # :func:`_changes`
     if ch == 0:
         return _NAN, False, 0
     if ch == 1:
-        return _answer(c, dc, ddc, n4, 0.0, 2.0, s0, False)
+        return _answer(c, dc, ddc, n4, 0.0, 2.0, s0, False, start)
     s2 = _proved_sign(c, n4, 2.0)
     if s2 == 0.0 or dc[0] == 0.0:
         return _NAN, False, 1
@@ -662,17 +673,17 @@ def _irr_counted(v, ws):
                 mid = z
                 break
         if mid > 0.0 and ch == 2:            # at most two roots, and two: either side of mid
-            return _two(c, dc, ddc, n4, mid, s0)
+            return _two(c, dc, ddc, n4, mid, s0, start)
     # p' with one root xm in (0, 2) (or none): p is monotone on each side of it
     slope = _slope_changes(dc, k, w)
     if slope == 0:
         if s0 == s2:
             return _NAN, False, 0
-        return _answer(c, dc, ddc, n4, 0.0, 2.0, s0, False)
+        return _answer(c, dc, ddc, n4, 0.0, 2.0, s0, False, start)
     if slope != 1:
         return _NAN, False, 1
     if mid > 0.0:                            # p rises, then falls (or the reverse): one root each side
-        return _two(c, dc, ddc, n4, mid, s0)
+        return _two(c, dc, ddc, n4, mid, s0, start)
     for j in range(n4):
         d3c[j] = ddc[j + 1] * float(j + 1) if j + 1 < n4 else 0.0
     xm, _ = _root_in(dc, ddc, d3c, n4, 0.0, 2.0, 1.0 if dc[0] > 0 else -1.0)
@@ -684,21 +695,21 @@ def _irr_counted(v, ws):
     left = sm != s0                          # a root in (0, xm)
     right = sm != s2                         # a root in (xm, 2)
     if left and right:
-        return _two(c, dc, ddc, n4, xm, s0)
+        return _two(c, dc, ddc, n4, xm, s0, start)
     if left:
-        return _answer(c, dc, ddc, n4, 0.0, xm, s0, False)
+        return _answer(c, dc, ddc, n4, 0.0, xm, s0, False, start)
     if right:
-        return _answer(c, dc, ddc, n4, xm, 2.0, sm, False)
+        return _answer(c, dc, ddc, n4, xm, 2.0, sm, False, start)
     return _NAN, False, 0
 
 
 @njit(**_OPTS)
-def _two(c, dc, ddc, n4, mid, s0):
+def _two(c, dc, ddc, n4, mid, s0, start):
     """Of two roots, one in (0, mid) and one in (mid, 2), the investment root: where p rises
     through zero as x rises (NPV falls as the rate rises), in (0, mid) when p(0) < 0."""
     if s0 < 0:
-        return _answer(c, dc, ddc, n4, 0.0, mid, s0, True)
-    return _answer(c, dc, ddc, n4, mid, 2.0, -s0, True)
+        return _answer(c, dc, ddc, n4, 0.0, mid, s0, True, start)
+    return _answer(c, dc, ddc, n4, mid, 2.0, -s0, True, start)
 
 
 @njit(**_FMA)
@@ -723,10 +734,10 @@ def _proved_sign(c, n4, x):
 
 
 @njit(**_OPTS)
-def _answer(c, dc, ddc, n4, lo, hi, s_lo, multiple):
+def _answer(c, dc, ddc, n4, lo, hi, s_lo, multiple, start=-1.0):
     """The root of p in (lo, hi) as (rate, multiple, status): status 1 where its error is not
     known to be below :data:`_RATE_ERR`."""
-    x, err = _root_in(c, dc, ddc, n4, lo, hi, s_lo)
+    x, err = _root_in(c, dc, ddc, n4, lo, hi, s_lo, start)
     if not err <= _RATE_ERR:
         return _NAN, False, 1
     return 1.0 / x - 1.0, multiple, 0
