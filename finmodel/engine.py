@@ -315,7 +315,10 @@ def evaluate(a: Assumptions, vary: Mapping[str, Any] | None = None, *, chunk_siz
     :data:`COMPILED_MIN` scenarios up when numba is installed. Every scenario's result is the
     same whatever the chunk size, the number of workers or the batch (the two backends: see
     ``tests/test_compiled.py``). ``tune_memory`` asks glibc to keep freed memory for the next
-    chunk (process-wide; off unless asked, see :mod:`finmodel._memory`).
+    chunk and the next batch (process-wide; off unless asked, see :mod:`finmodel._memory`): a
+    notebook or study that runs many batches should ask for it, as the CLI's batch commands do.
+    On a virtual machine whose host takes back freed pages, a batch after a pause otherwise
+    pays for fresh ones (docs/performance.md).
     """
     checked, S = check_vary(a, vary)
     if chunk_size < 1:
