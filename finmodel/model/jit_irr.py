@@ -188,6 +188,21 @@ def _sign_code_top(q, base, k):
     return code
 
 
+@njit(inline="always", **_OPTS)
+def _low_matters(pv, phigh, n, n_sign):
+    """_irr._bisect_cells' ``low_matters``: whether undecided cells below the artefact bound matter
+    (no cell known to hold one root, above the bound or below, and an even count of sign changes:
+    the row may have no root above the bound and the parity does not tell one below)."""
+    h1, l1 = 0, 0
+    for i in range(n):
+        if pv[i] == 1:
+            if phigh[i] != 0.0:
+                h1 += 1
+            else:
+                l1 += 1
+    return h1 == 0 and n_sign % 2 == 0 and l1 == 0
+
+
 @njit(**_OPTS)
 def _irr_screened(v, n_sign, hurdle, tb, ws):
     """_irr._irr_screened, _decide and one level of _bisect_cells for one row of degree len(v) - 1:
@@ -253,14 +268,7 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
     if stuck or not has_und:
         return _NAN, False, 1
     # one level of _bisect_cells: cut the undecided cells that matter into parts, test them
-    h1, l1 = 0, 0
-    for i in range(n):
-        if pv[i] == 1:
-            if phigh[i] != 0.0:
-                h1 += 1
-            else:
-                l1 += 1
-    low_matters = h1 == 0 and n_sign % 2 == 0 and l1 == 0
+    low_matters = _low_matters(pv, phigh, n, n_sign)
     up2 = math.ldexp(1.0, t_bits)
     c2 = ws[o:o + k]
     for j in range(k):
@@ -314,14 +322,7 @@ def _irr_screened(v, n_sign, hurdle, tb, ws):
                 pz0[n] = _guess(qq, base, pbeta[cell], part, kk1, kk2, za, zb, d)
             n += 1
     # a second level would be needed (undecided parts that matter): NumPy's path
-    h1, l1 = 0, 0
-    for i in range(n):
-        if pv[i] == 1:
-            if phigh[i] != 0.0:
-                h1 += 1
-            else:
-                l1 += 1
-    low_matters = h1 == 0 and n_sign % 2 == 0 and l1 == 0
+    low_matters = _low_matters(pv, phigh, n, n_sign)
     for i in range(n):
         if pv[i] == 2 and (phigh[i] != 0.0 or low_matters):
             return _NAN, False, 1
