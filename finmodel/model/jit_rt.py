@@ -199,9 +199,10 @@ def payback(v):
     return years, refit
 
 
-#: Slots of powers (1 + rate)**i kept at the end of a scenario's scratch array, one per use
-#: (MIRR's reinvestment and finance rates, the discounted payback's rate): see :func:`_powers`.
-N_POWER_SLOTS = 5
+#: Slots of powers (1 + rate)**i kept at the end of a scenario's scratch array, one per use:
+#: MIRR's reinvestment-rate powers (0) and the inverse powers of its two rates (1, 3), the
+#: discounted payback's powers (2): see :func:`_powers`.
+N_POWER_SLOTS = 4
 
 
 def power_slots(T: int) -> int:
@@ -210,31 +211,20 @@ def power_slots(T: int) -> int:
 
 
 @njit(**_OPTS)
-def _powers(rate, n, ws, slot):
-    """(1.0 + rate) ** float(i) for i = 0..n, the same calls as before, kept in slot ``slot`` at
-    the end of ``ws`` and reused while the next scenario asks for the same rate and n (a rate
-    that is not varied: every scenario). The slot holds [rate, n, powers...]; the kernel fills
-    its scratch with NaN, which equals no rate (nor does a NaN rate: it is recomputed)."""
+def _powers(rate, n, ws, slot, inverse=False):
+    """(1.0 + rate) ** float(i) for i = 0..n, the same calls as before (``inverse``: 1.0 over
+    them, so that a product replaces a division, within an ulp of it: a figure that uses them is
+    compared with the NumPy path's at 1e-12, as the transcendental ones are), kept in slot
+    ``slot`` at the end of ``ws`` and reused while the next scenario asks for the same rate and
+    n (a rate that is not varied: every scenario). The slot holds [rate, n, powers...]; the
+    kernel fills its scratch with NaN, which equals no rate (nor does a NaN rate: it is
+    recomputed). A slot holds one kind: powers or inverse powers."""
     size = n + 3
     o = ws.shape[0] - (slot + 1) * size
     if not (ws[o] == rate and ws[o + 1] == float(n)):
         for i in range(n + 1):
-            ws[o + 2 + i] = (1.0 + rate) ** float(i)
-        ws[o] = rate
-        ws[o + 1] = float(n)
-    return ws[o + 2:o + 3 + n]
-
-
-@njit(**_OPTS)
-def _inverse_powers(rate, n, ws, slot):
-    """1.0 / (1.0 + rate) ** float(i) for i = 0..n, kept as :func:`_powers` keeps its powers: a
-    product by them replaces a division (within an ulp of it; a figure that uses them is
-    compared with the NumPy path's at 1e-12, as the transcendental ones are)."""
-    size = n + 3
-    o = ws.shape[0] - (slot + 1) * size
-    if not (ws[o] == rate and ws[o + 1] == float(n)):
-        for i in range(n + 1):
-            ws[o + 2 + i] = 1.0 / (1.0 + rate) ** float(i)
+            x = (1.0 + rate) ** float(i)
+            ws[o + 2 + i] = 1.0 / x if inverse else x
         ws[o] = rate
         ws[o + 1] = float(n)
     return ws[o + 2:o + 3 + n]
@@ -280,8 +270,8 @@ def mirr(v, fr, rr, ws):
     has_pos = False
     has_neg = False
     pr = _powers(rr, n, ws, 0)
-    ir = _inverse_powers(rr, n, ws, 3)
-    jf = _inverse_powers(fr, n, ws, 4)
+    ir = _powers(rr, n, ws, 1, True)
+    jf = _powers(fr, n, ws, 3, True)
     for k in range(n):                   # products, not divisions (within an ulp): no branch either
         x = v[k]
         pos[k] = (x if x > 0 else 0.0) * ir[k + 1]
