@@ -80,6 +80,13 @@ def test_a_probe_brackets_two_negative_roots():
     assert status == 0 and multiple and abs(rate - (1.0 / 1.6 - 1.0)) < 1e-13
 
 
+def test_entries_the_sums_cannot_hold_are_left_to_the_screen():
+    # a NaN, an entry past 1e250 (the cumulative sums could overflow) or a nonzero one below
+    # 1e-250 (they could underflow): no count is claimed (status 1), the screen decides
+    for flows in ([-100.0, np.nan, 150.0, -20.0], [-100.0, 1e300, 150.0, -20.0], [-100.0, 1e-300, 150.0, -20.0]):
+        assert counted(flows)[2] == 1, flows
+
+
 def test_an_unproved_sign_is_left_to_the_screen():
     # c_0 + 2 c_1 = -4 + 4 = 0: the first cumulative sum is exactly zero: no count is claimed.
     assert jit_irr._changes(np.array([-4.0, 2.0, 1.0]), 3, np.zeros(16)) == -1

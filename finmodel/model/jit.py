@@ -606,7 +606,7 @@ assert BLOCK % LANES == 0
 def _buffer(keep: dict | None, name: str, shape: tuple, dtype=float) -> np.ndarray:
     """A C-contiguous array of ``shape`` for this run: the front of the one ``keep`` holds under
     ``name`` when that is large enough (a chunk loop reuses its buffers, the last, smaller chunk
-    too: fresh pages are costly, see engine.COMPILED_CHUNK)."""
+    too: fresh pages are costly on a virtual machine, see :mod:`finmodel._memory`)."""
     if keep is None:
         return np.empty(shape, dtype=dtype)
     size = int(np.prod(shape))

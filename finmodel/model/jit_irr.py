@@ -635,14 +635,15 @@ _PROBES = (1.0, 1.125, 1.25)
 @njit(**_OPTS)
 def _irr_counted(v, ws, start=-1.0):
     """The IRR where the number of roots in (0, 2) (rates above -50 %) is proved in O(n): no
-    root, one, or two (either side of x = 1, or of p's one turning point). (rate, multiple, 0);
-    status 1 where the count is not proved (the screen counts)."""
+    root, one, or two (either side of a probe, :data:`_PROBES`, or of p's one turning point).
+    (rate, multiple, 0); status 1 where the count is not proved (the screen counts). ``start``:
+    Halley's first guess of the root, where one is known (negative: none)."""
     k = v.shape[0]
     big = 0.0
     small = np.inf
     for j in range(k):                       # sizes where no sum below over- or underflows
         x = abs(v[j])
-        big = x if x > big else big
+        big = big if x <= big else x         # NaN stays: the test below fails
         small = x if 0.0 < x < small else small
     if not (big < 1e250 and small > 1e-250):
         return _NAN, False, 1
